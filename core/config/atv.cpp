@@ -1,0 +1,471 @@
+#include "config/atv.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "build_config.hpp"
+
+namespace bulwark::config {
+
+namespace {
+
+constexpr int kMaxDepth = 8;
+
+std::string at(Position p, std::string_view reason) {
+  return fmt::format("line {}, column {}: {}", p.line, p.column, reason);
+}
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not valid.
+std::size_t utf8Length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t n;
+  std::uint32_t cp;
+  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F;
+  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F;
+  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : s_(text) {}
+
+  Result<AtvDocument> run() {
+    if (auto e = precheck()) return Error{*e};
+    AtvDocument doc;
+    bool trailer = false;
+    while (true) {
+      skipBlank();
+      if (eof()) break;
+      if (startsWith("//")) {
+        if (col_ == 1 && restOfLine() == kAtvTrailer) {
+          skipLine();
+          trailer = true;
+          break;
+        }
+        if (doc.entries.empty() && col_ == 1) doc.header.emplace_back(restOfLine());
+        skipLine();
+        continue;
+      }
+      if (startsWith("#")) return Error{at(pos(), "A \"#\" line may only follow the trailer \"// End of configuration profile\".")};
+      AtvEntry entry;
+      if (auto e = parseEntry(entry, 0)) return Error{*e};
+      doc.entries.push_back(std::move(entry));
+    }
+    if (!trailer) {
+      return Error{fmt::format("line {}: The trailer \"{}\" is missing; the profile is incomplete.", line_,
+                               kAtvTrailer)};
+    }
+    while (!eof()) {
+      std::string_view line = restOfLine();
+      if (line.substr(0, 5) != "#sig " && line != "#sig") {
+        return Error{at(pos(), "Only \"#sig\" lines may follow the trailer \"// End of configuration profile\".")};
+      }
+      doc.signature.emplace_back(line);
+      skipLine();
+    }
+    return doc;
+  }
+
+ private:
+  std::optional<std::string> precheck() {
+    if (s_.size() > kMaxProfileBytes) {
+      return fmt::format("The profile is {} bytes; profiles are limited to 16 MiB.", s_.size());
+    }
+    if (s_.empty()) return std::string("The profile is empty.");
+    int line = 1;
+    std::size_t lineStart = 0;
+    for (std::size_t i = 0; i < s_.size();) {
+      char c = s_[i];
+      Position p{line, static_cast<int>(i - lineStart) + 1};
+      if (c == '\r') {
+        return at(p, "The profile uses Windows line endings (CR LF); convert it to Unix line endings (LF).");
+      }
+      if (c == '\0') return at(p, "The profile contains a NUL byte.");
+      std::size_t n = utf8Length(s_, i);
+      if (n == 0) return at(p, "The profile is not valid UTF-8.");
+      if (c == '\n') {
+        ++line;
+        lineStart = i + 1;
+      }
+      i += n;
+    }
+    if (s_.back() != '\n') {
+      return fmt::format("line {}: The profile must end with a newline (LF).", line);
+    }
+    return std::nullopt;
+  }
+
+  bool eof() const { return i_ >= s_.size(); }
+  Position pos() const { return {line_, col_}; }
+  bool startsWith(std::string_view p) const { return s_.substr(i_, p.size()) == p; }
+  std::string_view restOfLine() const {
+    std::size_t end = s_.find('\n', i_);
+    return s_.substr(i_, end == std::string_view::npos ? std::string_view::npos : end - i_);
+  }
+  void advance() {
+    if (s_[i_] == '\n') {
+      ++line_;
+      col_ = 1;
+    } else {
+      ++col_;
+    }
+    ++i_;
+  }
+  void skipLine() {
+    while (!eof() && s_[i_] != '\n') advance();
+    if (!eof()) advance();
+  }
+  void skipBlank() {
+    while (!eof() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n')) advance();
+  }
+  // White space and comments, inside an entry.
+  void skipSpace() {
+    while (true) {
+      skipBlank();
+      if (startsWith("//")) {
+        skipLine();
+        continue;
+      }
+      return;
+    }
+  }
+
+  std::optional<std::string> parseName(std::string& name) {
+    std::size_t start = i_;
+    while (!eof() && ((s_[i_] >= 'A' && s_[i_] <= 'Z') || (s_[i_] >= 'a' && s_[i_] <= 'z') ||
+                      (s_[i_] >= '0' && s_[i_] <= '9') || s_[i_] == '_')) {
+      advance();
+    }
+    if (i_ == start) return at(pos(), "A variable name was expected here.");
+    name.assign(s_.substr(start, i_ - start));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> parseString(std::string& out) {
+    Position open = pos();
+    advance();  // the quote
+    while (true) {
+      if (eof() || s_[i_] == '\n') return at(open, "The string that starts here is not closed on its line.");
+      char c = s_[i_];
+      if (c == '"') {
+        advance();
+        return std::nullopt;
+      }
+      if (c == '\\') {
+        Position esc = pos();
+        advance();
+        if (eof()) return at(esc, "The escape sequence is incomplete.");
+        switch (s_[i_]) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case 'n': out += '\n'; break;
+          case 't': out += '\t'; break;
+          default: return at(esc, fmt::format("Unknown escape sequence \"\\{}\".", s_[i_]));
+        }
+        advance();
+        continue;
+      }
+      out += c;
+      advance();
+    }
+  }
+
+  std::optional<std::string> parseEntry(AtvEntry& entry, int depth) {
+    entry.pos = pos();
+    if (auto e = parseName(entry.name)) return e;
+    skipSpace();
+    if (eof() || s_[i_] != '=') return at(pos(), fmt::format("\"=\" was expected after {}.", entry.name));
+    advance();
+    skipSpace();
+    entry.valuePos = pos();
+    if (eof()) return at(pos(), fmt::format("A value was expected for {}.", entry.name));
+    if (s_[i_] == '"') return parseString(entry.text);
+    if (s_[i_] != '{') {
+      return at(pos(), fmt::format("A value in double quotes or a table in braces was expected for {}.", entry.name));
+    }
+    if (depth >= kMaxDepth) return at(pos(), "Tables are nested too deeply.");
+    entry.isTable = true;
+    advance();
+    while (true) {
+      skipSpace();
+      if (eof()) return at(entry.valuePos, fmt::format("The table {} is not closed.", entry.name));
+      if (s_[i_] == '}') {
+        advance();
+        return std::nullopt;
+      }
+      if (s_[i_] != '{') return at(pos(), fmt::format("A row \"{{\" or the end of table {} \"}}\" was expected.", entry.name));
+      AtvRow row;
+      if (auto e = parseRow(row, entry.name, depth)) return e;
+      entry.rows.push_back(std::move(row));
+    }
+  }
+
+  std::optional<std::string> parseRow(AtvRow& row, const std::string& table, int depth) {
+    row.pos = pos();
+    advance();
+    while (true) {
+      skipSpace();
+      if (eof()) return at(row.pos, fmt::format("A row of table {} is not closed.", table));
+      if (s_[i_] == '}') {
+        advance();
+        return std::nullopt;
+      }
+      AtvEntry field;
+      if (auto e = parseEntry(field, depth + 1)) return e;
+      if (field.name == kRowIdKey) {
+        if (field.isTable) return at(field.valuePos, "ROWID must be a string.");
+        if (!row.id.empty()) return at(field.pos, "The row has two ROWID entries.");
+        row.id = std::move(field.text);
+        row.idPos = field.valuePos;
+        continue;
+      }
+      row.fields.push_back(std::move(field));
+    }
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+  int line_ = 1;
+  int col_ = 1;
+};
+
+void escapeInto(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+}
+
+void writeFields(std::string& out, const Fields& fields, int indent);
+
+void writeValue(std::string& out, const std::string& name, const Value& value, int indent) {
+  out.append(indent, ' ');
+  out += name;
+  if (!value.isTable) {
+    out += " = \"";
+    escapeInto(out, value.text);
+    out += "\"\n";
+    return;
+  }
+  out += " = {\n";
+  for (const Row& row : value.rows) {
+    out.append(indent + 2, ' ');
+    out += "{\n";
+    out.append(indent + 4, ' ');
+    out += fmt::format("{} = \"{}\"\n", kRowIdKey, row.id);
+    writeFields(out, row.fields, indent + 4);
+    out.append(indent + 2, ' ');
+    out += "}\n";
+  }
+  out.append(indent, ' ');
+  out += "}\n";
+}
+
+void writeFields(std::string& out, const Fields& fields, int indent) {
+  for (const auto& [name, value] : fields) writeValue(out, name, value, indent);
+}
+
+// --- loading -------------------------------------------------------------------
+
+// Variables renamed between firmware 8.x and 10.x (reference table 3-11).
+struct Rename {
+  std::string_view from, to;
+};
+constexpr Rename kRenames[] = {
+    {"PORT_MIRROR_RECEIVER", "MIRROR_RECEIVER"},
+    {"PHY_SETTING", "SWITCHPORT"},
+    {"STATIC_MULTICAST_GROUP", "MULTICAST_GROUP"},
+};
+
+class Loader {
+ public:
+  Loader(const Schema& schema, RowIdGenerator& ids, std::vector<std::string>* notes)
+      : schema_(schema), ids_(ids), notes_(notes) {}
+
+  Result<Config> run(const AtvDocument& doc, const Config& base) {
+    Config config = base;
+    std::map<std::string, Position, std::less<>> seen;
+    // Row ids of the profile must be unique; ids of `base` may be reused by
+    // the profile (that is how a row keeps its identity across a round trip).
+    for (const AtvEntry& e : doc.entries) collectGiven(e);
+    for (const AtvEntry& entry : doc.entries) {
+      std::string name = entry.name;
+      for (const Rename& r : kRenames) {
+        if (name == r.from) {
+          note(fmt::format("{} was renamed to {} (reference 3.6.5).", r.from, r.to));
+          if (r.from == "STATIC_MULTICAST_GROUP" && entry.isTable && !entry.rows.empty()) igmpFromGroups_ = true;
+          name = std::string(r.to);
+        }
+      }
+      const Variable* var = schema_.find(name);
+      if (!var) return Error{at(entry.pos, errorFor(name, shown(entry), "Unknown variable."))};
+      if (auto [it, fresh] = seen.emplace(name, entry.pos); !fresh) {
+        return Error{at(entry.pos, fmt::format("Error for {}: The variable is set twice (first on line {}).", name,
+                                               it->second.line))};
+      }
+      Value value;
+      if (auto e = build(*var, entry, name, value, config)) return Error{*e};
+      config.values[name] = std::move(value);
+      positions_.emplace(name, entry.valuePos);
+    }
+    if (igmpFromGroups_ && !seen.contains("IGMP_SNOOPING")) {
+      config.values["IGMP_SNOOPING"] = Value::scalar("yes");
+      note("IGMP_SNOOPING was enabled because static multicast groups are configured (reference 3.6.4).");
+    }
+    std::string failedPath;
+    if (Status s = validate(schema_, clearPasswordsAsHashes(config), &failedPath); !s) {
+      auto it = positions_.find(failedPath);
+      if (it == positions_.end()) return Error{s.message()};
+      return Error{at(it->second, s.message())};
+    }
+    return config;
+  }
+
+ private:
+  static std::string shown(const AtvEntry& e) { return e.isTable ? "{...}" : e.text; }
+
+  void note(std::string text) {
+    if (notes_) notes_->push_back(std::move(text));
+  }
+
+  void collectGiven(const AtvEntry& e) {
+    for (const AtvRow& r : e.rows) {
+      if (!r.id.empty()) given_.insert(r.id);
+      for (const AtvEntry& f : r.fields) collectGiven(f);
+    }
+  }
+
+  // Password values may arrive in clear text (a hand-written preconfig
+  // profile); the service hashes them before the commit. For validation they
+  // stand in as a well-formed hash.
+  Config clearPasswordsAsHashes(const Config& config) const {
+    Config copy = config;
+    for (const Variable& v : schema_.variables()) {
+      if (v.kind != Kind::Password) continue;
+      Value& value = copy.values[std::string(v.name)];
+      if (!value.isTable && !value.text.empty() && !isPasswordHash(value.text)) value.text = "$6$clear$text";
+    }
+    return copy;
+  }
+
+  std::string migrateValue(const Variable& var, const std::string& path, std::string value) {
+    if (var.name == "VPN_ENCRYPTION" && (value == "Blowfish" || value == "BF-CBC")) {
+      note(fmt::format("{}: Blowfish is no longer supported; set to AES-256-GCM (reference 3.6.4).", path));
+      return "AES-256-GCM";
+    }
+    if (var.name.starts_with("SSH_") && var.name.ends_with("_LOGIN_ALLOWED_MAX")) {
+      std::int64_t n = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec == std::errc{} && p == value.data() + value.size() && n > 10) {
+        note(fmt::format("{}: {} sessions are more than the 10 allowed; set to 10 (reference 3.6.4).", path, value));
+        return "10";
+      }
+    }
+    return value;
+  }
+
+  std::optional<std::string> build(const Variable& var, const AtvEntry& entry, const std::string& path, Value& out,
+                                   const Config& config) {
+    if (var.kind != Kind::Table) {
+      if (entry.isTable) return at(entry.valuePos, errorFor(path, "{...}", "The variable is not a table."));
+      std::string text = migrateValue(var, path, entry.text);
+      bool clearPassword = var.kind == Kind::Password && !text.empty() && !isPasswordHash(text);
+      if (!clearPassword) {
+        if (auto reason = checkScalar(var, text)) return at(entry.valuePos, errorFor(path, text, *reason));
+      } else if (auto reason = checkScalar(Variable{.kind = Kind::String, .max = 128}, text)) {
+        return at(entry.valuePos, errorFor(path, "******", *reason));
+      }
+      out = Value::scalar(std::move(text));
+      return std::nullopt;
+    }
+    if (!entry.isTable) return at(entry.valuePos, errorFor(path, entry.text, "The variable is a table."));
+    out = Value::table();
+    for (std::size_t i = 0; i < entry.rows.size(); ++i) {
+      const AtvRow& r = entry.rows[i];
+      std::string rowPath = fmt::format("{}:{}", path, i);
+      std::string id = r.id;
+      if (id.empty()) {
+        do {
+          id = ids_.next(config);
+        } while (given_.contains(id) || used_.contains(id));
+      } else {
+        if (!isRowId(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id must be MAIv followed by digits."));
+        if (used_.contains(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id is used twice."));
+      }
+      used_.insert(id);
+      Row row = defaultRow(var, id);
+      std::set<std::string> fieldsSeen;
+      for (const AtvEntry& f : r.fields) {
+        const Variable* column = Schema::findColumn(var, f.name);
+        std::string fieldPath = rowPath + "." + f.name;
+        if (!column) return at(f.pos, errorFor(fieldPath, shown(f), "Unknown variable."));
+        if (!fieldsSeen.insert(f.name).second) {
+          return at(f.pos, fmt::format("Error for {}: The variable is set twice in this row.", fieldPath));
+        }
+        Value cell;
+        if (auto e = build(*column, f, fieldPath, cell, config)) return e;
+        row.fields[f.name] = std::move(cell);
+        positions_.emplace(fieldPath, f.valuePos);
+      }
+      positions_.emplace(rowPath, r.pos);
+      out.rows.push_back(std::move(row));
+    }
+    return std::nullopt;
+  }
+
+  const Schema& schema_;
+  RowIdGenerator& ids_;
+  std::vector<std::string>* notes_;
+  std::set<std::string> given_;
+  std::set<std::string> used_;
+  std::map<std::string, Position, std::less<>> positions_;
+  bool igmpFromGroups_ = false;
+};
+
+}  // namespace
+
+Result<AtvDocument> parseAtv(std::string_view text) { return Parser(text).run(); }
+
+std::string writeAtv(const Schema&, const Config& config) {
+  std::string out;
+  out.reserve(64 * config.values.size());
+  out += "// bulwark configuration profile\n";
+  out += fmt::format("// Version: {}\n", build::version);
+  writeFields(out, config.values, 0);
+  out += kAtvTrailer;
+  out += '\n';
+  return out;
+}
+
+Result<Config> loadProfile(const Schema& schema, const AtvDocument& document, const Config& base,
+                           RowIdGenerator& ids, std::vector<std::string>* notes) {
+  return Loader(schema, ids, notes).run(document, base);
+}
+
+Result<Config> importProfile(const Schema& schema, std::string_view text, const Config& base, RowIdGenerator& ids,
+                             std::vector<std::string>* notes) {
+  auto doc = parseAtv(text);
+  if (!doc) return Error{doc.error()};
+  return loadProfile(schema, *doc, base, ids, notes);
+}
+
+}  // namespace bulwark::config

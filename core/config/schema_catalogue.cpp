@@ -1,0 +1,346 @@
+// The built-in schema: every GAI variable bulwark knows. This file is the one
+// place to add a variable. Names, defaults and value sets follow the
+// reference (mguard-appnotes.txt, chapters 3 and 4); where the reference is
+// silent, the choice is ours and the help text says what the value does.
+#include "config/schema.hpp"
+
+namespace bulwark::config {
+namespace {
+
+using SV = std::string_view;
+
+struct Meta {
+  SV menu;
+  SV module;
+  SV help;
+};
+
+constexpr Variable text(SV name, SV def, Meta m, std::int64_t maxLen = 255, std::int64_t minLen = 0) {
+  return {.name = name, .kind = Kind::String, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .min = minLen, .max = maxLen};
+}
+constexpr Variable integer(SV name, SV def, std::int64_t lo, std::int64_t hi, Meta m) {
+  return {.name = name, .kind = Kind::Integer, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .min = lo, .max = hi};
+}
+constexpr Variable yesNo(SV name, SV def, Meta m, std::span<const SV> unsupported = {}) {
+  return {.name = name, .kind = Kind::YesNo, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .unsupported = unsupported};
+}
+constexpr Variable oneOf(SV name, SV def, std::span<const SV> choices, Meta m,
+                         std::span<const SV> unsupported = {}) {
+  return {.name = name, .kind = Kind::Enum, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .choices = choices, .unsupported = unsupported};
+}
+constexpr Variable ipv4(SV name, SV def, Meta m, bool optional = false) {
+  return {.name = name, .kind = Kind::Ipv4, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .optional = optional};
+}
+constexpr Variable cidr(SV name, SV def, Meta m) {
+  return {.name = name, .kind = Kind::Cidr, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module};
+}
+constexpr Variable port(SV name, SV def, Meta m) {
+  return {.name = name, .kind = Kind::Port, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module};
+}
+constexpr Variable duration(SV name, SV def, std::int64_t lo, std::int64_t hi, Meta m) {
+  return {.name = name, .kind = Kind::Duration, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .min = lo, .max = hi};
+}
+constexpr Variable password(SV name, SV def, Meta m) {
+  return {.name = name, .kind = Kind::Password, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .min = 1};
+}
+constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> specials, Meta m) {
+  return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
+          .module = m.module, .choices = specials, .refTable = table};
+}
+constexpr Variable table(SV name, std::span<const Variable> columns, Meta m, std::span<const DefaultRow> rows = {},
+                         std::size_t maxRows = 0) {
+  return {.name = name, .kind = Kind::Table, .help = m.help, .menu = m.menu, .module = m.module,
+          .columns = columns, .defaultRows = rows, .maxRows = maxRows};
+}
+
+// Menus of the WBM (reference: "Menu: ..." lines).
+constexpr SV kMenuWebGeneral = "Management >> Web Settings >> General";
+constexpr SV kMenuWebAccess = "Management >> Web Settings >> Access";
+constexpr SV kMenuShell = "Management >> System Settings >> Shell Access";
+constexpr SV kMenuTime = "Management >> System Settings >> Time and Date";
+constexpr SV kMenuHost = "Management >> System Settings >> Host";
+constexpr SV kMenuEmail = "Management >> System Settings >> E-Mail";
+constexpr SV kMenuAlarm = "Management >> Service I/O >> Alarm Output";
+constexpr SV kMenuUpdate = "Management >> Update >> Update";
+constexpr SV kMenuUsers = "Authentication >> Administrative Users >> Passwords";
+constexpr SV kMenuInterfaces = "Network >> Interfaces >> General";
+constexpr SV kMenuExternal = "Network >> Interfaces >> External";
+constexpr SV kMenuInternal = "Network >> Interfaces >> Internal";
+constexpr SV kMenuDhcp = "Network >> DHCP >> Internal DHCP";
+constexpr SV kMenuNat = "Network >> NAT >> Masquerading";
+constexpr SV kMenuSwitch = "Network >> Ethernet >> Switch";
+constexpr SV kMenuMirror = "Network >> Ethernet >> Port Mirroring";
+constexpr SV kMenuMulticast = "Network >> Ethernet >> Multicast";
+constexpr SV kMenuQos = "Network >> QoS >> Ingress Filters";
+constexpr SV kMenuFirewall = "Network Security >> Packet Filter >> Incoming Rules";
+constexpr SV kMenuFirewallOut = "Network Security >> Packet Filter >> Outgoing Rules";
+constexpr SV kMenuUserFw = "Network Security >> User Firewall >> User Firewall Templates";
+constexpr SV kMenuModbus = "Network Security >> Deep Packet Inspection >> Modbus TCP";
+constexpr SV kMenuOpc = "Network Security >> Deep Packet Inspection >> OPC Inspector";
+constexpr SV kMenuIpsec = "IPsec VPN >> Connections";
+constexpr SV kMenuIpsecGlobal = "IPsec VPN >> Global >> Options";
+constexpr SV kMenuOpenvpn = "OpenVPN Client >> Connections";
+constexpr SV kMenuLogging = "Logging >> Settings";
+constexpr SV kMenuCerts = "Authentication >> Certificates >> Machine Certificates";
+constexpr SV kMenuCaCerts = "Authentication >> Certificates >> CA Certificates";
+
+constexpr SV kLanguages[] = {"de", "en"};
+constexpr SV kTlsVersions[] = {"1.0", "1.2", "1.3"};
+constexpr SV kPasswordCheck[] = {"supervise", "ignore"};
+constexpr SV kEmailTls[] = {"none", "starttls", "tls"};
+constexpr SV kNetworkModes[] = {"router", "stealth"};
+constexpr SV kRouterModes[] = {"static", "dhcp", "pppoe", "pptp", "modem"};
+constexpr SV kRouterModesUnsupported[] = {"pppoe", "pptp"};  // reference table 3-3
+constexpr SV kYes[] = {"yes"};
+constexpr SV kNatInterfaces[] = {"external", "internal", "dmz", "vpn"};
+constexpr SV kDhcpModes[] = {"off", "server", "relay"};
+constexpr SV kProtocols[] = {"all", "tcp", "udp", "icmp", "esp", "gre"};
+constexpr SV kTargets[] = {"accept", "reject", "drop"};
+constexpr SV kTimeoutTypes[] = {"static", "dynamic"};
+constexpr SV kNoRef[] = {""};
+constexpr SV kIgnoreRef[] = {"ignore"};
+constexpr SV kAuthMethods[] = {"x509", "psk"};
+constexpr SV kOvpnCiphers[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
+                               "AES-128-CBC", "AES-192-CBC", "AES-256-CBC"};
+constexpr SV kOvpnHmacs[] = {"SHA-1", "SHA-256", "SHA-512"};
+constexpr SV kOvpnTransport[] = {"udp", "tcp"};
+constexpr SV kMirrorPorts[] = {"none", "swp0", "swp1", "swp2", "swp3", "swp4"};
+constexpr SV kMedia[] = {"auto", "10-half", "10-full", "100-half", "100-full", "1000-full"};
+
+// Factory-default password hashes (SHA-512 crypt with fixed salts, so the
+// factory profile is the same bytes on every device): admin "mGuard",
+// root "root", the reference's documented defaults. PASSWORD_CHECK raises
+// an alarm while they are unchanged.
+constexpr SV kAdminDefaultHash =
+    "$6$bulwarkadmin0001$UxeNewqLeyXSqsZ5iMOHWBpb7rzOqDnQpaPwqHVbBV5uhwF3bRChvWz7UePcOJDra5NyQ5Qr7PyByiMOv5yaN/";
+constexpr SV kRootDefaultHash =
+    "$6$bulwarkroot00001$uJGo0yWe6ydnxikw0LmU/11zpLfdT6x8hQ27XMJnRLiC1v7qmA11MoOmptxkeecPh/6/vwWf1asaJUZ208lmz.";
+
+// --- table columns -------------------------------------------------------
+
+constexpr Variable kNtpColumns[] = {
+    text("NTP_SERVER", "pool.ntp.org", {kMenuTime, "net", "Host name or address of an NTP server."}, 253, 1),
+    yesNo("PREFER_VPN", "no", {kMenuTime, "net", "Reach this server through a VPN tunnel when one matches."}),
+};
+constexpr DefaultCell kNtpDefaultCells[] = {{"NTP_SERVER", "pool.ntp.org"}};
+constexpr DefaultRow kNtpDefaultRows[] = {{"MAIv100000001", kNtpDefaultCells}};
+
+constexpr Variable kRemoteLogColumns[] = {
+    ipv4("SERVER_IP", "192.168.1.254", {kMenuLogging, "log", "Address of a remote syslog server (UDP)."}),
+    integer("SERVER_PORT", "514", 1, 65535, {kMenuLogging, "log", "UDP port of the remote syslog server."}),
+};
+
+constexpr Variable kAddressColumns[] = {
+    cidr("ADDRESS", "192.168.1.1/24", {kMenuInternal, "net", "Address and prefix length of the interface."}),
+};
+constexpr DefaultCell kIntAddressCells[] = {{"ADDRESS", "192.168.1.1/24"}};
+constexpr DefaultRow kIntAddressRows[] = {{"MAIv100000011", kIntAddressCells}};
+
+constexpr Variable kDhcpPoolColumns[] = {
+    ipv4("START", "192.168.1.100", {kMenuDhcp, "net", "First address of the pool."}),
+    ipv4("END", "192.168.1.199", {kMenuDhcp, "net", "Last address of the pool."}),
+};
+constexpr DefaultCell kDhcpPoolCells[] = {{"START", "192.168.1.100"}, {"END", "192.168.1.199"}};
+constexpr DefaultRow kDhcpPoolRows[] = {{"MAIv100000021", kDhcpPoolCells}};
+
+constexpr Variable kMasqColumns[] = {
+    text("COMMENT", "", {kMenuNat, "firewall", "Free text."}),
+    cidr("FROM_IP", "0.0.0.0/0", {kMenuNat, "firewall", "Source network whose packets are masqueraded."}),
+    oneOf("INTERFACE", "external", kNatInterfaces, {kMenuNat, "firewall", "Outgoing interface."}),
+};
+constexpr DefaultCell kMasqCells[] = {{"INTERFACE", "external"}, {"FROM_IP", "0.0.0.0/0"}};
+constexpr DefaultRow kMasqRows[] = {{"MAIv100000031", kMasqCells}};  // reference 3.6.3
+
+constexpr Variable kFirewallRuleColumns[] = {
+    text("COMMENT", "", {kMenuFirewall, "firewall", "Free text."}),
+    cidr("DST_IP", "0.0.0.0/0", {kMenuFirewall, "firewall", "Destination network."}),
+    port("DST_PORT", "any", {kMenuFirewall, "firewall", "Destination port or range (TCP/UDP)."}),
+    yesNo("LOG", "no", {kMenuFirewall, "firewall", "Log packets that match the rule."}),
+    oneOf("PROTO", "all", kProtocols, {kMenuFirewall, "firewall", "Protocol."}),
+    cidr("SRC_IP", "0.0.0.0/0", {kMenuFirewall, "firewall", "Source network."}),
+    port("SRC_PORT", "any", {kMenuFirewall, "firewall", "Source port or range (TCP/UDP)."}),
+    oneOf("TARGET", "accept", kTargets, {kMenuFirewall, "firewall", "What happens to matching packets."}),
+};
+constexpr DefaultRow kOutgoingRows[] = {{"MAIv100000041", {}}};  // outgoing: accept all
+
+constexpr Variable kTemplateRuleColumns[] = {
+    text("COMMENT", "", {kMenuUserFw, "firewall", "Free text."}),
+    cidr("DST_IP", "0.0.0.0/0", {kMenuUserFw, "firewall", "Destination network."}),
+    port("DST_PORT", "any", {kMenuUserFw, "firewall", "Destination port or range."}),
+    yesNo("LOG", "no", {kMenuUserFw, "firewall", "Log packets that match the rule."}),
+    oneOf("PROTO", "all", kProtocols, {kMenuUserFw, "firewall", "Protocol."}),
+    port("SRC_PORT", "any", {kMenuUserFw, "firewall", "Source port or range."}),
+};
+constexpr Variable kTemplateUserColumns[] = {
+    text("USERNAME", "", {kMenuUserFw, "firewall", "Firewall user allowed to use the template."}, 64, 1),
+};
+constexpr Variable kUserFwColumns[] = {
+    text("TEMPLATE_COMMENT", "", {kMenuUserFw, "firewall", "Free text."}),
+    yesNo("TEMPLATE_ENABLED", "yes", {kMenuUserFw, "firewall", "The template is in use."}),
+    text("TEMPLATE_NAME", "", {kMenuUserFw, "firewall", "Name of the template."}, 64, 1),
+    table("TEMPLATE_RULE", kTemplateRuleColumns, {kMenuUserFw, "firewall", "Rules a logged-in user opens."}),
+    text("TEMPLATE_SRC_IP", "%authorized_ip",
+         {kMenuUserFw, "firewall", "Source of the rules; %authorized_ip is the address the user logged in from."}),
+    integer("TEMPLATE_TIMEOUT", "28800", 0, 31536000,
+            {kMenuUserFw, "firewall", "Seconds after which the user is logged out."}),
+    oneOf("TEMPLATE_TOUT_TYPE", "static", kTimeoutTypes,
+          {kMenuUserFw, "firewall", "static: counted from login; dynamic: from the last packet."}),
+    table("TEMPLATE_USERS", kTemplateUserColumns, {kMenuUserFw, "firewall", "Users of the template."}),
+    rowRef("VPN_CONN_REF", "", "VPN_CONNECTION", kNoRef,
+           {kMenuUserFw, "firewall", "IPsec connection the template applies to, or none."}),
+};
+
+constexpr Variable kTunnelColumns[] = {
+    cidr("LOCAL_NET", "192.168.1.0/24", {kMenuIpsec, "ipsec", "Local network of the tunnel."}),
+    cidr("REMOTE_NET", "10.0.0.0/24", {kMenuIpsec, "ipsec", "Remote network of the tunnel."}),
+};
+constexpr Variable kVpnColumns[] = {
+    oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
+    yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
+    text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
+    table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),
+    text("VPN_NAME", "", {kMenuIpsec, "ipsec", "Name of the connection (used by nph-vpn.cgi)."}, 64, 1),
+};
+
+constexpr Variable kOpenvpnColumns[] = {
+    yesNo("ENABLED", "yes", {kMenuOpenvpn, "openvpn", "The connection is started."}),
+    integer("PORT", "1194", 1, 65535, {kMenuOpenvpn, "openvpn", "Port of the OpenVPN server."}),
+    oneOf("PROTO", "udp", kOvpnTransport, {kMenuOpenvpn, "openvpn", "Transport protocol."}),
+    text("REMOTE", "", {kMenuOpenvpn, "openvpn", "Address or host name of the OpenVPN server."}, 253),
+    oneOf("VPN_AUTH_HMAC", "SHA-256", kOvpnHmacs,
+          {kMenuOpenvpn, "openvpn", "Hash algorithm of the HMAC authentication (reference 3.6.3)."}),
+    oneOf("VPN_ENCRYPTION", "AES-256-GCM", kOvpnCiphers,
+          {kMenuOpenvpn, "openvpn", "Data encryption algorithm (reference 3.6.3)."}),
+    text("VPN_NAME", "", {kMenuOpenvpn, "openvpn", "Name of the connection."}, 64, 1),
+};
+
+constexpr Variable kCertColumns[] = {
+    text("SHORT_NAME", "", {kMenuCerts, "pki", "Name the certificate is referred to by."}, 64, 1),
+};
+constexpr Variable kCaCertColumns[] = {
+    text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CA certificate is referred to by."}, 64, 1),
+};
+
+constexpr Variable kRepoColumns[] = {
+    text("HOST", "", {kMenuUpdate, "update", "Host name or address of the update server."}, 253, 1),
+    integer("PORT", "443", 1, 65535, {kMenuUpdate, "update", "HTTPS port of the update server."}),
+    rowRef("REMOTE_CERT_REF", "ignore", "CA_CERTIFICATES", kIgnoreRef,
+           {kMenuUpdate, "update", "CA certificate the server must present, or ignore (reference 3.6.2)."}),
+};
+
+constexpr Variable kModbusSetColumns[] = {
+    text("ADDRESS_RANGE", "any", {kMenuModbus, "firewall", "Register addresses, \"any\" or \"from:to\"."}, 11, 1),
+    text("COMMENT", "", {kMenuModbus, "firewall", "Free text."}),
+    yesNo("LOG", "no", {kMenuModbus, "firewall", "Log matching requests."}),
+    integer("MODBUS_FUNCTION_CODE", "3", 1, 127, {kMenuModbus, "firewall", "Modbus function code."}),
+    oneOf("TARGET", "accept", kTargets, {kMenuModbus, "firewall", "What happens to matching requests."}),
+};
+constexpr Variable kModbusColumns[] = {
+    text("FRIENDLY_NAME", "", {kMenuModbus, "firewall", "Name of the rule set."}, 64, 1),
+    yesNo("LOG_DEFAULT", "no", {kMenuModbus, "firewall", "Log requests no rule matches."}),
+    table("SET", kModbusSetColumns, {kMenuModbus, "firewall", "Rules of the rule set."}),
+};
+
+constexpr Variable kSwitchColumns[] = {
+    yesNo("ENABLED", "yes", {kMenuSwitch, "platform", "The port is enabled."}),
+    oneOf("MEDIA", "auto", kMedia, {kMenuSwitch, "platform", "Speed and duplex."}),
+    oneOf("PORT", "swp0", std::span<const SV>(kMirrorPorts).subspan(1), {kMenuSwitch, "platform", "Switch port."}),
+};
+constexpr Variable kMulticastColumns[] = {
+    ipv4("GROUP", "239.0.0.1", {kMenuMulticast, "platform", "Multicast group address."}),
+    text("PORTS", "", {kMenuMulticast, "platform", "Switch ports the group is forwarded to (swp0,swp1,...)."}),
+};
+
+// --- the catalogue ---------------------------------------------------------
+
+constexpr Variable kVariables[] = {
+    password("ADMIN_PASSWORD", kAdminDefaultHash, {kMenuUsers, "auth", "Password of the user admin."}),
+    table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
+    ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
+    integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
+    oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
+    table("DHCP_INT_POOL", kDhcpPoolColumns, {kMenuDhcp, "net", "Address pools of the DHCP server."},
+          kDhcpPoolRows),
+    text("EMAIL_RELAY_SERVER", "", {kMenuEmail, "mail", "Host name or address of the e-mail server."}, 253),
+    integer("EMAIL_RELAY_PORT", "465", 1, 65535, {kMenuEmail, "mail", "Port of the e-mail server."}),
+    oneOf("EMAIL_RELAY_TLS", "tls", kEmailTls,
+          {kMenuEmail, "mail", "Encryption towards the e-mail server (reference 3.6.3: TLS by default)."}),
+    table("EXT_ADDRESSES", kAddressColumns, {kMenuExternal, "net", "Static addresses of the external interface."}),
+    ipv4("EXT_GATEWAY", "", {kMenuExternal, "net", "Default gateway in static mode."}, true),
+    table("FW_INCOMING", kFirewallRuleColumns, {kMenuFirewall, "firewall", "Incoming rules (WAN to LAN)."}),
+    yesNo("FW_INCOMING_LOG_DEFAULT", "no", {kMenuFirewall, "firewall", "Log packets no incoming rule matches."}),
+    table("FW_OUTGOING", kFirewallRuleColumns, {kMenuFirewallOut, "firewall", "Outgoing rules (LAN to WAN)."},
+          kOutgoingRows),
+    yesNo("FW_OUTGOING_LOG_DEFAULT", "no", {kMenuFirewallOut, "firewall", "Log packets no outgoing rule matches."}),
+    text("HOSTNAME", "bulwark", {kMenuHost, "net", "Host name of the device."}, 63, 1),
+    yesNo("HTTPS_REMOTE_ACCESS", "no",
+          {kMenuWebAccess, "web", "Allow HTTPS access from the external interface (denied by default)."}),
+    integer("HTTPS_PORT", "443", 1, 65535, {kMenuWebAccess, "web", "Port of the HTTPS web management."}),
+    rowRef("HTTPS_SERVER_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
+           {kMenuWebAccess, "web", "Machine certificate of the web server; empty: the self-signed one."}),
+    yesNo("IGMP_SNOOPING", "no", {kMenuMulticast, "platform", "IGMP snooping on the switch."}),
+    table("INT_ADDRESSES", kAddressColumns, {kMenuInternal, "net", "Addresses of the internal interface."},
+          kIntAddressRows),
+    yesNo("IP_CONNTRACK_OPC", "no", {kMenuOpc, "firewall", "Track OPC Classic connections (reference 3.6.1)."}),
+    yesNo("IP_CONNTRACK_OPC_SANITY", "yes", {kMenuOpc, "firewall", "Check OPC Classic packets for sanity."}),
+    integer("IP_CONNTRACK_OPC_TIMEOUT", "120", 1, 3600,
+            {kMenuOpc, "firewall", "Seconds an expected OPC Classic connection is kept open."}),
+    yesNo("LOGGING_REMOTE_ENABLE", "no", {kMenuLogging, "log", "Send log lines to remote syslog servers (UTC)."}),
+    table("LOGGING_REMOTE_SERVERS", kRemoteLogColumns, {kMenuLogging, "log", "Remote syslog servers."}, {}, 8),
+    integer("LOGGING_MAX_DAYS", "0", 0, 3650,
+            {kMenuLogging, "log", "Maximum retention period for log entries in days (0 = unlimited)."}),
+    table("MACHINE_CERTIFICATES", kCertColumns, {kMenuCerts, "pki", "Machine certificates of the device."}),
+    oneOf("MIRROR_RECEIVER", "none", kMirrorPorts, {kMenuMirror, "platform", "Port that receives mirrored traffic."}),
+    table("MODBUS_RULESETS", kModbusColumns, {kMenuModbus, "firewall", "Modbus TCP rule sets."}),
+    table("MULTICAST_GROUP", kMulticastColumns, {kMenuMulticast, "platform", "Static multicast groups."}),
+    table("NAT_MASQUERADING", kMasqColumns, {kMenuNat, "firewall", "IP masquerading rules."}, kMasqRows),
+    oneOf("NETWORK_MODE", "router", kNetworkModes, {kMenuInterfaces, "net", "Network mode of the device."}),
+    yesNo("NTP_ENABLE", "no", {kMenuTime, "net", "Synchronise the system time with NTP servers."}),
+    table("NTP_SERVERS", kNtpColumns, {kMenuTime, "net", "NTP servers."}, kNtpDefaultRows),
+    table("OPENVPN_CONNECTION", kOpenvpnColumns, {kMenuOpenvpn, "openvpn", "OpenVPN client connections."}),
+    oneOf("PASSWORD_CHECK", "supervise", kPasswordCheck,
+          {kMenuAlarm, "led", "Raise the alarm while default passwords are unchanged (reference 3.6.2)."}),
+    table("PSM_REPOSITORIES", kRepoColumns, {kMenuUpdate, "update", "Update servers."}),
+    yesNo("QOS_INGRESS_LOCAL_ENABLE", "no", {kMenuQos, "net", "Ingress QoS for local traffic (not on this hardware)."},
+          kYes),
+    password("ROOT_PASSWORD", kRootDefaultHash, {kMenuUsers, "auth", "Password of the user root."}),
+    oneOf("ROUTER_MODE", "dhcp", kRouterModes, {kMenuExternal, "net", "How the external interface gets its address."},
+          kRouterModesUnsupported),
+    yesNo("ROUTER_MODE_LINK", "no", {kMenuInterfaces, "web", "Show a link to the WBM of a CELLULINK device."}),
+    integer("SSH_ADMIN_LOGIN_ALLOWED_MAX", "4", 1, 10, {kMenuShell, "auth", "Concurrent SSH sessions of role admin."}),
+    integer("SSH_AUDIT_LOGIN_ALLOWED_MAX", "4", 1, 10, {kMenuShell, "auth", "Concurrent SSH sessions of role audit."}),
+    integer("SSH_NETADMIN_LOGIN_ALLOWED_MAX", "4", 1, 10,
+            {kMenuShell, "auth", "Concurrent SSH sessions of role netadmin."}),
+    yesNo("SSH_REMOTE_ACCESS", "no", {kMenuShell, "auth", "Allow SSH access from the external interface."}),
+    table("SWITCHPORT", kSwitchColumns, {kMenuSwitch, "platform", "Settings of the switch ports."}),
+    text("TIMEZONE", "UTC", {kMenuTime, "log", "POSIX time zone of the time stamps shown locally."}, 64, 1),
+    oneOf("TLS_MIN_VERSION", "1.2", kTlsVersions,
+          {kMenuWebAccess, "web", "Lowest TLS version accepted (1.0 also accepts 1.1; reference 3.6.2)."}),
+    table("USERFW_TEMPLATE", kUserFwColumns, {kMenuUserFw, "firewall", "User firewall templates."}),
+    table("VPN_CONNECTION", kVpnColumns, {kMenuIpsec, "ipsec", "IPsec connections."}),
+    yesNo("VPN_UNIQUE_IDS", "no", {kMenuIpsecGlobal, "ipsec", "Allow only one connection per peer identity."}),
+    integer("VPN_XFRM4_GC_THRESH", "2", 0, 1048576,
+            {kMenuIpsecGlobal, "ipsec", "Garbage collection threshold of the kernel's IPv4 XFRM cache."}),
+    oneOf("WWW_LANGUAGE", "en", kLanguages, {kMenuWebGeneral, "web", "Language of the web interface."}),
+    integer("WWW_LEVEL", "10", 0, 10, {kMenuWebGeneral, "web", "Detail level of the web interface (10 = all)."}),
+    integer("WWW_TIMEOUT", "1800", 30, 86400,
+            {kMenuWebGeneral, "web", "Seconds of inactivity after which a web session ends."}),
+};
+
+}  // namespace
+
+const Schema& Schema::builtin() {
+  static const Schema schema{kVariables};
+  return schema;
+}
+
+}  // namespace bulwark::config
