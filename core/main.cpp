@@ -1,1 +1,95 @@
-int main() { return 0; }
+// bulwark: one binary, many names. It dispatches on the name it was called
+// by (argv[0]) and on its first argument:
+//   bulwark init ...       the appliance core
+//   gaiconfig ...          the configuration command line (also: bulwark gaiconfig)
+//   bulwark log ...        stored log lines
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "build_config.hpp"
+#include "config/gaiconfig.hpp"
+#include "init/core.hpp"
+#include "log/log_cli.hpp"
+
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* kUsage =
+    "Usage: bulwark COMMAND [ARGS...]\n"
+    "\n"
+    "The appliance core of bulwark, an open-source OS core for industrial\n"
+    "security routers. One binary; commands:\n"
+    "  init        run the appliance core (see bulwark init --help)\n"
+    "  gaiconfig   read and change the configuration (also installed as gaiconfig)\n"
+    "  log         print stored log lines\n"
+    "  --version   print the version\n"
+    "  --help      print this help\n";
+
+int initMain(int argc, char** argv) {
+  po::options_description options(
+      "Usage: bulwark init [--data-dir D] [--run-dir R] [--board NAME] [--listen ADDR:PORT]\n"
+      "\n"
+      "Runs the appliance core in the foreground until SIGTERM or SIGINT. As PID 1\n"
+      "it will also do the duties of init; as an ordinary process it runs the rest,\n"
+      "so it can be started in a temporary directory.\n"
+      "\n"
+      "Options");
+  options.add_options()
+      ("help,h", "print this help")
+      ("data-dir", po::value<std::string>()->default_value("/data"), "persistent data: config.db, logs.db")
+      ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "runtime files: the control socket")
+      ("board", po::value<std::string>()->default_value("sim"), "board the core runs on")
+      ("listen", po::value<std::string>()->default_value(""), "address of the HTTPS management (ADDR:PORT)")
+      ("console-log", "also print log lines to standard output");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bulwark init: %s\n", e.what());
+    return 1;
+  }
+  if (vm.count("help")) {
+    std::cout << options;
+    return 0;
+  }
+  bulwark::init::CoreOptions o;
+  o.dataDir = vm["data-dir"].as<std::string>();
+  o.runDir = vm["run-dir"].as<std::string>();
+  o.board = vm["board"].as<std::string>();
+  o.listen = vm["listen"].as<std::string>();
+  o.consoleLog = vm.count("console-log") > 0;
+  return bulwark::init::runCore(o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string self = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bulwark";
+  if (self == "gaiconfig") return bulwark::config::gaiconfigMain(argc, argv);
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 1;
+  }
+  std::string command = argv[1];
+  // The sub-command sees itself as argv[0].
+  if (command == "init") return initMain(argc - 1, argv + 1);
+  if (command == "gaiconfig") return bulwark::config::gaiconfigMain(argc - 1, argv + 1);
+  if (command == "log") return bulwark::log::logMain(argc - 1, argv + 1);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version") {
+    std::printf("bulwark %s\n", bulwark::build::version);
+    return 0;
+  }
+  std::fprintf(stderr, "bulwark: unknown command \"%s\"\n%s", command.c_str(), kUsage);
+  return 1;
+}

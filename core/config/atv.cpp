@@ -257,7 +257,7 @@ void escapeInto(std::string& out, std::string_view text) {
 
 void writeFields(std::string& out, const Fields& fields, int indent);
 
-void writeValue(std::string& out, const std::string& name, const Value& value, int indent) {
+void writeValue(std::string& out, std::string_view name, const Value& value, int indent) {
   out.append(indent, ' ');
   out += name;
   if (!value.isTable) {
@@ -453,6 +453,19 @@ std::string writeAtv(const Schema&, const Config& config) {
   writeFields(out, config.values, 0);
   out += kAtvTrailer;
   out += '\n';
+  return out;
+}
+
+std::string writeAtvValue(std::string_view name, const Value& value) {
+  std::string out;
+  writeValue(out, name, value, 0);
+  return out;
+}
+
+std::string writeAtvRow(const Row& row) {
+  std::string out = fmt::format("{{\n  {} = \"{}\"\n", kRowIdKey, row.id);
+  writeFields(out, row.fields, 2);
+  out += "}\n";
   return out;
 }
 

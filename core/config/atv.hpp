@@ -59,6 +59,9 @@ Result<AtvDocument> parseAtv(std::string_view text);
 // The canonical profile of `config`: header, every variable sorted by name,
 // rows with their ROWID first and cells sorted by name, the trailer.
 std::string writeAtv(const Schema& schema, const Config& config);
+// One variable (or a row, with name "") in the same form, for display.
+std::string writeAtvValue(std::string_view name, const Value& value);
+std::string writeAtvRow(const Row& row);
 
 // Builds the configuration a document describes, on top of `base`: the
 // variables it names replace those of `base` (a table as a whole). Names of

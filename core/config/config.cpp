@@ -361,4 +361,15 @@ std::vector<std::string> changeLogLines(const Diff& diff) {
   return lines;
 }
 
+std::vector<std::string> compareLines(const Diff& diff) {
+  std::vector<std::string> lines = changeLogLines(diff);
+  for (std::size_t i = 0; i < diff.changes.size(); ++i) {
+    const Change& c = diff.changes[i];
+    if (c.kind != Change::Kind::Set) continue;
+    lines[i] = c.secret ? fmt::format("{}: '******' -> '******'", c.path)
+                        : fmt::format("{}: '{}' -> '{}'", c.path, c.before, c.after);
+  }
+  return lines;
+}
+
 }  // namespace bulwark::config

@@ -134,4 +134,8 @@ Diff diff(const Schema& schema, const Config& before, const Config& after);
 // with password values as '******'.
 std::vector<std::string> changeLogLines(const Diff& diff);
 
+// The same changes as a comparison: "PATH: 'before' -> 'after'" for values,
+// the change-log wording for rows; passwords masked.
+std::vector<std::string> compareLines(const Diff& diff);
+
 }  // namespace bulwark::config

@@ -1,0 +1,98 @@
+#include "config/commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "config/atv.hpp"
+
+namespace bulwark::config {
+
+namespace {
+
+using json = nlohmann::json;
+using Reply = std::function<void(std::string)>;
+
+// Invalid UTF-8 from a caller is replaced, never thrown over.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string failure(std::string_view message) { return dump(json{{"ok", false}, {"error", message}}); }
+
+std::string success(json extra = json::object()) {
+  extra["ok"] = true;
+  return dump(extra);
+}
+
+void replyStatus(const Reply& reply, const Status& s) { reply(s ? success() : failure(s.message())); }
+
+std::string str(const json& request, const char* key) {
+  auto it = request.find(key);
+  return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+void handleGet(ConfigService& service, const json& request, const Reply& reply, bool rowId) {
+  std::string path = str(request, "path");
+  auto snapshot = service.snapshot();
+  auto r = resolve(service.schema(), *snapshot, path);
+  if (!r) return reply(failure(r.error()));
+  if (rowId) {
+    if (!r->row) return reply(failure("--get-rowid needs a row: TABLE:N"));
+    return reply(success({{"value", r->row->id}}));
+  }
+  if (r->row) return reply(success({{"value", writeAtvRow(*r->row)}}));
+  if (r->value->isTable) return reply(success({{"value", writeAtvValue(path, *r->value)}}));
+  reply(success({{"value", r->value->text}}));
+}
+
+void handleLines(const Reply& reply, Result<Diff> d) {
+  if (!d) return reply(failure(d.error()));
+  reply(success({{"lines", compareLines(*d)}}));
+}
+
+}  // namespace
+
+void handleConfigRequest(ConfigService& service, const std::string& text, const Actor& actor, Reply reply) {
+  json request = json::parse(text, nullptr, false);
+  if (request.is_discarded() || !request.is_object()) return reply(failure("The request is not a JSON object."));
+  std::string op = str(request, "op");
+  auto done = [reply](Status s) { replyStatus(reply, s); };
+
+  if (op == "get") return handleGet(service, request, reply, false);
+  if (op == "rowid") return handleGet(service, request, reply, true);
+  if (op == "set") return service.set(actor, str(request, "path"), str(request, "value"), done);
+  if (op == "get-all") return reply(success({{"atv", writeAtv(service.schema(), *service.snapshot())}}));
+  if (op == "set-all") {
+    auto f = request.find("factory_default");
+    bool factory = f != request.end() && f->is_boolean() && f->get<bool>();
+    return service.setAll(actor, str(request, "atv"), factory, [reply](Result<std::vector<std::string>> notes) {
+      if (!notes) return reply(failure(notes.error()));
+      reply(success({{"notes", *notes}}));
+    });
+  }
+  if (op == "diff") {
+    return service.compare("", str(request, "profile"), [reply](Result<Diff> d) { handleLines(reply, std::move(d)); });
+  }
+  if (op == "profile-compare") {
+    return service.compare(str(request, "from"), str(request, "to"),
+                           [reply](Result<Diff> d) { handleLines(reply, std::move(d)); });
+  }
+  if (op == "profile-list") {
+    return service.listProfiles([reply](Result<std::vector<ProfileInfo>> list) {
+      if (!list) return reply(failure(list.error()));
+      json profiles = json::array();
+      for (const ProfileInfo& p : *list) profiles.push_back({{"name", p.name}, {"size", p.size}, {"active", p.active}});
+      reply(success({{"profiles", profiles}}));
+    });
+  }
+  if (op == "profile-save") return service.saveProfile(actor, str(request, "name"), done);
+  if (op == "profile-import") return service.importProfile(actor, str(request, "name"), str(request, "atv"), done);
+  if (op == "profile-restore") return service.restoreProfile(actor, str(request, "name"), done);
+  if (op == "profile-delete") return service.deleteProfile(actor, str(request, "name"), done);
+  if (op == "profile-export") {
+    return service.exportProfile(str(request, "name"), [reply](Result<std::string> atv) {
+      if (!atv) return reply(failure(atv.error()));
+      reply(success({{"atv", *atv}}));
+    });
+  }
+  reply(failure("Unknown request \"" + op + "\"."));
+}
+
+}  // namespace bulwark::config

@@ -1,0 +1,202 @@
+#include "config/gaiconfig.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/store_lock.hpp"
+#include "config/atv.hpp"
+#include "config/commands.hpp"
+#include "log/log_store.hpp"
+#include "runtime/control_socket.hpp"
+
+namespace bulwark::config {
+
+namespace po = boost::program_options;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: gaiconfig [--data-dir D] [--run-dir R] COMMAND\n"
+    "\n"
+    "Reads and changes the configuration of bulwark. It talks to the running\n"
+    "core over <run-dir>/bulwark.sock; when no core runs it works on the store\n"
+    "in <data-dir> directly. Exit status 0 on success, 1 with a one-line reason\n"
+    "on standard error otherwise.\n\n";
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "gaiconfig: %s\n", message.c_str());
+  return 1;
+}
+
+Result<std::string> readStdin() {
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    text.append(buf, n);
+    if (text.size() > kMaxProfileBytes) {
+      return Error{fmt::format("The profile on standard input is larger than 16 MiB.")};
+    }
+  }
+  if (std::ferror(stdin)) return Error{"cannot read standard input"};
+  return text;
+}
+
+// Runs one request on the store directly, with the same code the core runs.
+Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::string& request) {
+  std::error_code ec;
+  std::filesystem::create_directories(dataDir, ec);
+  if (ec) return Error{fmt::format("cannot create {}: {}", dataDir.string(), ec.message())};
+  auto lock = StoreLock::acquire(dataDir);
+  if (!lock) {
+    return Error{lock.error() + " The core holds it, but its control socket does not answer."};
+  }
+  boost::asio::io_context io;
+  runtime::SystemClock clock;
+  log::Log log(clock);
+  auto logStore = log::LogStore::open({.path = dataDir / "logs.db"}, clock);
+  if (!logStore) return Error{logStore.error()};
+  log.addSink(**logStore);
+  auto store = Store::open(dataDir / "config.db");
+  if (!store) return Error{store.error()};
+  auto initial = ConfigService::loadInitial(**store, Schema::builtin());
+  if (!initial) return Error{initial.error()};
+  runtime::WorkerPool workers(io, 1, 64);
+  runtime::ModuleSet modules;  // no modules run without the core
+  ConfigService service(workers, **store, log, Schema::builtin(), modules, std::move(initial->first),
+                        initial->second);
+  std::string reply;
+  handleConfigRequest(service, request, Actor{}, [&](std::string r) { reply = std::move(r); });
+  io.run();
+  workers.drain();
+  (*logStore)->flush();
+  if (reply.empty()) return Error{"no answer"};
+  return reply;
+}
+
+}  // namespace
+
+int gaiconfigMain(int argc, char** argv) {
+  po::options_description commands("Commands");
+  commands.add_options()
+      ("get", po::value<std::string>()->value_name("NAME"), "print the value of NAME (a variable, a table, TABLE:N or a cell path)")
+      ("set", po::value<std::vector<std::string>>()->multitoken()->value_name("NAME VALUE"), "set NAME to VALUE")
+      ("get-all", "print the whole configuration as an ATV profile")
+      ("set-all", "apply the ATV profile on standard input")
+      ("setall", "the same as --set-all")
+      ("goto", po::value<std::string>()->value_name("TABLE:N"), "select a table row, for --get-rowid")
+      ("get-rowid", "print the row id of the row selected with --goto")
+      ("diff", po::value<std::string>()->value_name("PROFILE"), "list what restoring PROFILE would change")
+      ("profile-list", "list the saved profiles: name, size, active")
+      ("profile-save", po::value<std::string>()->value_name("NAME"), "save the configuration as profile NAME")
+      ("profile-import", po::value<std::string>()->value_name("NAME"), "store the profile on standard input as NAME")
+      ("profile-export", po::value<std::string>()->value_name("NAME"), "print profile NAME")
+      ("profile-restore", po::value<std::string>()->value_name("NAME"), "apply profile NAME")
+      ("profile-delete", po::value<std::string>()->value_name("NAME"), "delete profile NAME")
+      ("profile-compare", po::value<std::vector<std::string>>()->multitoken()->value_name("A B"), "list the differences from profile A to B");
+  po::options_description options("Options");
+  options.add_options()
+      ("help,h", "print this help")
+      ("data-dir", po::value<std::string>()->default_value("/data"), "data directory of the store (direct mode)")
+      ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "run directory of the control socket")
+      ("silent", "print no notes (errors are still printed)")
+      ("factory-default", "with --set-all: apply the profile on top of the factory default");
+  po::options_description all;
+  all.add(commands).add(options);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return fail(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << commands << "\n" << options;
+    return 0;
+  }
+
+  json request;
+  int chosen = 0;
+  auto pick = [&](json r) {
+    ++chosen;
+    request = std::move(r);
+  };
+  if (vm.count("get")) pick({{"op", "get"}, {"path", vm["get"].as<std::string>()}});
+  if (vm.count("set")) {
+    auto args = vm["set"].as<std::vector<std::string>>();
+    if (args.size() != 2) return fail("--set takes NAME and VALUE");
+    pick({{"op", "set"}, {"path", args[0]}, {"value", args[1]}});
+  }
+  if (vm.count("get-all")) pick({{"op", "get-all"}});
+  if (vm.count("set-all") || vm.count("setall")) pick({{"op", "set-all"}, {"factory_default", vm.count("factory-default") > 0}});
+  if (vm.count("get-rowid")) {
+    if (!vm.count("goto")) return fail("--get-rowid needs --goto TABLE:N");
+    pick({{"op", "rowid"}, {"path", vm["goto"].as<std::string>()}});
+  } else if (vm.count("goto")) {
+    return fail("--goto is used with --get-rowid");
+  }
+  if (vm.count("diff")) pick({{"op", "diff"}, {"profile", vm["diff"].as<std::string>()}});
+  if (vm.count("profile-list")) pick({{"op", "profile-list"}});
+  for (const char* op : {"profile-save", "profile-import", "profile-export", "profile-restore", "profile-delete"}) {
+    if (vm.count(op)) pick({{"op", op}, {"name", vm[op].as<std::string>()}});
+  }
+  if (vm.count("profile-compare")) {
+    auto args = vm["profile-compare"].as<std::vector<std::string>>();
+    if (args.size() != 2) return fail("--profile-compare takes two profile names");
+    pick({{"op", "profile-compare"}, {"from", args[0]}, {"to", args[1]}});
+  }
+  if (chosen != 1) return fail(chosen == 0 ? "no command given (see --help)" : "give one command at a time");
+  if (vm.count("factory-default") && request["op"] != "set-all") return fail("--factory-default goes with --set-all");
+
+  std::string op = request["op"];
+  if (op == "set-all" || op == "profile-import") {
+    auto text = readStdin();
+    if (!text) return fail(text.error());
+    request["atv"] = std::move(*text);
+  }
+
+  std::string wire = request.dump(-1, ' ', false, json::error_handler_t::replace);
+  bool unavailable = false;
+  auto reply = runtime::controlRequest(std::filesystem::path(vm["run-dir"].as<std::string>()) / "bulwark.sock", wire,
+                                       unavailable);
+  if (!reply && unavailable) reply = runDirect(vm["data-dir"].as<std::string>(), wire);
+  if (!reply) return fail(reply.error());
+
+  json answer = json::parse(*reply, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object()) return fail("the core gave an answer that is not JSON");
+  if (!answer.value("ok", false)) return fail(answer.value("error", std::string("failed")));
+
+  bool silent = vm.count("silent") > 0;
+  if (answer.contains("value")) {
+    std::string value = answer["value"];
+    std::cout << value;
+    if (value.empty() || value.back() != '\n') std::cout << '\n';
+  }
+  if (answer.contains("atv")) std::cout << answer["atv"].get<std::string>();
+  if (answer.contains("lines")) {
+    for (const auto& line : answer["lines"]) std::cout << line.get<std::string>() << '\n';
+  }
+  if (answer.contains("notes") && !silent) {
+    for (const auto& note : answer["notes"]) std::cerr << "gaiconfig: note: " << note.get<std::string>() << '\n';
+  }
+  if (answer.contains("profiles")) {
+    for (const auto& p : answer["profiles"]) {
+      std::cout << fmt::format("{}\t{}\t{}\n", p["name"].get<std::string>(), p["size"].get<std::size_t>(),
+                               p["active"].get<bool>() ? "active" : "-");
+    }
+  }
+  std::cout.flush();
+  return std::cout ? 0 : fail("cannot write the answer");
+}
+
+}  // namespace bulwark::config

@@ -1,0 +1,113 @@
+#include "init/core.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include "board.hpp"
+#include "build_config.hpp"
+#include "common/store_lock.hpp"
+#include "config/commands.hpp"
+#include "config/service.hpp"
+#include "log/log_module.hpp"
+#include "runtime/control_socket.hpp"
+#include "runtime/event_bus.hpp"
+#include "runtime/module_set.hpp"
+#include "runtime/worker_pool.hpp"
+
+namespace bulwark::init {
+
+namespace {
+
+Status makeDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{fmt::format("cannot create {}: {}", dir.string(), ec.message())};
+  chmod(dir.c_str(), 0700);
+  return {};
+}
+
+config::Actor actorFor(const runtime::Peer& peer) {
+  if (peer.uid == 0) return {"root", "root", "gaiconfig"};
+  return {fmt::format("uid {}", peer.uid), "admin", "gaiconfig"};
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "bulwark: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int runCore(const CoreOptions& options) {
+  auto board = platform::findBoard(options.board);
+  if (!board) return fail(board.error());
+  for (const auto& dir : {options.dataDir, options.runDir}) {
+    if (Status s = makeDir(dir); !s) return fail(s.message());
+  }
+  auto lock = StoreLock::acquire(options.dataDir);
+  if (!lock) return fail(lock.error());
+
+  boost::asio::io_context io;
+  runtime::SystemClock clock;
+  log::Log log(clock);
+  auto logStore = log::LogStore::open({.path = options.dataDir / "logs.db"}, clock);
+  if (!logStore) return fail(logStore.error());
+  log.addSink(**logStore);
+  log::StreamSink console(stdout);
+  if (options.consoleLog) log.addSink(console);
+
+  auto store = config::Store::open(options.dataDir / "config.db");
+  if (!store) return fail(store.error());
+  auto initial = config::ConfigService::loadInitial(**store, config::Schema::builtin());
+  if (!initial) return fail(initial.error());
+
+  runtime::WorkerPool workers(io, 2, 1024);
+  runtime::EventBus bus(io);
+  runtime::ModuleSet modules;
+
+  // The modules, in start order.
+  log::RemoteSyslog remote(io);
+  log.addSink(remote);
+  log::LogModule logModule(io, log, logStore->get(), remote);
+  modules.add(logModule);
+
+  config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules,
+                                std::move(initial->first), initial->second);
+
+  auto control = runtime::ControlServer::listen(
+      io, options.runDir / "bulwark.sock",
+      [&service](std::string request, const runtime::Peer& peer, runtime::ControlServer::Reply reply) {
+        config::handleConfigRequest(service, request, actorFor(peer), std::move(reply));
+      });
+  if (!control) return fail(control.error());
+
+  if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log.write("bulwark", fmt::format("stopping on signal {}", signal));
+    control->reset();
+    modules.stopAll();
+    io.stop();
+  });
+
+  log.write("bulwark", fmt::format("bulwark {} started on board {} (data {}, control socket {})", build::version,
+                                   board->name, options.dataDir.string(), (options.runDir / "bulwark.sock").string()));
+  if (!options.listen.empty()) {
+    log.write("bulwark", fmt::format("HTTPS management on {} is not available in this build yet", options.listen));
+  }
+  io.run();
+  workers.drain();
+  log.removeSink(remote);
+  (*logStore)->flush();
+  return 0;
+}
+
+}  // namespace bulwark::init

@@ -1,0 +1,22 @@
+// The composition root of the appliance core (`bulwark init`): constructs
+// every module in start order, runs the one event loop on this thread, and
+// stops everything in reverse order on SIGTERM or SIGINT.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace bulwark::init {
+
+struct CoreOptions {
+  std::filesystem::path dataDir = "/data";
+  std::filesystem::path runDir = "/run/bulwark";
+  std::string board = "sim";
+  std::string listen;        // ADDR:PORT of the HTTPS management (issue 3)
+  bool consoleLog = false;   // also print log lines to stdout
+};
+
+// Returns the process exit code.
+int runCore(const CoreOptions& options);
+
+}  // namespace bulwark::init

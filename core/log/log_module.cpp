@@ -1,0 +1,66 @@
+#include "log/log_module.hpp"
+
+#include <charconv>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace bulwark::log {
+
+struct LogModule::Timer {
+  explicit Timer(boost::asio::io_context& io) : timer(io) {}
+  boost::asio::steady_timer timer;
+};
+
+LogModule::LogModule(boost::asio::io_context& io, Log& log, LogStore* store, RemoteSyslog& remote)
+    : log_(log), store_(store), remote_(remote), timer_(std::make_unique<Timer>(io)) {}
+
+LogModule::~LogModule() = default;
+
+Status LogModule::start(const config::Snapshot& snapshot) {
+  apply(*snapshot, nullptr);
+  armTimer();
+  return {};
+}
+
+Status LogModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
+  apply(*snapshot, &diff);
+  return {};
+}
+
+void LogModule::stop() { timer_->timer.cancel(); }
+
+void LogModule::writeUptime() { log_.write("uptime-audit", "UPTIME: " + uptimeText(log_.clock().uptime())); }
+
+void LogModule::apply(const config::Config& config, const config::Diff* diff) {
+  if (store_ && (!diff || diff->touches("LOGGING_MAX_DAYS"))) {
+    const std::string& days = config.get("LOGGING_MAX_DAYS");
+    int n = 0;
+    std::from_chars(days.data(), days.data() + days.size(), n);
+    store_->setMaxDays(n);
+  }
+  if (!diff || diff->touches("LOGGING_REMOTE_ENABLE") || diff->touches("LOGGING_REMOTE_SERVERS")) {
+    std::vector<SyslogServer> servers;
+    const config::Value* rows = config.find("LOGGING_REMOTE_SERVERS");
+    if (config.get("LOGGING_REMOTE_ENABLE") == "yes" && rows) {
+      for (const config::Row& row : rows->rows) {
+        const std::string& port = row.fields.at("SERVER_PORT").text;
+        std::uint16_t p = 514;
+        std::from_chars(port.data(), port.data() + port.size(), p);
+        servers.push_back({row.fields.at("SERVER_IP").text, p});
+      }
+    }
+    remote_.setServers(std::move(servers));
+  }
+}
+
+void LogModule::armTimer() {
+  timer_->timer.expires_after(kUptimePeriod);
+  timer_->timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    writeUptime();
+    armTimer();
+  });
+}
+
+}  // namespace bulwark::log

@@ -1,0 +1,212 @@
+#include "log/log_store.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace bulwark::log {
+
+namespace {
+
+constexpr std::size_t kMaxQueued = 100000;
+
+std::int64_t toMicros(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+TimePoint fromMicros(std::int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+
+struct Db {
+  sqlite3* db = nullptr;
+  ~Db() { sqlite3_close_v2(db); }
+};
+
+Status exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db);
+    sqlite3_free(err);
+    return Error{msg};
+  }
+  return {};
+}
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+}  // namespace
+
+struct LogStore::Impl {
+  Options options;
+  const runtime::Clock& clock;
+  Db db;
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::condition_variable flushed;
+  std::deque<Entry> queue;
+  std::uint64_t written = 0;    // entries handed to write()
+  std::uint64_t committed = 0;  // entries committed or dropped
+  std::size_t droppedCount = 0;
+  int maxDays = 0;
+  bool stopping = false;
+  std::chrono::steady_clock::time_point lastRetention{};
+  std::thread writer;
+
+  Impl(Options o, const runtime::Clock& c) : options(std::move(o)), clock(c), maxDays(options.maxDays) {}
+
+  void run() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      wake.wait_for(lock, options.flushInterval, [&] { return stopping || queue.size() >= options.batchSize; });
+      if (!queue.empty()) {
+        std::deque<Entry> batch;
+        batch.swap(queue);
+        int days = maxDays;
+        lock.unlock();
+        commit(batch, days);
+        lock.lock();
+        committed += batch.size();
+        flushed.notify_all();
+      }
+      if (stopping && queue.empty()) return;
+    }
+  }
+
+  void commit(const std::deque<Entry>& batch, int days) {
+    exec(db.db, "BEGIN IMMEDIATE");
+    Stmt ins;
+    sqlite3_prepare_v2(db.db, "INSERT INTO logs(time_us, tag, pid, message) VALUES (?, ?, ?, ?)", -1, &ins.s,
+                       nullptr);
+    for (const Entry& e : batch) {
+      sqlite3_bind_int64(ins.s, 1, toMicros(e.time));
+      sqlite3_bind_text(ins.s, 2, e.tag.data(), static_cast<int>(e.tag.size()), SQLITE_STATIC);
+      if (e.pid) {
+        sqlite3_bind_int(ins.s, 3, *e.pid);
+      } else {
+        sqlite3_bind_null(ins.s, 3);
+      }
+      sqlite3_bind_text(ins.s, 4, e.message.data(), static_cast<int>(e.message.size()), SQLITE_STATIC);
+      sqlite3_step(ins.s);
+      sqlite3_reset(ins.s);
+    }
+    // The cap: drop the oldest entries beyond maxEntries (ids grow with time).
+    std::string cap = fmt::format("DELETE FROM logs WHERE id <= (SELECT max(id) FROM logs) - {}", options.maxEntries);
+    exec(db.db, cap.c_str());
+    auto now = std::chrono::steady_clock::now();
+    if (days > 0 && now - lastRetention > std::chrono::minutes(1)) {
+      lastRetention = now;
+      auto cutoff = toMicros(clock.now() - std::chrono::hours(24) * days);
+      exec(db.db, fmt::format("DELETE FROM logs WHERE time_us < {}", cutoff).c_str());
+    }
+    exec(db.db, "COMMIT");
+  }
+};
+
+Result<std::unique_ptr<LogStore>> LogStore::open(Options options, const runtime::Clock& clock) {
+  auto impl = std::make_unique<Impl>(std::move(options), clock);
+  std::string path = impl->options.path.string();
+  if (sqlite3_open_v2(path.c_str(), &impl->db.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return Error{fmt::format("cannot open the log store {}: {}", path, sqlite3_errmsg(impl->db.db))};
+  }
+  sqlite3_busy_timeout(impl->db.db, 5000);
+  if (Status s = exec(impl->db.db,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      "CREATE TABLE IF NOT EXISTS logs(id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+                      " tag TEXT NOT NULL, pid INTEGER, message TEXT NOT NULL);"
+                      "CREATE INDEX IF NOT EXISTS logs_time ON logs(time_us);"
+                      "CREATE INDEX IF NOT EXISTS logs_tag ON logs(tag, time_us);");
+      !s) {
+    return Error{fmt::format("cannot prepare the log store {}: {}", path, s.message())};
+  }
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<LogStore>(new LogStore(std::move(impl)));
+}
+
+LogStore::LogStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LogStore::~LogStore() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  impl_->writer.join();
+}
+
+void LogStore::write(const Entry& entry) {
+  std::lock_guard lock(impl_->mutex);
+  ++impl_->written;
+  if (impl_->queue.size() >= kMaxQueued) {
+    ++impl_->droppedCount;
+    ++impl_->committed;
+    return;
+  }
+  impl_->queue.push_back(entry);
+  if (impl_->queue.size() >= impl_->options.batchSize) impl_->wake.notify_one();
+}
+
+void LogStore::setMaxDays(int days) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->maxDays = days;
+  impl_->lastRetention = {};
+}
+
+void LogStore::flush() {
+  std::unique_lock lock(impl_->mutex);
+  auto target = impl_->written;
+  impl_->wake.notify_one();
+  impl_->flushed.wait(lock, [&] {
+    if (impl_->committed < target) impl_->wake.notify_one();
+    return impl_->committed >= target;
+  });
+}
+
+std::size_t LogStore::dropped() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->droppedCount;
+}
+
+Result<std::vector<Entry>> query(const std::filesystem::path& path, const Query& q) {
+  Db db;
+  std::string p = path.string();
+  if (sqlite3_open_v2(p.c_str(), &db.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    return Error{fmt::format("cannot open the log store {}: {}", p, sqlite3_errmsg(db.db))};
+  }
+  sqlite3_busy_timeout(db.db, 5000);
+  std::string sql = "SELECT time_us, tag, pid, message FROM logs WHERE time_us >= ?1 AND time_us <= ?2";
+  if (!q.tag.empty()) sql += " AND tag = ?3";
+  if (!q.text.empty()) sql += " AND instr(message, ?4) > 0";
+  sql += q.tail ? " ORDER BY id DESC LIMIT ?5" : " ORDER BY id";
+  Stmt st;
+  if (sqlite3_prepare_v2(db.db, sql.c_str(), -1, &st.s, nullptr) != SQLITE_OK) {
+    return Error{fmt::format("cannot read the log store {}: {}", p, sqlite3_errmsg(db.db))};
+  }
+  sqlite3_bind_int64(st.s, 1, q.since ? toMicros(*q.since) : std::numeric_limits<std::int64_t>::min());
+  sqlite3_bind_int64(st.s, 2, q.until ? toMicros(*q.until) : std::numeric_limits<std::int64_t>::max());
+  if (!q.tag.empty()) sqlite3_bind_text(st.s, 3, q.tag.c_str(), -1, SQLITE_TRANSIENT);
+  if (!q.text.empty()) sqlite3_bind_text(st.s, 4, q.text.c_str(), -1, SQLITE_TRANSIENT);
+  if (q.tail) sqlite3_bind_int64(st.s, 5, static_cast<std::int64_t>(q.tail));
+  std::vector<Entry> out;
+  int rc;
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+    Entry e;
+    e.time = fromMicros(sqlite3_column_int64(st.s, 0));
+    e.tag = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1));
+    if (sqlite3_column_type(st.s, 2) != SQLITE_NULL) e.pid = sqlite3_column_int(st.s, 2);
+    e.message = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 3));
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return Error{fmt::format("cannot read the log store {}: {}", p, sqlite3_errmsg(db.db))};
+  if (q.tail) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace bulwark::log
