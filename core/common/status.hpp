@@ -43,6 +43,7 @@ class Result {
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::get<0>(std::move(v_)); }
   const std::string& error() const { return std::get<1>(v_).message; }
   Status status() const { return isOk() ? Status{} : Status{Error{error()}}; }
 

@@ -1,0 +1,176 @@
+// gaiconfig as a subprocess, on the store directly and against a running core.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "support/support.hpp"
+
+using namespace bulwark;
+
+namespace {
+
+struct Gaiconfig {
+  test::TempDir dir;
+  std::string data = (dir / "data").string();
+  std::string run = (dir / "run").string();
+
+  test::ProcessResult operator()(std::vector<std::string> args, const std::string& input = {}) const {
+    std::vector<std::string> argv{test::bulwarkBinary(), "gaiconfig", "--data-dir", data, "--run-dir", run};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::runProcess(argv, input);
+  }
+};
+
+// Runs `bulwark init` in the fixture's directories until destroyed.
+struct RunningCore {
+  explicit RunningCore(const Gaiconfig& g) {
+    pid = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", g.data, "--run-dir", g.run},
+                                g.dir / "core.log");
+    auto socket = std::filesystem::path(g.run) / "bulwark.sock";
+    for (int i = 0; i < 500 && !std::filesystem::exists(socket); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(std::filesystem::exists(socket));
+  }
+  ~RunningCore() {
+    if (pid > 0) test::stopProcess(pid, SIGTERM);
+  }
+  pid_t pid = -1;
+};
+
+void checkCommands(const Gaiconfig& g) {
+  auto r = g({"--get", "WWW_TIMEOUT"});
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "1800\n");
+  CHECK(r.err.empty());
+
+  r = g({"--set", "WWW_TIMEOUT", "900"});
+  CHECK(r.exitCode == 0);
+  CHECK(g({"--get", "WWW_TIMEOUT"}).out == "900\n");
+
+  r = g({"--set", "WWW_TIMEOUT", "12"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: Error for WWW_TIMEOUT=\"12\": The value must be an integer from 30 to 86400.\n");
+  CHECK(g({"--get", "WWW_TIMEOUT"}).out == "900\n");
+
+  r = g({"--set", "HTTPS_SERVER_CERT_REF", ""});
+  CHECK(r.exitCode == 0);
+
+  r = g({"--goto", "NTP_SERVERS:0", "--get-rowid"});
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "MAIv100000001\n");
+  r = g({"--goto", "NTP_SERVERS:3", "--get-rowid"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: NTP_SERVERS has no row 3 (it has 1).\n");
+
+  // Export, then import back: nothing changes.
+  auto exported = g({"--get-all"});
+  REQUIRE(exported.exitCode == 0);
+  CHECK(exported.out.ends_with("// End of configuration profile\n"));
+  r = g({"--set-all"}, exported.out);
+  CHECK(r.exitCode == 0);
+  CHECK(g({"--get-all"}).out == exported.out);
+
+  // A malformed profile is refused with line, column and reason; nothing changes.
+  r = g({"--set-all"}, "WWW_LANGUAGE = \"de\"\nWWW_TIMEOUT = \"abc\"\n// End of configuration profile\n");
+  CHECK(r.exitCode == 1);
+  CHECK(r.err ==
+        "gaiconfig: line 2, column 15: Error for WWW_TIMEOUT=\"abc\": The value must be an integer from 30 to "
+        "86400.\n");
+  r = g({"--set-all"}, "WWW_LANGUAGE = \"de\"\r\n// End of configuration profile\r\n");
+  CHECK(r.exitCode == 1);
+  CHECK(r.err.find("Windows line endings") != std::string::npos);
+  CHECK(g({"--get-all"}).out == exported.out);
+
+  // The preconfig rollout of reference 2.19: --silent --set-all, and --factory-default.
+  r = g({"--silent", "--set-all"}, "PORT_MIRROR_RECEIVER = \"swp2\"\n// End of configuration profile\n");
+  CHECK(r.exitCode == 0);
+  CHECK(r.err.empty());
+  CHECK(g({"--get", "MIRROR_RECEIVER"}).out == "swp2\n");
+  CHECK(g({"--get", "WWW_TIMEOUT"}).out == "900\n");
+  r = g({"--factory-default", "--setall"}, "WWW_LANGUAGE = \"de\"\n// End of configuration profile\n");
+  CHECK(r.exitCode == 0);
+  CHECK(g({"--get", "WWW_TIMEOUT"}).out == "1800\n");
+  CHECK(g({"--get", "WWW_LANGUAGE"}).out == "de\n");
+
+  // Profiles.
+  CHECK(g({"--profile-save", "mine"}).exitCode == 0);
+  CHECK(g({"--set", "WWW_LANGUAGE", "en"}).exitCode == 0);
+  r = g({"--diff", "mine"});
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "WWW_LANGUAGE: 'en' -> 'de'\n");
+  r = g({"--profile-list"});
+  CHECK(r.out.starts_with("Factory Default\t"));
+  CHECK(r.out.find("\nmine\t") != std::string::npos);
+
+  // Usage errors.
+  r = g({});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: no command given (see --help)\n");
+  r = g({"--get", "A", "--get-all"});
+  CHECK(r.exitCode == 1);
+  CHECK(g({"--help"}).out.find("--set-all") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("gaiconfig works on the store directly when no core runs", "[gaiconfig]") {
+  Gaiconfig g;
+  checkCommands(g);
+  CHECK(std::filesystem::exists(std::filesystem::path(g.data) / "config.db"));
+  auto log = test::runProcess({test::bulwarkBinary(), "log", "--data-dir", g.data, "--tag", "maid"});
+  CHECK(log.exitCode == 0);
+  CHECK(log.out.find("maid[") != std::string::npos);
+  CHECK(log.out.find("]: WWW_TIMEOUT set to '900'\n") != std::string::npos);
+}
+
+TEST_CASE("gaiconfig talks to the running core over the control socket", "[gaiconfig]") {
+  Gaiconfig g;
+  RunningCore core(g);
+  checkCommands(g);
+  // The change log is written by the core, with the core's pid; its writes
+  // are batched, so the line shows up shortly after the change.
+  std::string wanted = "maid[" + std::to_string(core.pid) + "]: WWW_TIMEOUT set to '900'";
+  test::ProcessResult log;
+  for (int i = 0; i < 100 && log.out.find(wanted) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    log = test::runProcess({test::bulwarkBinary(), "log", "--data-dir", g.data, "--grep", "WWW_TIMEOUT set to '900'"});
+  }
+  CHECK(log.out.find(wanted) != std::string::npos);
+}
+
+TEST_CASE("the store is never used by the core and gaiconfig at once", "[gaiconfig]") {
+  Gaiconfig g;
+  RunningCore core(g);
+  // A gaiconfig that cannot reach the socket must not fall back to the store.
+  auto r = test::runProcess({test::bulwarkBinary(), "gaiconfig", "--data-dir", g.data, "--run-dir",
+                             (g.dir / "elsewhere").string(), "--set", "WWW_TIMEOUT", "600"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err.find("is in use (pid " + std::to_string(core.pid) + ")") != std::string::npos);
+  // A second core does not start on the same data directory.
+  auto second = test::runProcess({test::bulwarkBinary(), "init", "--data-dir", g.data, "--run-dir",
+                                  (g.dir / "run2").string()});
+  CHECK(second.exitCode == 1);
+  CHECK(second.err.find("is in use") != std::string::npos);
+}
+
+TEST_CASE("bulwark init stops cleanly on SIGTERM and SIGINT", "[gaiconfig]") {
+  Gaiconfig g;
+  for (int sig : {SIGTERM, SIGINT}) {
+    pid_t pid = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", g.data, "--run-dir", g.run},
+                                      g.dir / "core.log");
+    auto socket = std::filesystem::path(g.run) / "bulwark.sock";
+    for (int i = 0; i < 500 && !std::filesystem::exists(socket); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(std::filesystem::exists(socket));
+    CHECK(test::stopProcess(pid, sig) == 0);
+    CHECK_FALSE(std::filesystem::exists(socket));
+  }
+  auto r = test::runProcess({test::bulwarkBinary(), "init", "--board", "nope", "--data-dir", g.data});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "bulwark: Unknown board \"nope\" (known boards: sim).\n");
+}

@@ -1,0 +1,199 @@
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include <boost/asio/io_context.hpp>
+
+#include "log/log_module.hpp"
+#include "log/log_store.hpp"
+#include "log/remote_syslog.hpp"
+#include "support/support.hpp"
+
+using namespace bulwark;
+using namespace bulwark::log;
+using namespace std::chrono;
+
+namespace {
+
+// Log lines are local time; the tests pin the zone.
+struct Utc {
+  Utc() {
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+};
+
+TimePoint at(int y, int mo, int d, int h, int mi, int s, int micros) {
+  tm t{};
+  t.tm_year = y - 1900;
+  t.tm_mon = mo - 1;
+  t.tm_mday = d;
+  t.tm_hour = h;
+  t.tm_min = mi;
+  t.tm_sec = s;
+  return system_clock::from_time_t(timegm(&t)) + microseconds(micros);
+}
+
+}  // namespace
+
+TEST_CASE("log lines read like reference 4.3.3", "[log]") {
+  Utc utc;
+  Entry e{at(2025, 3, 6, 13, 41, 43, 279270), "maid", 12341, "NTP_SERVERS new row 0"};
+  CHECK(formatLine(e) == "2025-03-06_13:41:43.27927 maid[12341]: NTP_SERVERS new row 0");
+  Entry action{at(2025, 5, 5, 9, 47, 8, 189549), "action", std::nullopt,
+               "admin:admin performed the action 'profile/save' via Webinterface"};
+  CHECK(formatLine(action) ==
+        "2025-05-05_09:47:08.18954 action: admin:admin performed the action 'profile/save' via Webinterface");
+  Entry up{at(2025, 3, 22, 6, 46, 45, 279630), "uptime-audit", std::nullopt, "UPTIME: 2 days, 20 min"};
+  CHECK(formatLine(up) == "2025-03-22_06:46:45.27963 uptime-audit : UPTIME: 2 days, 20 min");
+}
+
+TEST_CASE("time stamps have five fractional digits in local time", "[log]") {
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  tzset();
+  CHECK(formatTimestamp(at(2025, 6, 11, 13, 21, 23, 929079), Zone::Local) == "2025-06-11_15:21:23.92907");
+  CHECK(formatTimestamp(at(2025, 6, 11, 13, 21, 23, 929079), Zone::Utc) == "2025-06-11_13:21:23.92907");
+  CHECK(formatTimestamp(at(2025, 1, 1, 0, 0, 0, 9), Zone::Utc) == "2025-01-01_00:00:00.00000");
+  Utc utc;
+}
+
+TEST_CASE("remote syslog datagrams carry UTC stamps as in reference 4.3.13", "[log]") {
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  tzset();
+  Entry e{at(2025, 6, 11, 13, 21, 23, 929070), "ham-ssv", std::nullopt, "INFO sigterm (request to terminate)"};
+  CHECK(formatRemote(e) == "2025-06-11_13:21:23.92907 <13>Jun 11 13:21:23 ham-ssv: INFO sigterm (request to terminate)");
+  Entry d{at(2025, 6, 1, 1, 2, 3, 0), "maid", 7, "x"};
+  CHECK(formatRemote(d) == "2025-06-01_01:02:03.00000 <13>Jun  1 01:02:03 maid[7]: x");
+  Utc utc;
+}
+
+TEST_CASE("uptime texts use the reference's wording", "[log]") {
+  CHECK(uptimeText(hours(47) + minutes(51)) == "1 day, 23:51");
+  CHECK(uptimeText(hours(48) + minutes(20)) == "2 days, 20 min");
+  CHECK(uptimeText(hours(75) + minutes(24)) == "3 days, 3:24");
+  CHECK(uptimeText(seconds(0)) == "0 min");
+  CHECK(uptimeText(minutes(59) + seconds(59)) == "59 min");
+  CHECK(uptimeText(hours(1)) == "1:00");
+  CHECK(uptimeText(hours(24)) == "1 day, 0 min");
+}
+
+TEST_CASE("times for queries are absolute local times or relative", "[log]") {
+  Utc utc;
+  auto now = at(2025, 3, 6, 12, 0, 0, 0);
+  CHECK(parseTime("2025-03-06", now) == at(2025, 3, 6, 0, 0, 0, 0));
+  CHECK(parseTime("2025-03-06_13:41", now) == at(2025, 3, 6, 13, 41, 0, 0));
+  CHECK(parseTime("2025-03-06_13:41:43", now) == at(2025, 3, 6, 13, 41, 43, 0));
+  CHECK(parseTime("-30m", now) == now - minutes(30));
+  CHECK(parseTime("-2h", now) == now - hours(2));
+  CHECK(parseTime("-7d", now) == now - hours(168));
+  CHECK_FALSE(parseTime("yesterday", now));
+  CHECK_FALSE(parseTime("-3x", now));
+  CHECK_FALSE(parseTime("2025-03-06_13", now));
+}
+
+TEST_CASE("the log store keeps entries and answers queries by time, tag and text", "[log]") {
+  test::TempDir dir;
+  runtime::ManualClock clock(at(2025, 3, 6, 0, 0, 0, 0));
+  auto store = LogStore::open({.path = dir / "logs.db"}, clock);
+  REQUIRE(store);
+  for (int i = 0; i < 100; ++i) {
+    (*store)->write({at(2025, 3, 6, 0, i, 0, 0), i % 2 ? "maid" : "action", i % 2 ? std::optional<int>(42) : std::nullopt,
+                     "message " + std::to_string(i)});
+  }
+  (*store)->flush();
+  auto all = query(dir / "logs.db", {});
+  REQUIRE(all);
+  REQUIRE(all->size() == 100);
+  CHECK((*all)[1].pid == 42);
+  CHECK_FALSE((*all)[0].pid);
+  CHECK(query(dir / "logs.db", {.tag = "maid"})->size() == 50);
+  auto grep = query(dir / "logs.db", {.text = "message 9"});
+  CHECK(grep->size() == 11);  // 9, 90..99
+  auto tail = query(dir / "logs.db", {.tail = 3});
+  REQUIRE(tail->size() == 3);
+  CHECK(tail->back().message == "message 99");
+  CHECK(tail->front().message == "message 97");
+  auto range = query(dir / "logs.db", {.since = at(2025, 3, 6, 0, 10, 0, 0), .until = at(2025, 3, 6, 0, 19, 0, 0)});
+  CHECK(range->size() == 10);
+}
+
+TEST_CASE("the log store drops the oldest entries beyond its cap and by age", "[log]") {
+  test::TempDir dir;
+  runtime::ManualClock clock(at(2025, 3, 20, 0, 0, 0, 0));
+  auto store = LogStore::open({.path = dir / "logs.db", .maxEntries = 50, .batchSize = 10}, clock);
+  REQUIRE(store);
+  for (int i = 0; i < 120; ++i) (*store)->write({at(2025, 3, 1 + i / 10, 0, 0, 0, 0), "t", {}, std::to_string(i)});
+  (*store)->flush();
+  auto all = query(dir / "logs.db", {});
+  REQUIRE(all->size() == 50);
+  CHECK(all->front().message == "70");
+  (*store)->setMaxDays(10);  // keep entries of the last ten days: from 2025-03-10
+  (*store)->write({clock.now(), "t", {}, "now"});
+  (*store)->flush();
+  all = query(dir / "logs.db", {});
+  REQUIRE_FALSE(all->empty());
+  CHECK(all->front().time >= at(2025, 3, 10, 0, 0, 0, 0));
+  CHECK(all->back().message == "now");
+  CHECK(all->size() == 31);  // the 30 entries of 2025-03-10 .. 2025-03-12, and "now"
+}
+
+TEST_CASE("the uptime-audit line says how long the system is up", "[log]") {
+  boost::asio::io_context io;
+  runtime::ManualClock clock;
+  clock.setUptime(hours(48) + minutes(20));
+  Log log(clock);
+  test::MemorySink sink;
+  log.addSink(sink);
+  RemoteSyslog remote(io);
+  LogModule module(io, log, nullptr, remote);
+  module.writeUptime();
+  REQUIRE(sink.entries.size() == 1);
+  CHECK(sink.entries[0].tag == "uptime-audit");
+  CHECK(sink.entries[0].message == "UPTIME: 2 days, 20 min");
+}
+
+TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[log]") {
+  Utc utc;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  boost::asio::io_context io;
+  runtime::ManualClock clock(at(2025, 6, 11, 13, 21, 23, 929070));
+  Log log(clock);
+  RemoteSyslog remote(io);
+  log.addSink(remote);
+  LogModule module(io, log, nullptr, remote);
+  auto config = std::make_shared<config::Config>(config::factoryDefault(config::Schema::builtin()));
+  const auto& table = *config::Schema::builtin().find("LOGGING_REMOTE_SERVERS");
+  config::Row row = config::defaultRow(table, "MAIv9");
+  row.fields["SERVER_IP"].text = "127.0.0.1";
+  row.fields["SERVER_PORT"].text = std::to_string(ntohs(addr.sin_port));
+  config->values["LOGGING_REMOTE_SERVERS"].rows.push_back(row);
+
+  REQUIRE(module.start(config));
+  log.write("ham-ssv", "not sent: remote logging is off");
+  auto on = std::make_shared<config::Config>(*config);
+  on->values["LOGGING_REMOTE_ENABLE"].text = "yes";
+  REQUIRE(module.reconfigure(on, config::diff(config::Schema::builtin(), *config, *on)));
+  log.write("ham-ssv", "INFO sigterm (request to terminate)");
+  char buf[512];
+  ssize_t n = recv(fd, buf, sizeof buf, 0);
+  REQUIRE(n > 0);
+  CHECK(std::string(buf, static_cast<std::size_t>(n)) ==
+        "2025-06-11_13:21:23.92907 <13>Jun 11 13:21:23 ham-ssv: INFO sigterm (request to terminate)");
+  module.stop();
+  close(fd);
+}
