@@ -3,6 +3,8 @@
 //   bulwark init ...       the appliance core
 //   gaiconfig ...          the configuration command line (also: bulwark gaiconfig)
 //   bulwark log ...        stored log lines
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -71,6 +73,9 @@ int initMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything bulwark creates (stores, logs, sockets) holds secrets or
+  // controls the device: for its owner only.
+  umask(0077);
   std::string self = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bulwark";
   if (self == "gaiconfig") return bulwark::config::gaiconfigMain(argc, argv);
   if (argc < 2) {

@@ -53,9 +53,12 @@ Result<std::string> readStdin() {
 
 // Runs one request on the store directly, with the same code the core runs.
 Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::string& request) {
+  // The data directory is the appliance's /data partition: it must exist. A
+  // mistyped --data-dir is reported, not silently made into a new store.
   std::error_code ec;
-  std::filesystem::create_directories(dataDir, ec);
-  if (ec) return Error{fmt::format("cannot create {}: {}", dataDir.string(), ec.message())};
+  if (!std::filesystem::is_directory(dataDir, ec)) {
+    return Error{fmt::format("The core is not running and there is no data directory {}.", dataDir.string())};
+  }
   auto lock = StoreLock::acquire(dataDir);
   if (!lock) {
     return Error{lock.error() + " The core holds it, but its control socket does not answer."};

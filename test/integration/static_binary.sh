@@ -12,6 +12,7 @@ esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/data"
 g=("$bin" gaiconfig --data-dir "$tmp/data" --run-dir "$tmp/run")
 [ "$("${g[@]}" --get WWW_TIMEOUT)" = 1800 ] || { echo "FAIL: --get WWW_TIMEOUT"; exit 1; }
 "${g[@]}" --set ADMIN_PASSWORD 'static s3cret'

@@ -16,6 +16,7 @@ struct Gaiconfig {
   test::TempDir dir;
   std::string data = (dir / "data").string();
   std::string run = (dir / "run").string();
+  Gaiconfig() { std::filesystem::create_directory(data); }
 
   test::ProcessResult operator()(std::vector<std::string> args, const std::string& input = {}) const {
     std::vector<std::string> argv{test::bulwarkBinary(), "gaiconfig", "--data-dir", data, "--run-dir", run};
@@ -155,6 +156,27 @@ TEST_CASE("the store is never used by the core and gaiconfig at once", "[gaiconf
                                   (g.dir / "run2").string()});
   CHECK(second.exitCode == 1);
   CHECK(second.err.find("is in use") != std::string::npos);
+}
+
+TEST_CASE("gaiconfig without a core does not make up a data directory", "[gaiconfig]") {
+  test::TempDir dir;
+  auto missing = (dir / "nothing-here").string();
+  auto r = test::runProcess({test::bulwarkBinary(), "gaiconfig", "--data-dir", missing, "--run-dir",
+                             (dir / "run").string(), "--get", "WWW_TIMEOUT"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: The core is not running and there is no data directory " + missing + ".\n");
+  CHECK_FALSE(std::filesystem::exists(missing));
+}
+
+TEST_CASE("the stores are private to their owner", "[gaiconfig]") {
+  Gaiconfig g;
+  REQUIRE(g({"--set", "ADMIN_PASSWORD", "s3cret"}).exitCode == 0);
+  for (const char* file : {"config.db", "logs.db", "config.lock"}) {
+    INFO(file);
+    auto perms = std::filesystem::status(std::filesystem::path(g.data) / file).permissions();
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+          std::filesystem::perms::none);
+  }
 }
 
 TEST_CASE("bulwark init stops cleanly on SIGTERM and SIGINT", "[gaiconfig]") {
