@@ -12,12 +12,14 @@ constexpr std::string_view kTag = "maid";
 }
 
 ConfigService::ConfigService(runtime::WorkerPool& workers, Store& store, log::Log& log, const Schema& schema,
-                             runtime::ModuleSet& modules, Config initial, std::uint64_t generation)
+                             runtime::ModuleSet& modules, Config initial, std::uint64_t generation,
+                             runtime::EventBus* bus)
     : workers_(workers),
       store_(store),
       log_(log),
       schema_(schema),
       modules_(modules),
+      bus_(bus),
       current_(std::make_shared<const Config>(std::move(initial))),
       generation_(generation) {}
 
@@ -164,6 +166,7 @@ void ConfigService::afterCommit(Pending p, Snapshot next, Diff d, Result<std::ui
                                     p.actor.role));
     for (std::string& line : changeLogLines(d)) log_.writeOwn(kTag, std::move(line));
   }
+  if (bus_) bus_->publish(runtime::ConfigApplied{generation_});
   finish(p, {});
 }
 

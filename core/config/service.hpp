@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "config/store.hpp"
 #include "log/log.hpp"
+#include "runtime/event_bus.hpp"
 #include "runtime/module_set.hpp"
 #include "runtime/worker_pool.hpp"
 
@@ -37,8 +38,10 @@ class ConfigService {
   template <typename T>
   using Then = std::function<void(Result<T>)>;
 
+  // `bus` (optional) receives a ConfigApplied event after every committed change.
   ConfigService(runtime::WorkerPool& workers, Store& store, log::Log& log, const Schema& schema,
-                runtime::ModuleSet& modules, Config initial, std::uint64_t generation);
+                runtime::ModuleSet& modules, Config initial, std::uint64_t generation,
+                runtime::EventBus* bus = nullptr);
 
   // Loads the configuration in force from `store`; a new store is given the
   // factory default. Blocking: for start-up, before the loop runs.
@@ -90,6 +93,7 @@ class ConfigService {
   log::Log& log_;
   const Schema& schema_;
   runtime::ModuleSet& modules_;
+  runtime::EventBus* bus_;
   Snapshot current_;
   std::uint64_t generation_;
   RowIdGenerator ids_;

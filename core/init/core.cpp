@@ -78,7 +78,7 @@ int runCore(const CoreOptions& options) {
   modules.add(logModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules,
-                                std::move(initial->first), initial->second);
+                                std::move(initial->first), initial->second, &bus);
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",

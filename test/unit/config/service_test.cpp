@@ -45,6 +45,8 @@ struct Fixture {
   std::unique_ptr<Store> store;
   runtime::WorkerPool workers{io, 2, 64};
   runtime::ModuleSet modules;
+  runtime::EventBus bus{io};
+  std::vector<std::uint64_t> applied;
   FakeModule first{"first"};
   FakeModule second{"second"};
   std::unique_ptr<ConfigService> service;
@@ -57,6 +59,7 @@ struct Fixture {
     store = std::move(*s);
     modules.add(first);
     modules.add(second);
+    bus.subscribe<runtime::ConfigApplied>([this](const runtime::ConfigApplied& e) { applied.push_back(e.generation); });
     reopen();
   }
 
@@ -64,7 +67,7 @@ struct Fixture {
     auto initial = ConfigService::loadInitial(*store, Schema::builtin());
     REQUIRE(initial);
     service = std::make_unique<ConfigService>(workers, *store, log, Schema::builtin(), modules,
-                                              std::move(initial->first), initial->second);
+                                              std::move(initial->first), initial->second, &bus);
   }
 
   Status set(const std::string& path, const std::string& value) {
@@ -111,6 +114,8 @@ TEST_CASE("a change is validated, committed, handed to the modules in order and 
                                        "User 'admin' performed a configuration change with role 'admin':",
                                        "WWW_TIMEOUT set to '900'",
                                    });
+  test::runUntil(f.io, [&] { return !f.applied.empty(); });
+  CHECK(f.applied == std::vector<std::uint64_t>{f.service->generation()});
   // It survives a restart.
   f.reopen();
   CHECK(f.service->snapshot()->get("WWW_TIMEOUT") == "900");
@@ -127,6 +132,8 @@ TEST_CASE("an invalid change is refused and changes nothing", "[service]") {
   CHECK(f.service->generation() == generation);
   CHECK(f.first.diffs.empty());
   CHECK(f.sink.entries.empty());
+  f.io.poll();
+  CHECK(f.applied.empty());
 }
 
 TEST_CASE("a change a module cannot apply is rolled back everywhere", "[service]") {
