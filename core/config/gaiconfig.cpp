@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/program_options.hpp>
@@ -92,7 +93,7 @@ int gaiconfigMain(int argc, char** argv) {
   po::options_description commands("Commands");
   commands.add_options()
       ("get", po::value<std::string>()->value_name("NAME"), "print the value of NAME (a variable, a table, TABLE:N or a cell path)")
-      ("set", po::value<std::vector<std::string>>()->multitoken()->value_name("NAME VALUE"), "set NAME to VALUE")
+      ("set", po::value<std::vector<std::string>>()->multitoken()->value_name("NAME VALUE"), "set NAME to VALUE (taken verbatim)")
       ("get-all", "print the whole configuration as an ATV profile")
       ("set-all", "apply the ATV profile on standard input")
       ("setall", "the same as --set-all")
@@ -116,9 +117,22 @@ int gaiconfigMain(int argc, char** argv) {
   po::options_description all;
   all.add(commands).add(options);
 
+  // --set takes its two words verbatim, whatever they look like ("-1",
+  // "--x", ""), so they are taken out before the option parser sees them.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::optional<std::pair<std::string, std::string>> setArgs;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--set") continue;
+    if (setArgs) return fail("give one command at a time");
+    if (i + 2 >= args.size()) return fail("--set takes NAME and VALUE");
+    setArgs.emplace(args[i + 1], args[i + 2]);
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 3);
+    --i;
+  }
+
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::store(po::command_line_parser(args).options(all).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return fail(e.what());
@@ -135,11 +149,7 @@ int gaiconfigMain(int argc, char** argv) {
     request = std::move(r);
   };
   if (vm.count("get")) pick({{"op", "get"}, {"path", vm["get"].as<std::string>()}});
-  if (vm.count("set")) {
-    auto args = vm["set"].as<std::vector<std::string>>();
-    if (args.size() != 2) return fail("--set takes NAME and VALUE");
-    pick({{"op", "set"}, {"path", args[0]}, {"value", args[1]}});
-  }
+  if (setArgs) pick({{"op", "set"}, {"path", setArgs->first}, {"value", setArgs->second}});
   if (vm.count("get-all")) pick({{"op", "get-all"}});
   if (vm.count("set-all") || vm.count("setall")) pick({{"op", "set-all"}, {"factory_default", vm.count("factory-default") > 0}});
   if (vm.count("get-rowid")) {

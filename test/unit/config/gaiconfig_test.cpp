@@ -59,6 +59,12 @@ void checkCommands(const Gaiconfig& g) {
 
   r = g({"--set", "HTTPS_SERVER_CERT_REF", ""});
   CHECK(r.exitCode == 0);
+  r = g({"--set", "FW_OUTGOING:0.COMMENT", "--not an option, -1"});
+  CHECK(r.exitCode == 0);
+  CHECK(g({"--get", "FW_OUTGOING:0.COMMENT"}).out == "--not an option, -1\n");
+  r = g({"--set", "WWW_TIMEOUT"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: --set takes NAME and VALUE\n");
 
   r = g({"--goto", "NTP_SERVERS:0", "--get-rowid"});
   CHECK(r.exitCode == 0);
