@@ -14,6 +14,7 @@
 #include <boost/program_options.hpp>
 
 #include "build_config.hpp"
+#include "common/command_line.hpp"
 #include "config/gaiconfig.hpp"
 #include "init/core.hpp"
 #include "log/log_cli.hpp"
@@ -50,17 +51,7 @@ int initMain(int argc, char** argv) {
       ("listen", po::value<std::string>()->default_value(""), "address of the HTTPS management (ADDR:PORT)")
       ("console-log", "also print log lines to standard output");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bulwark init: %s\n", e.what());
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return 0;
-  }
+  if (auto exit = bulwark::parseCommandLine({argv + 1, argv + argc}, options, vm, "bulwark init")) return *exit;
   bulwark::init::CoreOptions o;
   o.dataDir = vm["data-dir"].as<std::string>();
   o.runDir = vm["run-dir"].as<std::string>();

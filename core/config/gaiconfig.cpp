@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/command_line.hpp"
 #include "common/store_lock.hpp"
 #include "config/atv.hpp"
 #include "config/commands.hpp"
@@ -31,7 +32,7 @@ constexpr const char* kUsage =
     "Reads and changes the configuration of bulwark. It talks to the running\n"
     "core over <run-dir>/bulwark.sock; when no core runs it works on the store\n"
     "in <data-dir> directly. Exit status 0 on success, 1 with a one-line reason\n"
-    "on standard error otherwise.\n\n";
+    "on standard error otherwise.\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "gaiconfig: %s\n", message.c_str());
@@ -131,16 +132,7 @@ int gaiconfigMain(int argc, char** argv) {
   }
 
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return fail(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << commands << "\n" << options;
-    return 0;
-  }
+  if (auto exit = parseCommandLine(args, all, vm, "gaiconfig", kUsage)) return *exit;
 
   json request;
   int chosen = 0;

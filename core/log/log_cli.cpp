@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "common/command_line.hpp"
 #include "log/log_store.hpp"
 
 namespace bulwark::log {
@@ -28,17 +29,7 @@ int logMain(int argc, char** argv) {
       ("grep", po::value<std::string>()->default_value(""), "only lines whose message contains TEXT")
       ("tail", po::value<std::size_t>()->default_value(0), "only the last N lines");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "bulwark log: %s\n", e.what());
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return 0;
-  }
+  if (auto exit = parseCommandLine({argv + 1, argv + argc}, options, vm, "bulwark log")) return *exit;
   Query q;
   auto now = std::chrono::system_clock::now();
   for (const char* key : {"since", "until"}) {
