@@ -58,7 +58,7 @@ void handleConfigRequest(ConfigService& service, const std::string& text, const 
   if (op == "get") return handleGet(service, request, reply, false);
   if (op == "rowid") return handleGet(service, request, reply, true);
   if (op == "set") return service.set(actor, str(request, "path"), str(request, "value"), done);
-  if (op == "get-all") return reply(success({{"atv", writeAtv(service.schema(), *service.snapshot())}}));
+  if (op == "get-all") return reply(success({{"atv", *service.currentAtv()}}));
   if (op == "set-all") {
     auto f = request.find("factory_default");
     bool factory = f != request.end() && f->is_boolean() && f->get<bool>();

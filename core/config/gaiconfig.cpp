@@ -77,8 +77,7 @@ Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::s
   if (!initial) return Error{initial.error()};
   runtime::WorkerPool workers(io, 1, 64);
   runtime::ModuleSet modules;  // no modules run without the core
-  ConfigService service(workers, **store, log, Schema::builtin(), modules, std::move(initial->first),
-                        initial->second);
+  ConfigService service(workers, **store, log, Schema::builtin(), modules, std::move(*initial));
   std::string reply;
   handleConfigRequest(service, request, Actor{}, [&](std::string r) { reply = std::move(r); });
   io.run();

@@ -77,8 +77,7 @@ int runCore(const CoreOptions& options) {
   log::LogModule logModule(io, log, logStore->get(), remote);
   modules.add(logModule);
 
-  config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules,
-                                std::move(initial->first), initial->second, &bus);
+  config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
@@ -93,9 +92,13 @@ int runCore(const CoreOptions& options) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log.write("bulwark", fmt::format("stopping on signal {}", signal));
+    // No new requests; a change in flight is finished (committed, applied,
+    // logged and answered) before the modules stop.
     control->reset();
-    modules.stopAll();
-    io.stop();
+    service.whenIdle([&] {
+      modules.stopAll();
+      io.stop();
+    });
   });
 
   log.write("bulwark", fmt::format("bulwark {} started on board {} (data {}, control socket {})", build::version,

@@ -31,10 +31,10 @@ WorkerPool::~WorkerPool() {
   impl_->pool.join();
 }
 
-bool WorkerPool::enqueue(std::function<void()> work, std::function<void()> done, bool serial) {
+bool WorkerPool::enqueueErased(std::function<void()> work, std::function<void()> done, Lane lane) {
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->queued >= impl_->maxQueued) return false;
+    if (impl_->queued >= impl_->maxQueued && lane != Lane::SerialAlways) return false;
     ++impl_->queued;
   }
   // The loop counts a job as pending work until its `done` is posted, so
@@ -53,7 +53,7 @@ bool WorkerPool::enqueue(std::function<void()> work, std::function<void()> done,
     boost::asio::post(impl->loop, std::move(done));
     guard->reset();
   };
-  if (serial) {
+  if (lane != Lane::Parallel) {
     boost::asio::post(impl_->serial, std::move(job));
   } else {
     boost::asio::post(impl_->pool, std::move(job));

@@ -25,24 +25,37 @@ class WorkerPool {
   // Runs `work` on a worker, then `done(result)` on the loop. False when the
   // queue is full: the caller reports that the device is busy.
   template <typename R>
-  bool submit(std::function<R()> work, std::function<void(R)> done, bool serial = false) {
-    auto result = std::make_shared<std::optional<R>>();
-    return enqueue([work = std::move(work), result] { result->emplace(work()); },
-                   [done = std::move(done), result] { done(std::move(**result)); }, serial);
+  bool submit(std::function<R()> work, std::function<void(R)> done) {
+    return enqueue<R>(std::move(work), std::move(done), Lane::Parallel);
   }
 
-  // Like submit, but jobs submitted with serial = true run one at a time, in
-  // order (the configuration store uses this lane).
+  // Jobs of the serial lane run one at a time, in order (the configuration
+  // store uses this lane: one SQLite connection, one thread at a time).
   template <typename R>
   bool submitSerial(std::function<R()> work, std::function<void(R)> done) {
-    return submit<R>(std::move(work), std::move(done), true);
+    return enqueue<R>(std::move(work), std::move(done), Lane::Serial);
+  }
+
+  // A serial job that is queued even beyond the bound: for work that must not
+  // be refused, such as restoring the previous configuration after a failed change.
+  template <typename R>
+  void submitSerialAlways(std::function<R()> work, std::function<void(R)> done) {
+    enqueue<R>(std::move(work), std::move(done), Lane::SerialAlways);
   }
 
   // Waits for every queued job; for shutdown and tests.
   void drain();
 
  private:
-  bool enqueue(std::function<void()> work, std::function<void()> done, bool serial);
+  enum class Lane { Parallel, Serial, SerialAlways };
+
+  template <typename R>
+  bool enqueue(std::function<R()> work, std::function<void(R)> done, Lane lane) {
+    auto result = std::make_shared<std::optional<R>>();
+    return enqueueErased([work = std::move(work), result] { result->emplace(work()); },
+                         [done = std::move(done), result] { done(std::move(**result)); }, lane);
+  }
+  bool enqueueErased(std::function<void()> work, std::function<void()> done, Lane lane);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -66,8 +66,8 @@ struct Fixture {
   void reopen() {
     auto initial = ConfigService::loadInitial(*store, Schema::builtin());
     REQUIRE(initial);
-    service = std::make_unique<ConfigService>(workers, *store, log, Schema::builtin(), modules,
-                                              std::move(initial->first), initial->second, &bus);
+    service = std::make_unique<ConfigService>(workers, *store, log, Schema::builtin(), modules, std::move(*initial),
+                                              &bus);
   }
 
   Status set(const std::string& path, const std::string& value) {
