@@ -307,6 +307,9 @@ class Loader {
     // Row ids of the profile must be unique; ids of `base` may be reused by
     // the profile (that is how a row keeps its identity across a round trip).
     for (const AtvEntry& e : doc.entries) collectGiven(e);
+    // Fresh ids avoid every id of the base and of the profile, collected once.
+    for (auto& [id, table] : collectRowIds(base)) taken_.insert(id);
+    taken_.insert(given_.begin(), given_.end());
     for (const AtvEntry& entry : doc.entries) {
       std::string name = entry.name;
       for (const Rename& r : kRenames) {
@@ -323,7 +326,7 @@ class Loader {
                                                it->second.line))};
       }
       Value value;
-      if (auto e = build(*var, entry, name, value, config)) return Error{*e};
+      if (auto e = build(*var, entry, name, value)) return Error{*e};
       config.values[name] = std::move(value);
       positions_.emplace(name, entry.valuePos);
     }
@@ -383,8 +386,7 @@ class Loader {
     return value;
   }
 
-  std::optional<std::string> build(const Variable& var, const AtvEntry& entry, const std::string& path, Value& out,
-                                   const Config& config) {
+  std::optional<std::string> build(const Variable& var, const AtvEntry& entry, const std::string& path, Value& out) {
     if (var.kind != Kind::Table) {
       if (entry.isTable) return at(entry.valuePos, errorFor(path, "{...}", "The variable is not a table."));
       std::string text = migrateValue(var, path, entry.text);
@@ -404,9 +406,7 @@ class Loader {
       std::string rowPath = fmt::format("{}:{}", path, i);
       std::string id = r.id;
       if (id.empty()) {
-        do {
-          id = ids_.next(config);
-        } while (given_.contains(id) || used_.contains(id));
+        id = ids_.next(taken_);
       } else {
         if (!isRowId(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id must be MAIv followed by digits."));
         if (used_.contains(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id is used twice."));
@@ -422,7 +422,7 @@ class Loader {
           return at(f.pos, fmt::format("Error for {}: The variable is set twice in this row.", fieldPath));
         }
         Value cell;
-        if (auto e = build(*column, f, fieldPath, cell, config)) return e;
+        if (auto e = build(*column, f, fieldPath, cell)) return e;
         row.fields[f.name] = std::move(cell);
         positions_.emplace(fieldPath, f.valuePos);
       }
@@ -435,8 +435,9 @@ class Loader {
   const Schema& schema_;
   RowIdGenerator& ids_;
   std::vector<std::string>* notes_;
-  std::set<std::string> given_;
-  std::set<std::string> used_;
+  std::set<std::string> given_;  // ids the profile names
+  std::set<std::string> used_;   // ids of the rows loaded so far
+  std::set<std::string> taken_;  // ids a fresh id must not take
   std::map<std::string, Position, std::less<>> positions_;
   bool igmpFromGroups_ = false;
 };

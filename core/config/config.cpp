@@ -64,12 +64,11 @@ Row defaultRow(const Variable& table, std::string id) { return makeRow(table, st
 RowIdGenerator::RowIdGenerator() : random_(std::random_device{}()) {}
 RowIdGenerator::RowIdGenerator(std::uint64_t seed) : random_(seed) {}
 
-std::string RowIdGenerator::next(const Config& config) {
-  auto used = collectRowIds(config);
+std::string RowIdGenerator::next(std::set<std::string>& used) {
   std::uniform_int_distribution<std::uint32_t> digits(100000000, 999999999);
   for (;;) {
     std::string id = fmt::format("MAIv{}", digits(random_));
-    if (!used.contains(id)) return id;
+    if (used.insert(id).second) return id;
   }
 }
 

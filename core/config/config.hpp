@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,12 +62,13 @@ Config factoryDefault(const Schema& schema);
 // Fills a new row with the column defaults.
 Row defaultRow(const Variable& table, std::string id);
 
-// Makes fresh row ids (MAIv + 9 digits) that are not in use in `config`.
+// Makes fresh row ids (MAIv + 9 digits).
 class RowIdGenerator {
  public:
   RowIdGenerator();
   explicit RowIdGenerator(std::uint64_t seed);
-  std::string next(const Config& config);
+  // An id not in `used`; it is added to `used`.
+  std::string next(std::set<std::string>& used);
 
  private:
   std::mt19937_64 random_;
