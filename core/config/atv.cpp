@@ -357,6 +357,9 @@ class Loader {
     }
   }
 
+  static constexpr std::string_view kPlaceholderHash =
+      "$6$placeholder$00000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+
   // Password values may arrive in clear text (a hand-written preconfig
   // profile); the service hashes them before the commit. For validation they
   // stand in as a well-formed hash.
@@ -365,7 +368,7 @@ class Loader {
     for (const Variable& v : schema_.variables()) {
       if (v.kind != Kind::Password) continue;
       Value& value = copy.values[std::string(v.name)];
-      if (!value.isTable && !value.text.empty() && !isPasswordHash(value.text)) value.text = "$6$clear$text";
+      if (!value.isTable && !value.text.empty() && !isPasswordHash(value.text)) value.text = kPlaceholderHash;
     }
     return copy;
   }

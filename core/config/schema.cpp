@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -117,14 +118,56 @@ bool isRowId(std::string_view text) {
   return std::all_of(text.begin() + 4, text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool isPasswordHash(std::string_view text) {
-  // crypt(3) hashes of the methods libcrypt offers: "$id$...", at least a salt and a hash.
-  if (text.size() < 10 || text[0] != '$') return false;
-  if (std::count(text.begin(), text.end(), '$') < 3) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$' ||
-           c == '.' || c == '/' || c == '=' || c == ',' || c == '-';
+namespace {
+
+bool isCryptBase64(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '/';
   });
+}
+
+std::vector<std::string_view> splitDollar(std::string_view text) {
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (true) {
+    auto next = text.find('$', pos);
+    parts.push_back(text.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
+    if (next == std::string_view::npos) return parts;
+    pos = next + 1;
+  }
+}
+
+}  // namespace
+
+bool isPasswordHash(std::string_view text) {
+  // The crypt(3) formats of the methods we accept, checked field by field: a
+  // string that merely looks like "$a$b$c" would lock the user out for good.
+  if (text.empty() || text[0] != '$') return false;
+  auto p = splitDollar(text.substr(1));  // method, fields...
+  const std::string_view method = p[0];
+  if (method == "y" || method == "gy") {  // yescrypt: $y$params$salt$hash
+    return p.size() == 4 && !p[1].empty() && isCryptBase64(p[1]) && !p[2].empty() && isCryptBase64(p[2]) &&
+           p[3].size() == 43 && isCryptBase64(p[3]);
+  }
+  if (method == "6" || method == "5") {  // SHA-crypt: $6$[rounds=N$]salt$hash
+    std::size_t i = 1;
+    if (p.size() == 4 && p[1].starts_with("rounds=")) {
+      auto digits = p[1].substr(7);
+      if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+      }
+      i = 2;
+    }
+    if (p.size() != i + 2) return false;
+    std::size_t hashLength = method == "6" ? 86 : 43;
+    return !p[i].empty() && p[i].size() <= 16 && isCryptBase64(p[i]) && p[i + 1].size() == hashLength &&
+           isCryptBase64(p[i + 1]);
+  }
+  if (method == "2b" || method == "2y") {  // bcrypt: $2b$NN$ + 53 characters
+    return p.size() == 3 && p[1].size() == 2 && p[1][0] >= '0' && p[1][0] <= '3' && p[1][1] >= '0' &&
+           p[1][1] <= '9' && p[2].size() == 53 && isCryptBase64(p[2]);
+  }
+  return false;
 }
 
 std::optional<std::string> checkScalar(const Variable& v, std::string_view value) {

@@ -263,7 +263,6 @@ constexpr Variable kMulticastColumns[] = {
 // --- the catalogue ---------------------------------------------------------
 
 constexpr Variable kVariables[] = {
-    password("ADMIN_PASSWORD", kAdminDefaultHash, {kMenuUsers, "auth", "Password of the user admin."}),
     table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
@@ -332,6 +331,8 @@ constexpr Variable kVariables[] = {
             {kMenuIpsecGlobal, "ipsec", "Garbage collection threshold of the kernel's IPv4 XFRM cache."}),
     oneOf("WWW_LANGUAGE", "en", kLanguages, {kMenuWebGeneral, "web", "Language of the web interface."}),
     integer("WWW_LEVEL", "10", 0, 10, {kMenuWebGeneral, "web", "Detail level of the web interface (10 = all)."}),
+    password("WWW_PASSWORD_RAW", kAdminDefaultHash,
+             {kMenuUsers, "auth", "Password of the user admin (the name the reference logs in 4.3.2)."}),
     integer("WWW_TIMEOUT", "1800", 30, 86400,
             {kMenuWebGeneral, "web", "Seconds of inactivity after which a web session ends."}),
 };

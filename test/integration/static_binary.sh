@@ -15,8 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/data"
 g=("$bin" gaiconfig --data-dir "$tmp/data" --run-dir "$tmp/run")
 [ "$("${g[@]}" --get WWW_TIMEOUT)" = 1800 ] || { echo "FAIL: --get WWW_TIMEOUT"; exit 1; }
-"${g[@]}" --set ADMIN_PASSWORD 'static s3cret'
-case "$("${g[@]}" --get ADMIN_PASSWORD)" in
+"${g[@]}" --set WWW_PASSWORD_RAW 'static s3cret'
+case "$("${g[@]}" --get WWW_PASSWORD_RAW)" in
   '$y$'*) ;;
   *) echo "FAIL: the password was not hashed"; exit 1 ;;
 esac

@@ -175,7 +175,7 @@ TEST_CASE("profiles of firmware 8.x are migrated, with notes", "[atv]") {
 }
 
 TEST_CASE("clear-text passwords in a profile are accepted for hashing", "[atv]") {
-  Config c = imported("ADMIN_PASSWORD = \"n3w-Secret\"\n// End of configuration profile\n");
-  CHECK(c.get("ADMIN_PASSWORD") == "n3w-Secret");
+  Config c = imported("WWW_PASSWORD_RAW = \"n3w-Secret\"\n// End of configuration profile\n");
+  CHECK(c.get("WWW_PASSWORD_RAW") == "n3w-Secret");
   CHECK_FALSE(validate(schema(), c));  // not storable until hashed
 }

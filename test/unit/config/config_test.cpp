@@ -157,8 +157,8 @@ TEST_CASE("a new user firewall template logs every nested cell sorted, as refere
 TEST_CASE("password values are masked in the change log", "[config]") {
   Config before = factoryDefault(schema());
   Config after = before;
-  after.values["ADMIN_PASSWORD"].text = "$6$abcdefgh$0123456789";
-  CHECK(changeLogLines(diff(schema(), before, after)) == std::vector<std::string>{"ADMIN_PASSWORD set to '******'"});
+  after.values["WWW_PASSWORD_RAW"].text = "$6$abcdefgh$0123456789";
+  CHECK(changeLogLines(diff(schema(), before, after)) == std::vector<std::string>{"WWW_PASSWORD_RAW set to '******'"});
 }
 
 TEST_CASE("deleted, moved and edited rows are told apart by row id", "[config]") {

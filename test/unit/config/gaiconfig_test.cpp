@@ -176,7 +176,7 @@ TEST_CASE("gaiconfig without a core does not make up a data directory", "[gaicon
 
 TEST_CASE("the stores are private to their owner", "[gaiconfig]") {
   Gaiconfig g;
-  REQUIRE(g({"--set", "ADMIN_PASSWORD", "s3cret"}).exitCode == 0);
+  REQUIRE(g({"--set", "WWW_PASSWORD_RAW", "s3cret"}).exitCode == 0);
   for (const char* file : {"config.db", "logs.db", "config.lock"}) {
     INFO(file);
     auto perms = std::filesystem::status(std::filesystem::path(g.data) / file).permissions();

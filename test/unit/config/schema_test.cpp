@@ -137,9 +137,9 @@ TEST_CASE("strings refuse control characters and respect their length", "[schema
 }
 
 TEST_CASE("passwords must be stored as crypt hashes", "[schema]") {
-  CHECK(ok("ADMIN_PASSWORD", var("ADMIN_PASSWORD").defaultValue));
-  CHECK_FALSE(ok("ADMIN_PASSWORD", "mGuard"));
-  CHECK_FALSE(ok("ADMIN_PASSWORD", ""));
+  CHECK(ok("WWW_PASSWORD_RAW", var("WWW_PASSWORD_RAW").defaultValue));
+  CHECK_FALSE(ok("WWW_PASSWORD_RAW", "mGuard"));
+  CHECK_FALSE(ok("WWW_PASSWORD_RAW", ""));
 }
 
 TEST_CASE("row references take a row id or a special value", "[schema]") {
@@ -152,4 +152,20 @@ TEST_CASE("row references take a row id or a special value", "[schema]") {
   CHECK_FALSE(isRowId("MAIv"));
   CHECK_FALSE(isRowId("MAIx1"));
   CHECK_FALSE(isRowId("MAIv12a"));
+}
+
+TEST_CASE("only well-formed crypt hashes count as password hashes", "[schema]") {
+  CHECK(isPasswordHash(var("WWW_PASSWORD_RAW").defaultValue));
+  CHECK(isPasswordHash("$y$j9T$8Ol66ISGoKfq2hKQC2iwc.$EG77hxXDurw2T9lLbluIDDQOLu8l5GECGmcU8K0S792"));
+  CHECK(isPasswordHash("$6$rounds=5000$salt$" + std::string(86, 'a')));
+  CHECK(isPasswordHash("$5$salt$" + std::string(43, 'a')));
+  CHECK(isPasswordHash("$2b$10$" + std::string(53, 'a')));
+  CHECK_FALSE(isPasswordHash("$my$pass$word1"));
+  CHECK_FALSE(isPasswordHash("$6$salt$short"));
+  CHECK_FALSE(isPasswordHash("$6$saltsaltsaltsalt1$" + std::string(86, 'a')));  // salt over 16
+  CHECK_FALSE(isPasswordHash("$y$j9T$salt$" + std::string(42, 'a')));
+  CHECK_FALSE(isPasswordHash("$y$j9T$salt$" + std::string(43, '!')));
+  CHECK_FALSE(isPasswordHash("$1$salt$hash"));  // MD5-crypt: not accepted
+  CHECK_FALSE(isPasswordHash("plain"));
+  CHECK_FALSE(isPasswordHash(""));
 }

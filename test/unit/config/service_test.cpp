@@ -174,11 +174,11 @@ TEST_CASE("changes submitted together run one after the other", "[service]") {
 
 TEST_CASE("clear-text passwords are hashed on a worker and masked in the log", "[service]") {
   Fixture f;
-  REQUIRE(f.set("ADMIN_PASSWORD", "correct horse"));
-  const std::string& hash = f.service->snapshot()->get("ADMIN_PASSWORD");
+  REQUIRE(f.set("WWW_PASSWORD_RAW", "correct horse"));
+  const std::string& hash = f.service->snapshot()->get("WWW_PASSWORD_RAW");
   CHECK(hash.starts_with("$y$"));
   CHECK(f.stored().find("correct horse") == std::string::npos);
-  CHECK(f.sink.messages("maid").back() == "ADMIN_PASSWORD set to '******'");
+  CHECK(f.sink.messages("maid").back() == "WWW_PASSWORD_RAW set to '******'");
   for (const auto& e : f.sink.entries) CHECK(e.message.find("correct horse") == std::string::npos);
 }
 
