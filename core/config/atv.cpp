@@ -243,18 +243,6 @@ class Parser {
   int col_ = 1;
 };
 
-void escapeInto(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
-    }
-  }
-}
-
 void writeFields(std::string& out, const Fields& fields, int indent);
 
 void writeValue(std::string& out, std::string_view name, const Value& value, int indent) {
@@ -262,7 +250,7 @@ void writeValue(std::string& out, std::string_view name, const Value& value, int
   out += name;
   if (!value.isTable) {
     out += " = \"";
-    escapeInto(out, value.text);
+    escapeValueInto(out, value.text);
     out += "\"\n";
     return;
   }
@@ -448,6 +436,15 @@ class Loader {
 }  // namespace
 
 Result<AtvDocument> parseAtv(std::string_view text) { return Parser(text).run(); }
+
+bool isValidUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8Length(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 std::string writeAtv(const Schema&, const Config& config) {
   std::string out;

@@ -53,6 +53,9 @@ struct AtvDocument {
   std::vector<std::string> signature;  // the "#sig ..." lines, verbatim
 };
 
+// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates).
+bool isValidUtf8(std::string_view text);
+
 // Syntax only. Errors read "line L, column C: reason".
 Result<AtvDocument> parseAtv(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "config/commands.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "config/atv.hpp"
@@ -49,10 +50,18 @@ void handleLines(const Reply& reply, Result<Diff> d) {
 
 }  // namespace
 
-void handleConfigRequest(ConfigService& service, const std::string& text, const Actor& actor, Reply reply) {
+void handleConfigRequest(ConfigService& service, const std::string& text, const RequestContext& context, Reply reply) {
   json request = json::parse(text, nullptr, false);
   if (request.is_discarded() || !request.is_object()) return reply(failure("The request is not a JSON object."));
   std::string op = str(request, "op");
+  const Actor& actor = context.actor;
+  if (std::string wanted = str(request, "data_dir"); !wanted.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::equivalent(wanted, context.dataDir, ec)) {
+      return reply(failure(fmt::format("This core works on the data directory {}, not {}.", context.dataDir.string(),
+                                       wanted)));
+    }
+  }
   auto done = [reply](Status s) { replyStatus(reply, s); };
 
   if (op == "get") return handleGet(service, request, reply, false);

@@ -3,6 +3,7 @@
 // both paths run the very same code. A request is a JSON object with "op";
 // the reply is {"ok":true, ...} or {"ok":false,"error":"one line"}.
 //
+// Every request may carry "data_dir": the store it means.
 //   get {path}                 -> value (scalar text, or the ATV form of a table/row)
 //   rowid {path}               -> value (the row id of TABLE:N)
 //   set {path, value}
@@ -14,6 +15,7 @@
 //   profile-restore {name}   profile-delete {name}   profile-compare {from, to} -> lines[]
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -21,7 +23,14 @@
 
 namespace bulwark::config {
 
-void handleConfigRequest(ConfigService& service, const std::string& request, const Actor& actor,
+struct RequestContext {
+  Actor actor;
+  // The data directory of the store `service` works on. A request that names
+  // another ("data_dir") is refused: it was meant for another core.
+  std::filesystem::path dataDir;
+};
+
+void handleConfigRequest(ConfigService& service, const std::string& request, const RequestContext& context,
                          std::function<void(std::string)> reply);
 
 }  // namespace bulwark::config

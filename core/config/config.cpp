@@ -80,8 +80,30 @@ std::map<std::string, std::string> collectRowIds(const Config& config) {
   return ids;
 }
 
+void escapeValueInto(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+}
+
 std::string errorFor(std::string_view path, std::string_view value, std::string_view reason) {
-  return fmt::format("Error for {}=\"{}\": {}", path, value, reason);
+  std::string escaped;
+  escapeValueInto(escaped, value);
+  // Other control characters never pass validation, but they may be what is
+  // refused: shown as \xHH, never raw.
+  std::string shown;
+  for (char c : escaped) {
+    auto u = static_cast<unsigned char>(c);
+    shown += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  escaped = std::move(shown);
+  return fmt::format("Error for {}=\"{}\": {}", path, escaped, reason);
 }
 
 // --- validation --------------------------------------------------------------

@@ -83,8 +83,12 @@ std::map<std::string, std::string> collectRowIds(const Config& config);
 // `Error for PATH="value": reason`; `failedPath` (when given) receives PATH.
 Status validate(const Schema& schema, const Config& config, std::string* failedPath = nullptr);
 
-// Formats the reference's error wording.
+// Formats the reference's error wording; the value is escaped as in a
+// profile, so the message stays on one line.
 std::string errorFor(std::string_view path, std::string_view value, std::string_view reason);
+
+// Appends `text` with the escapes of the ATV format: \" \\ \n \t.
+void escapeValueInto(std::string& out, std::string_view text);
 
 // --- addressing ------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -13,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/command_line.hpp"
-#include "common/store_lock.hpp"
+#include "common/file_lock.hpp"
 #include "config/atv.hpp"
 #include "config/commands.hpp"
 #include "log/log_store.hpp"
@@ -33,6 +34,11 @@ constexpr const char* kUsage =
     "core over <run-dir>/bulwark.sock; when no core runs it works on the store\n"
     "in <data-dir> directly. Exit status 0 on success, 1 with a one-line reason\n"
     "on standard error otherwise.\n";
+
+std::string defaultDir(const char* variable, const char* fallback) {
+  const char* value = std::getenv(variable);
+  return value && *value ? value : fallback;
+}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "gaiconfig: %s\n", message.c_str());
@@ -54,16 +60,21 @@ Result<std::string> readStdin() {
 }
 
 // Runs one request on the store directly, with the same code the core runs.
-Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::string& request) {
+Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::filesystem::path& runDir,
+                              const std::string& request) {
   // The data directory is the appliance's /data partition: it must exist. A
   // mistyped --data-dir is reported, not silently made into a new store.
   std::error_code ec;
   if (!std::filesystem::is_directory(dataDir, ec)) {
     return Error{fmt::format("The core is not running and there is no data directory {}.", dataDir.string())};
   }
-  auto lock = StoreLock::acquire(dataDir);
+  // Another gaiconfig on the store is waited for; a core is not (it would answer on its socket).
+  FileLock::Busy busy;
+  auto lock = FileLock::acquire(dataDir / "config.lock", "gaiconfig", &busy, "gaiconfig", std::chrono::seconds(30));
   if (!lock) {
-    return Error{lock.error() + " The core holds it, but its control socket does not answer."};
+    if (!busy.holder) return Error{lock.error()};
+    return Error{fmt::format("The configuration store in {} is in use (pid {}), and no core answers on {}.",
+                             dataDir.string(), busy.holder, (runDir / "bulwark.sock").string())};
   }
   boost::asio::io_context io;
   runtime::SystemClock clock;
@@ -79,7 +90,7 @@ Result<std::string> runDirect(const std::filesystem::path& dataDir, const std::s
   runtime::ModuleSet modules;  // no modules run without the core
   ConfigService service(workers, **store, log, Schema::builtin(), modules, std::move(*initial));
   std::string reply;
-  handleConfigRequest(service, request, Actor{}, [&](std::string r) { reply = std::move(r); });
+  handleConfigRequest(service, request, {Actor{}, dataDir}, [&](std::string r) { reply = std::move(r); });
   io.run();
   workers.drain();
   (*logStore)->flush();
@@ -110,8 +121,10 @@ int gaiconfigMain(int argc, char** argv) {
   po::options_description options("Options");
   options.add_options()
       ("help,h", "print this help")
-      ("data-dir", po::value<std::string>()->default_value("/data"), "data directory of the store (direct mode)")
-      ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "run directory of the control socket")
+      ("data-dir", po::value<std::string>()->default_value(defaultDir("BULWARK_DATA_DIR", "/data")),
+       "data directory of the store (default: $BULWARK_DATA_DIR or /data)")
+      ("run-dir", po::value<std::string>()->default_value(defaultDir("BULWARK_RUN_DIR", "/run/bulwark")),
+       "run directory of the control socket (default: $BULWARK_RUN_DIR or /run/bulwark)")
       ("silent", "print no notes (errors are still printed)")
       ("factory-default", "with --set-all: apply the profile on top of the factory default");
   po::options_description all;
@@ -166,14 +179,33 @@ int gaiconfigMain(int argc, char** argv) {
   if (op == "set-all" || op == "profile-import") {
     auto text = readStdin();
     if (!text) return fail(text.error());
+    // Bytes that are not UTF-8 are refused here, where the profile's own
+    // checks can still say on which line and column they stand.
+    if (!isValidUtf8(*text)) {
+      auto parsed = parseAtv(*text);
+      return fail(parsed ? std::string("The profile is not valid UTF-8.") : parsed.error());
+    }
     request["atv"] = std::move(*text);
   }
+  if (setArgs && !isValidUtf8(setArgs->second)) {
+    return fail(errorFor(setArgs->first, "...", "The value is not valid UTF-8."));
+  }
+  if (!isValidUtf8(request.value("path", "") + request.value("name", "") + request.value("profile", ""))) {
+    return fail("The names given are not valid UTF-8.");
+  }
 
-  std::string wire = request.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::filesystem::path dataDir = vm["data-dir"].as<std::string>();
+  std::filesystem::path runDir = vm["run-dir"].as<std::string>();
+  // A data directory the caller chose is checked by the core that answers:
+  // with two cores on one machine, a request must not reach the wrong one.
+  if (!vm["data-dir"].defaulted() || std::getenv("BULWARK_DATA_DIR")) {
+    request["data_dir"] = std::filesystem::absolute(dataDir).lexically_normal().string();
+  }
+
+  std::string wire = request.dump();
   bool unavailable = false;
-  auto reply = runtime::controlRequest(std::filesystem::path(vm["run-dir"].as<std::string>()) / "bulwark.sock", wire,
-                                       unavailable);
-  if (!reply && unavailable) reply = runDirect(vm["data-dir"].as<std::string>(), wire);
+  auto reply = runtime::controlRequest(runDir / "bulwark.sock", wire, unavailable);
+  if (!reply && unavailable) reply = runDirect(dataDir, runDir, wire);
   if (!reply) return fail(reply.error());
 
   json answer = json::parse(*reply, nullptr, false);

@@ -114,6 +114,11 @@ Result<ConfigService::Prepared> ConfigService::prepare(const Pending& p, const S
   Diff d = diff(schema_, *current, *candidate);
   if (d.empty() && p.activeProfile.empty()) return Prepared{};
   auto atv = std::make_shared<const std::string>(writeAtv(schema_, *candidate));
+  // Every configuration in force must be exportable as a profile that imports again.
+  if (atv->size() > kMaxProfileBytes) {
+    return Error{fmt::format("The configuration would be {} bytes as a profile; profiles are limited to 16 MiB.",
+                             atv->size())};
+  }
   return Prepared{std::make_shared<const Config>(std::move(*candidate)), std::move(d), std::move(atv)};
 }
 

@@ -11,7 +11,7 @@
 
 #include "board.hpp"
 #include "build_config.hpp"
-#include "common/store_lock.hpp"
+#include "common/file_lock.hpp"
 #include "config/commands.hpp"
 #include "config/service.hpp"
 #include "log/log_module.hpp"
@@ -50,8 +50,19 @@ int runCore(const CoreOptions& options) {
   for (const auto& dir : {options.dataDir, options.runDir}) {
     if (Status s = makeDir(dir); !s) return fail(s.message());
   }
-  auto lock = StoreLock::acquire(options.dataDir);
-  if (!lock) return fail(lock.error());
+  FileLock::Busy busy;
+  auto storeLock = FileLock::acquire(options.dataDir / "config.lock", "core", &busy);
+  if (!storeLock) {
+    return fail(busy.holder ? fmt::format("The configuration store in {} is in use (pid {}).", options.dataDir.string(),
+                                          busy.holder)
+                            : storeLock.error());
+  }
+  auto runLock = FileLock::acquire(options.runDir / "bulwark.lock", "core", &busy);
+  if (!runLock) {
+    return fail(busy.holder ? fmt::format("The run directory {} is in use by another core (pid {}).",
+                                          options.runDir.string(), busy.holder)
+                            : runLock.error());
+  }
 
   boost::asio::io_context io;
   runtime::SystemClock clock;
@@ -81,8 +92,8 @@ int runCore(const CoreOptions& options) {
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
-      [&service](std::string request, const runtime::Peer& peer, runtime::ControlServer::Reply reply) {
-        config::handleConfigRequest(service, request, actorFor(peer), std::move(reply));
+      [&service, &options](std::string request, const runtime::Peer& peer, runtime::ControlServer::Reply reply) {
+        config::handleConfigRequest(service, request, {actorFor(peer), options.dataDir}, std::move(reply));
       });
   if (!control) return fail(control.error());
 

@@ -19,7 +19,9 @@ class io_context;
 
 namespace bulwark::runtime {
 
-inline constexpr std::size_t kMaxControlMessage = 17 * 1024 * 1024;  // a 16 MiB profile, quoted
+// A 16 MiB profile as a JSON string: escaping can double it (every '"' of an
+// ATV escape "\"" becomes four bytes), plus room for the rest of the request.
+inline constexpr std::size_t kMaxControlMessage = 2 * 16 * 1024 * 1024 + 64 * 1024;
 
 struct Peer {
   uid_t uid;

@@ -164,6 +164,87 @@ TEST_CASE("the store is never used by the core and gaiconfig at once", "[gaiconf
   CHECK(second.err.find("is in use") != std::string::npos);
 }
 
+TEST_CASE("bytes that are not UTF-8 are refused, never replaced", "[gaiconfig]") {
+  Gaiconfig g;
+  auto r = g({"--set", "HOSTNAME", "B\xfc" "ro"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: Error for HOSTNAME=\"...\": The value is not valid UTF-8.\n");
+  r = g({"--set-all"}, "HOSTNAME = \"ok\"\nWWW_LANGUAGE = \"d\xff" "e\"\n// End of configuration profile\n");
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: line 2, column 18: The profile is not valid UTF-8.\n");
+  r = g({"--profile-import", "p"}, "HOSTNAME = \"\xc3\x28\"\n// End of configuration profile\n");
+  CHECK(r.exitCode == 1);
+  CHECK(g({"--get", "HOSTNAME"}).out == "bulwark\n");
+  CHECK(g({"--profile-list"}).out.find("\np\t") == std::string::npos);
+  // Real UTF-8 passes untouched.
+  REQUIRE(g({"--set", "FW_OUTGOING:0.COMMENT", "Büro – Linie 3"}).exitCode == 0);
+  CHECK(g({"--get", "FW_OUTGOING:0.COMMENT"}).out == "Büro – Linie 3\n");
+}
+
+TEST_CASE("error messages stay on one line", "[gaiconfig]") {
+  Gaiconfig g;
+  auto r = g({"--set", "HOSTNAME", "a\nb\x01" ""});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: Error for HOSTNAME=\"a\\nb\\x01\": The value must not contain control characters.\n");
+}
+
+TEST_CASE("direct-mode gaiconfig calls at the same time wait for each other", "[gaiconfig]") {
+  Gaiconfig g;
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 4; ++i) {
+    pids.push_back(test::spawnBackground({test::bulwarkBinary(), "gaiconfig", "--data-dir", g.data, "--run-dir", g.run,
+                                          "--set", "WWW_TIMEOUT", std::to_string(100 + i)},
+                                         g.dir / ("gaiconfig-" + std::to_string(i) + ".log")));
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) codes.push_back(test::waitProcess(pid));
+  CHECK(codes == std::vector<int>{0, 0, 0, 0});
+  auto log = test::runProcess({test::bulwarkBinary(), "log", "--data-dir", g.data, "--grep", "WWW_TIMEOUT set to"});
+  CHECK(std::count(log.out.begin(), log.out.end(), '\n') == 4);
+}
+
+TEST_CASE("a profile close to 16 MiB travels over the control socket", "[gaiconfig]") {
+  Gaiconfig g;
+  RunningCore core(g);
+  // Rows in canonical form, with comments full of quotes: every \" of the
+  // profile becomes four bytes in JSON, so the request is far above 16 MiB.
+  std::string comment;
+  for (int i = 0; i < 120; ++i) comment += "\\\"";
+  std::string rows;
+  for (int i = 0; rows.size() < 15 * 1024 * 1024; ++i) {
+    rows += "  {\n    ROWID = \"MAIv" + std::to_string(200000000 + i) + "\"\n    COMMENT = \"" + comment +
+            "\"\n    DST_IP = \"0.0.0.0/0\"\n    DST_PORT = \"any\"\n    LOG = \"no\"\n    PROTO = \"all\"\n"
+            "    SRC_IP = \"0.0.0.0/0\"\n    SRC_PORT = \"any\"\n    TARGET = \"accept\"\n  }\n";
+  }
+  std::string profile = "FW_INCOMING = {\n" + rows + "}\n// End of configuration profile\n";
+  auto r = g({"--set-all"}, profile);
+  CHECK(r.err == "");
+  REQUIRE(r.exitCode == 0);
+  auto exported = g({"--get-all"});
+  CHECK(exported.err == "");
+  CHECK(exported.exitCode == 0);
+  CHECK(exported.out.find("FW_INCOMING = {\n" + rows + "}\n") != std::string::npos);
+  // One row more than a profile may hold is refused, and nothing changes.
+  r = g({"--set-all"}, "FW_INCOMING = {\n" + rows + rows.substr(0, 1024 * 1024) + "}\n// End of configuration profile\n");
+  CHECK(r.exitCode == 1);
+}
+
+TEST_CASE("two cores never share a run directory, and requests reach the core of their data directory", "[gaiconfig]") {
+  Gaiconfig a;
+  RunningCore core(a);
+  test::TempDir other;
+  std::filesystem::create_directory(other / "data");
+  auto second = test::runProcess({test::bulwarkBinary(), "init", "--data-dir", (other / "data").string(), "--run-dir", a.run});
+  CHECK(second.exitCode == 1);
+  CHECK(second.err == "bulwark: The run directory " + a.run + " is in use by another core (pid " + std::to_string(core.pid) + ").\n");
+  // A gaiconfig that names another data directory is refused by this core.
+  auto r = test::runProcess({test::bulwarkBinary(), "gaiconfig", "--data-dir", (other / "data").string(), "--run-dir",
+                             a.run, "--set", "WWW_TIMEOUT", "600"});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err.find("This core works on the data directory " + a.data + ", not ") != std::string::npos);
+  CHECK(a({"--get", "WWW_TIMEOUT"}).out == "1800\n");
+}
+
 TEST_CASE("gaiconfig without a core does not make up a data directory", "[gaiconfig]") {
   test::TempDir dir;
   auto missing = (dir / "nothing-here").string();

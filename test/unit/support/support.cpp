@@ -139,6 +139,10 @@ pid_t spawnBackground(const std::vector<std::string>& argv, const std::filesyste
 
 int stopProcess(pid_t pid, int signal) {
   kill(pid, signal);
+  return waitProcess(pid);
+}
+
+int waitProcess(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return decode(status);

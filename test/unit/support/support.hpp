@@ -52,6 +52,8 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
 pid_t spawnBackground(const std::vector<std::string>& argv, const std::filesystem::path& logFile);
 // Sends `signal` and waits for the process; returns its exit code (128+signal when killed).
 int stopProcess(pid_t pid, int signal);
+// Waits for the process to end by itself; returns its exit code.
+int waitProcess(pid_t pid);
 
 // The bulwark binary under test (set by CMake).
 std::string bulwarkBinary();
