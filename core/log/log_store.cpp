@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -53,24 +54,32 @@ struct LogStore::Impl {
   std::uint64_t written = 0;    // entries handed to write()
   std::uint64_t committed = 0;  // entries committed or dropped
   std::size_t droppedCount = 0;
+  std::size_t failedCount = 0;
   int maxDays = 0;
+  bool retentionDue = true;  // set by setMaxDays: apply the new limit at the next batch
+  bool flushRequested = false;
   bool stopping = false;
-  std::chrono::steady_clock::time_point lastRetention{};
   std::thread writer;
+  // Writer thread only.
+  std::chrono::steady_clock::time_point lastRetention{};
 
   Impl(Options o, const runtime::Clock& c) : options(std::move(o)), clock(c), maxDays(options.maxDays) {}
 
   void run() {
     std::unique_lock lock(mutex);
     while (true) {
-      wake.wait_for(lock, options.flushInterval, [&] { return stopping || queue.size() >= options.batchSize; });
+      wake.wait_for(lock, options.flushInterval,
+                    [&] { return stopping || flushRequested || queue.size() >= options.batchSize; });
+      flushRequested = false;
       if (!queue.empty()) {
         std::deque<Entry> batch;
         batch.swap(queue);
         int days = maxDays;
+        bool due = std::exchange(retentionDue, false);
         lock.unlock();
-        commit(batch, days);
+        bool ok = commit(batch, days, due);
         lock.lock();
+        if (!ok) failedCount += batch.size();
         committed += batch.size();
         flushed.notify_all();
       }
@@ -78,11 +87,16 @@ struct LogStore::Impl {
     }
   }
 
-  void commit(const std::deque<Entry>& batch, int days) {
-    exec(db.db, "BEGIN IMMEDIATE");
+  // One transaction per batch; false when it could not be written (the
+  // entries are lost, and counted).
+  bool commit(const std::deque<Entry>& batch, int days, bool retentionNow) {
+    if (!exec(db.db, "BEGIN IMMEDIATE")) return false;
     Stmt ins;
-    sqlite3_prepare_v2(db.db, "INSERT INTO logs(time_us, tag, pid, message) VALUES (?, ?, ?, ?)", -1, &ins.s,
-                       nullptr);
+    if (sqlite3_prepare_v2(db.db, "INSERT INTO logs(time_us, tag, pid, message) VALUES (?, ?, ?, ?)", -1, &ins.s,
+                           nullptr) != SQLITE_OK) {
+      exec(db.db, "ROLLBACK");
+      return false;
+    }
     for (const Entry& e : batch) {
       sqlite3_bind_int64(ins.s, 1, toMicros(e.time));
       sqlite3_bind_text(ins.s, 2, e.tag.data(), static_cast<int>(e.tag.size()), SQLITE_STATIC);
@@ -92,19 +106,27 @@ struct LogStore::Impl {
         sqlite3_bind_null(ins.s, 3);
       }
       sqlite3_bind_text(ins.s, 4, e.message.data(), static_cast<int>(e.message.size()), SQLITE_STATIC);
-      sqlite3_step(ins.s);
+      int rc = sqlite3_step(ins.s);
       sqlite3_reset(ins.s);
+      if (rc != SQLITE_DONE) {
+        exec(db.db, "ROLLBACK");
+        return false;
+      }
     }
     // The cap: drop the oldest entries beyond maxEntries (ids grow with time).
     std::string cap = fmt::format("DELETE FROM logs WHERE id <= (SELECT max(id) FROM logs) - {}", options.maxEntries);
-    exec(db.db, cap.c_str());
+    bool ok = exec(db.db, cap.c_str()).isOk();
     auto now = std::chrono::steady_clock::now();
-    if (days > 0 && now - lastRetention > std::chrono::minutes(1)) {
+    if (ok && days > 0 && (retentionNow || now - lastRetention > std::chrono::minutes(1))) {
       lastRetention = now;
       auto cutoff = toMicros(clock.now() - std::chrono::hours(24) * days);
-      exec(db.db, fmt::format("DELETE FROM logs WHERE time_us < {}", cutoff).c_str());
+      ok = exec(db.db, fmt::format("DELETE FROM logs WHERE time_us < {}", cutoff).c_str()).isOk();
     }
-    exec(db.db, "COMMIT");
+    if (!ok || !exec(db.db, "COMMIT")) {
+      exec(db.db, "ROLLBACK");
+      return false;
+    }
+    return true;
   }
 };
 
@@ -156,22 +178,25 @@ void LogStore::write(const Entry& entry) {
 void LogStore::setMaxDays(int days) {
   std::lock_guard lock(impl_->mutex);
   impl_->maxDays = days;
-  impl_->lastRetention = {};
+  impl_->retentionDue = true;
 }
 
 void LogStore::flush() {
   std::unique_lock lock(impl_->mutex);
   auto target = impl_->written;
+  impl_->flushRequested = true;
   impl_->wake.notify_one();
-  impl_->flushed.wait(lock, [&] {
-    if (impl_->committed < target) impl_->wake.notify_one();
-    return impl_->committed >= target;
-  });
+  impl_->flushed.wait(lock, [&] { return impl_->committed >= target; });
 }
 
 std::size_t LogStore::dropped() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->droppedCount;
+}
+
+std::size_t LogStore::failed() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failedCount;
 }
 
 Result<std::vector<Entry>> query(const std::filesystem::path& path, const Query& q) {

@@ -37,6 +37,8 @@ class LogStore final : public Sink {
   void flush();
   // Entries dropped because the queue was full (the disk could not keep up).
   std::size_t dropped() const;
+  // Entries lost because the database refused them (disk full, I/O error).
+  std::size_t failed() const;
 
   struct Impl;
 
