@@ -298,12 +298,16 @@ class Loader {
     // Fresh ids avoid every id of the base and of the profile, collected once.
     for (auto& [id, table] : collectRowIds(base)) taken_.insert(id);
     taken_.insert(given_.begin(), given_.end());
+    // A profile that uses a name of firmware 8.x was exported by such a
+    // device: the migration rules of reference 3.6.2 and 3.6.4 apply to it.
+    for (const AtvEntry& e : doc.entries) {
+      for (const Rename& r : kRenames) legacy_ = legacy_ || e.name == r.from;
+    }
     for (const AtvEntry& entry : doc.entries) {
       std::string name = entry.name;
       for (const Rename& r : kRenames) {
         if (name == r.from) {
           note(fmt::format("{} was renamed to {} (reference 3.6.5).", r.from, r.to));
-          if (r.from == "STATIC_MULTICAST_GROUP" && entry.isTable && !entry.rows.empty()) igmpFromGroups_ = true;
           name = std::string(r.to);
         }
       }
@@ -318,10 +322,7 @@ class Loader {
       config.values[name] = std::move(value);
       positions_.emplace(name, entry.valuePos);
     }
-    if (igmpFromGroups_ && !seen.contains("IGMP_SNOOPING")) {
-      config.values["IGMP_SNOOPING"] = Value::scalar("yes");
-      note("IGMP_SNOOPING was enabled because static multicast groups are configured (reference 3.6.4).");
-    }
+    if (legacy_) migrateLegacy(config, seen);
     std::string failedPath;
     if (Status s = validate(schema_, clearPasswordsAsHashes(config), &failedPath); !s) {
       auto it = positions_.find(failedPath);
@@ -359,6 +360,19 @@ class Loader {
       if (!value.isTable && !value.text.empty() && !isPasswordHash(value.text)) value.text = kPlaceholderHash;
     }
     return copy;
+  }
+
+  // Whole-profile rules for a profile of firmware 8.x.
+  void migrateLegacy(Config& config, const std::map<std::string, Position, std::less<>>& seen) {
+    const Value* groups = config.find("MULTICAST_GROUP");
+    if (groups && !groups->rows.empty() && config.get("IGMP_SNOOPING") != "yes") {
+      config.values["IGMP_SNOOPING"] = Value::scalar("yes");
+      note("IGMP_SNOOPING was enabled because static multicast groups are configured (reference 3.6.4).");
+    }
+    if (!seen.contains("TLS_MIN_VERSION")) {
+      config.values["TLS_MIN_VERSION"] = Value::scalar("1.0");
+      note("TLS_MIN_VERSION set to 1.0: firmware 8.x accepted TLS 1.0 and 1.1 (reference 3.6.2).");
+    }
   }
 
   std::string migrateValue(const Variable& var, const std::string& path, std::string value) {
@@ -417,6 +431,10 @@ class Loader {
         row.fields[f.name] = std::move(cell);
         positions_.emplace(fieldPath, f.valuePos);
       }
+      if (legacy_ && var.name == "OPENVPN_CONNECTION" && !fieldsSeen.contains("VPN_AUTH_HMAC")) {
+        row.fields["VPN_AUTH_HMAC"] = Value::scalar("SHA-1");
+        note(fmt::format("{}.VPN_AUTH_HMAC set to SHA-1, the hash of firmware 8.x (reference 3.6.2).", rowPath));
+      }
       positions_.emplace(rowPath, r.pos);
       out.rows.push_back(std::move(row));
     }
@@ -430,7 +448,7 @@ class Loader {
   std::set<std::string> used_;   // ids of the rows loaded so far
   std::set<std::string> taken_;  // ids a fresh id must not take
   std::map<std::string, Position, std::less<>> positions_;
-  bool igmpFromGroups_ = false;
+  bool legacy_ = false;
 };
 
 }  // namespace

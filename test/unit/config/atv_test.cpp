@@ -171,7 +171,27 @@ TEST_CASE("profiles of firmware 8.x are migrated, with notes", "[atv]") {
   CHECK(c.get("IGMP_SNOOPING") == "yes");
   CHECK(c.find("MULTICAST_GROUP")->rows.size() == 1);
   CHECK(c.find("OPENVPN_CONNECTION")->rows[0].fields.at("VPN_ENCRYPTION").text == "AES-256-GCM");
-  CHECK(notes.size() == 5);
+  CHECK(c.find("OPENVPN_CONNECTION")->rows[0].fields.at("VPN_AUTH_HMAC").text == "SHA-1");
+  CHECK(c.get("TLS_MIN_VERSION") == "1.0");
+  CHECK(notes.size() == 7);
+}
+
+TEST_CASE("static multicast groups of 8.x enable IGMP snooping even when it was off", "[atv]") {
+  Config c = imported("IGMP_SNOOPING = \"no\"\nTLS_MIN_VERSION = \"1.2\"\n"
+                      "STATIC_MULTICAST_GROUP = {\n  { GROUP = \"239.1.1.1\" }\n}\n// End of configuration profile\n");
+  CHECK(c.get("IGMP_SNOOPING") == "yes");
+  CHECK(c.get("TLS_MIN_VERSION") == "1.2");  // given: kept
+}
+
+TEST_CASE("profiles of this firmware are not migrated", "[atv]") {
+  std::vector<std::string> notes;
+  Config c = imported("OPENVPN_CONNECTION = {\n  { VPN_NAME = \"x\" }\n}\n"
+                      "MULTICAST_GROUP = {\n  { GROUP = \"239.1.1.1\" }\n}\n// End of configuration profile\n",
+                      &notes);
+  CHECK(notes.empty());
+  CHECK(c.get("IGMP_SNOOPING") == "no");
+  CHECK(c.get("TLS_MIN_VERSION") == "1.2");
+  CHECK(c.find("OPENVPN_CONNECTION")->rows[0].fields.at("VPN_AUTH_HMAC").text == "SHA-256");
 }
 
 TEST_CASE("clear-text passwords in a profile are accepted for hashing", "[atv]") {
