@@ -18,6 +18,7 @@
 #include "runtime/control_socket.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module_set.hpp"
+#include "runtime/timers.hpp"
 #include "runtime/worker_pool.hpp"
 
 namespace bulwark::init {
@@ -85,7 +86,8 @@ int runCore(const CoreOptions& options) {
   // The modules, in start order.
   log::RemoteSyslog remote(io);
   log.addSink(remote);
-  log::LogModule logModule(io, log, logStore->get(), remote);
+  runtime::AsioTimers timers(io);
+  log::LogModule logModule(timers, log, logStore->get(), remote);
   modules.add(logModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);

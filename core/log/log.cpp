@@ -83,7 +83,8 @@ std::optional<TimePoint> parseTime(std::string_view text, TimePoint now) {
   if (text.size() >= 3 && text[0] == '-') {
     long n = 0;
     auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size() - 1, n);
-    if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+    // Up to a hundred years back: larger numbers would overflow the clock.
+    if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0 || n > 36500L * 24 * 60) return std::nullopt;
     switch (text.back()) {
       case 'm': return now - std::chrono::minutes(n);
       case 'h': return now - std::chrono::hours(n);

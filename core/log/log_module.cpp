@@ -2,18 +2,10 @@
 
 #include <charconv>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 namespace bulwark::log {
 
-struct LogModule::Timer {
-  explicit Timer(boost::asio::io_context& io) : timer(io) {}
-  boost::asio::steady_timer timer;
-};
-
-LogModule::LogModule(boost::asio::io_context& io, Log& log, LogStore* store, RemoteSyslog& remote)
-    : log_(log), store_(store), remote_(remote), timer_(std::make_unique<Timer>(io)) {}
+LogModule::LogModule(runtime::Timers& timers, Log& log, LogStore* store, RemoteSyslog& remote)
+    : timers_(timers), log_(log), store_(store), remote_(remote) {}
 
 LogModule::~LogModule() = default;
 
@@ -28,7 +20,7 @@ Status LogModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   return {};
 }
 
-void LogModule::stop() { timer_->timer.cancel(); }
+void LogModule::stop() { timers_.cancel(uptimeTimer_); }
 
 void LogModule::writeUptime() { log_.write("uptime-audit", "UPTIME: " + uptimeText(log_.clock().uptime())); }
 
@@ -55,9 +47,7 @@ void LogModule::apply(const config::Config& config, const config::Diff* diff) {
 }
 
 void LogModule::armTimer() {
-  timer_->timer.expires_after(kUptimePeriod);
-  timer_->timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+  uptimeTimer_ = timers_.after(kUptimePeriod, [this] {
     writeUptime();
     armTimer();
   });

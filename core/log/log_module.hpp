@@ -10,10 +10,7 @@
 #include "log/log_store.hpp"
 #include "log/remote_syslog.hpp"
 #include "runtime/module.hpp"
-
-namespace boost::asio {
-class io_context;
-}
+#include "runtime/timers.hpp"
 
 namespace bulwark::log {
 
@@ -21,7 +18,7 @@ class LogModule final : public runtime::Module {
  public:
   static constexpr std::chrono::minutes kUptimePeriod{30};
 
-  LogModule(boost::asio::io_context& io, Log& log, LogStore* store, RemoteSyslog& remote);
+  LogModule(runtime::Timers& timers, Log& log, LogStore* store, RemoteSyslog& remote);
   ~LogModule() override;
 
   std::string_view name() const override { return "log"; }
@@ -36,11 +33,11 @@ class LogModule final : public runtime::Module {
   void apply(const config::Config& config, const config::Diff* diff);
   void armTimer();
 
-  struct Timer;
+  runtime::Timers& timers_;
   Log& log_;
   LogStore* store_;
   RemoteSyslog& remote_;
-  std::unique_ptr<Timer> timer_;
+  runtime::Timers::Id uptimeTimer_ = 0;
 };
 
 }  // namespace bulwark::log

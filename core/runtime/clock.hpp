@@ -26,9 +26,9 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(std::chrono::system_clock::time_point start = {}) : now_(start) {}
   std::chrono::system_clock::time_point now() const override { return now_; }
-  std::chrono::seconds uptime() const override { return uptime_; }
-  void advance(std::chrono::seconds d) {
-    now_ += d;
+  std::chrono::seconds uptime() const override { return std::chrono::duration_cast<std::chrono::seconds>(uptime_); }
+  void advance(std::chrono::nanoseconds d) {
+    now_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
     uptime_ += d;
   }
   void set(std::chrono::system_clock::time_point t) { now_ = t; }
@@ -36,7 +36,7 @@ class ManualClock final : public Clock {
 
  private:
   std::chrono::system_clock::time_point now_;
-  std::chrono::seconds uptime_{0};
+  std::chrono::nanoseconds uptime_{0};
 };
 
 }  // namespace bulwark::runtime

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
@@ -22,16 +23,25 @@ using local = asio::local::stream_protocol;
 
 struct ControlServer::Impl : std::enable_shared_from_this<ControlServer::Impl> {
   Impl(asio::io_context& io, std::filesystem::path p, Handler h)
-      : acceptor(io), path(std::move(p)), handler(std::move(h)) {}
+      : acceptor(io), retry(io), path(std::move(p)), handler(std::move(h)) {}
 
   local::acceptor acceptor;
+  asio::steady_timer retry;
   std::filesystem::path path;
   Handler handler;
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](const boost::system::error_code& ec, local::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) serve(self, std::make_shared<local::socket>(std::move(socket)));
+      if (ec) {
+        // Out of descriptors or memory: try again shortly instead of spinning.
+        self->retry.expires_after(std::chrono::milliseconds(100));
+        self->retry.async_wait([self](const boost::system::error_code& e) {
+          if (!e && self->acceptor.is_open()) self->accept();
+        });
+        return;
+      }
+      serve(self, std::make_shared<local::socket>(std::move(socket)));
       self->accept();
     });
   }
@@ -93,6 +103,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(asio::io_context& i
 ControlServer::~ControlServer() {
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->retry.cancel();
   std::error_code fsErr;
   std::filesystem::remove(impl_->path, fsErr);
 }

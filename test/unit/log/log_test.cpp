@@ -94,6 +94,7 @@ TEST_CASE("times for queries are absolute local times or relative", "[log]") {
   CHECK_FALSE(parseTime("yesterday", now));
   CHECK_FALSE(parseTime("-3x", now));
   CHECK_FALSE(parseTime("2025-03-06_13", now));
+  CHECK_FALSE(parseTime("-99999999999d", now));
 }
 
 TEST_CASE("the log store keeps entries and answers queries by time, tag and text", "[log]") {
@@ -142,19 +143,31 @@ TEST_CASE("the log store drops the oldest entries beyond its cap and by age", "[
   CHECK(all->size() == 31);  // the 30 entries of 2025-03-10 .. 2025-03-12, and "now"
 }
 
-TEST_CASE("the uptime-audit line says how long the system is up", "[log]") {
+TEST_CASE("the uptime-audit line is written every 30 minutes", "[log]") {
   boost::asio::io_context io;
   runtime::ManualClock clock;
-  clock.setUptime(hours(48) + minutes(20));
+  clock.setUptime(hours(47) + minutes(21));
+  runtime::ManualTimers timers(clock);
   Log log(clock);
   test::MemorySink sink;
   log.addSink(sink);
   RemoteSyslog remote(io);
-  LogModule module(io, log, nullptr, remote);
-  module.writeUptime();
+  LogModule module(timers, log, nullptr, remote);
+  auto config = std::make_shared<const config::Config>(config::factoryDefault(config::Schema::builtin()));
+  REQUIRE(module.start(config));
+  timers.advance(minutes(29));
+  CHECK(sink.entries.empty());
+  timers.advance(minutes(1));
   REQUIRE(sink.entries.size() == 1);
   CHECK(sink.entries[0].tag == "uptime-audit");
-  CHECK(sink.entries[0].message == "UPTIME: 2 days, 20 min");
+  CHECK(sink.entries[0].message == "UPTIME: 1 day, 23:51");
+  timers.advance(minutes(30));
+  REQUIRE(sink.entries.size() == 2);
+  CHECK(sink.entries[1].message == "UPTIME: 2 days, 21 min");
+  module.stop();
+  timers.advance(hours(2));
+  CHECK(sink.entries.size() == 2);
+  CHECK(timers.pending() == 0);
 }
 
 TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[log]") {
@@ -175,7 +188,8 @@ TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[l
   Log log(clock);
   RemoteSyslog remote(io);
   log.addSink(remote);
-  LogModule module(io, log, nullptr, remote);
+  runtime::AsioTimers timers(io);
+  LogModule module(timers, log, nullptr, remote);
   auto config = std::make_shared<config::Config>(config::factoryDefault(config::Schema::builtin()));
   const auto& table = *config::Schema::builtin().find("LOGGING_REMOTE_SERVERS");
   config::Row row = config::defaultRow(table, "MAIv9");
