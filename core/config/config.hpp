@@ -29,8 +29,11 @@ struct Value {
   std::string text;       // scalar
   std::vector<Row> rows;  // table
 
-  static Value scalar(std::string text) { return Value{false, std::move(text), {}}; }
-  static Value table(std::vector<Row> rows = {}) { return Value{true, {}, std::move(rows)}; }
+  // Defined below Row: clang instantiates vector<Row>'s constexpr members at
+  // once, and Row is still incomplete here.
+  static Value scalar(std::string text);
+  static Value table();
+  static Value table(std::vector<Row> rows);
   bool operator==(const Value&) const;
 };
 
@@ -39,6 +42,10 @@ struct Row {
   std::map<std::string, Value, std::less<>> fields;
   bool operator==(const Row&) const = default;
 };
+
+inline Value Value::scalar(std::string text) { return Value{false, std::move(text), {}}; }
+inline Value Value::table() { return Value{true, {}, {}}; }
+inline Value Value::table(std::vector<Row> rows) { return Value{true, {}, std::move(rows)}; }
 
 using Fields = std::map<std::string, Value, std::less<>>;
 

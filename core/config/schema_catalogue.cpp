@@ -206,7 +206,9 @@ constexpr Variable kTunnelColumns[] = {
 constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
     yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
+    duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
     text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
+    duration("SA_LIFETIME", "01:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IPsec SAs (hh:mm:ss)."}),
     table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),
     text("VPN_NAME", "", {kMenuIpsec, "ipsec", "Name of the connection (used by nph-vpn.cgi)."}, 64, 1),
 };
