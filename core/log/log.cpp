@@ -83,14 +83,18 @@ std::optional<TimePoint> parseTime(std::string_view text, TimePoint now) {
   if (text.size() >= 3 && text[0] == '-') {
     long n = 0;
     auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size() - 1, n);
-    // Up to a hundred years back: larger numbers would overflow the clock.
-    if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0 || n > 36500L * 24 * 60) return std::nullopt;
+    if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+    long perUnit = 0;  // minutes
     switch (text.back()) {
-      case 'm': return now - std::chrono::minutes(n);
-      case 'h': return now - std::chrono::hours(n);
-      case 'd': return now - std::chrono::hours(24 * n);
+      case 'm': perUnit = 1; break;
+      case 'h': perUnit = 60; break;
+      case 'd': perUnit = 24 * 60; break;
       default: return std::nullopt;
     }
+    // Up to a hundred years back: more would overflow the clock.
+    constexpr long kMaxMinutes = 36500L * 24 * 60;
+    if (n > kMaxMinutes / perUnit) return std::nullopt;
+    return now - std::chrono::minutes(n * perUnit);
   }
   tm t{};
   t.tm_isdst = -1;
@@ -103,7 +107,8 @@ std::optional<TimePoint> parseTime(std::string_view text, TimePoint now) {
     if (end && *end == '\0') break;
     end = nullptr;
   }
-  if (!end) return std::nullopt;
+  // system_clock counts nanoseconds: years far from now would overflow it.
+  if (!end || t.tm_year < 70 || t.tm_year > 300) return std::nullopt;
   std::time_t secs = mktime(&t);
   if (secs == -1) return std::nullopt;
   return std::chrono::system_clock::from_time_t(secs);

@@ -95,6 +95,10 @@ TEST_CASE("times for queries are absolute local times or relative", "[log]") {
   CHECK_FALSE(parseTime("-3x", now));
   CHECK_FALSE(parseTime("2025-03-06_13", now));
   CHECK_FALSE(parseTime("-99999999999d", now));
+  CHECK_FALSE(parseTime("-4444444d", now));  // found by path_fuzz: overflowed the clock
+  CHECK_FALSE(parseTime("2825-03-06_13:41:43", now));  // found by path_fuzz: the same
+  CHECK(parseTime("2200-01-01", now));
+  CHECK(parseTime("-36500d", now) == now - hours(24 * 36500));
 }
 
 TEST_CASE("the log store keeps entries and answers queries by time, tag and text", "[log]") {
