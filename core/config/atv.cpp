@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "build_config.hpp"
+#include "config/password.hpp"
 
 namespace bulwark::config {
 
@@ -320,20 +321,48 @@ class Loader {
       Value value;
       if (auto e = build(*var, entry, name, value)) return Error{*e};
       config.values[name] = std::move(value);
-      positions_.emplace(name, entry.valuePos);
     }
     if (legacy_) migrateLegacy(config, seen);
     std::string failedPath;
-    if (Status s = validate(schema_, clearPasswordsAsHashes(config), &failedPath); !s) {
-      auto it = positions_.find(failedPath);
-      if (it == positions_.end()) return Error{s.message()};
-      return Error{at(it->second, s.message())};
+    Status s = hasClearPasswords(schema_, config) ? validate(schema_, clearPasswordsAsHashes(config), &failedPath)
+                                                  : validate(schema_, config, &failedPath);
+    if (!s) {
+      auto pos = positionOf(doc, failedPath);
+      return Error{pos ? at(*pos, s.message()) : s.message()};
     }
     return config;
   }
 
  private:
   static std::string shown(const AtvEntry& e) { return e.isTable ? "{...}" : e.text; }
+
+  static std::string_view renamed(std::string_view name) {
+    for (const Rename& r : kRenames) {
+      if (name == r.from) return r.to;
+    }
+    return name;
+  }
+
+  // Where the document sets `path` (a variable, a row, or a cell), for an
+  // error found when the whole configuration is checked. Nothing when the
+  // path comes from the base configuration, not from the document.
+  static std::optional<Position> positionOf(const AtvDocument& doc, std::string_view path) {
+    auto steps = parsePath(path);
+    if (!steps) return std::nullopt;
+    const std::vector<AtvEntry>* entries = &doc.entries;
+    for (std::size_t i = 0; i < steps->size(); ++i) {
+      const PathStep& step = (*steps)[i];
+      auto entry = std::find_if(entries->begin(), entries->end(),
+                                [&](const AtvEntry& e) { return renamed(e.name) == step.name; });
+      if (entry == entries->end()) return std::nullopt;
+      if (!step.index) return entry->valuePos;
+      if (*step.index >= entry->rows.size()) return std::nullopt;
+      const AtvRow& row = entry->rows[*step.index];
+      if (i + 1 == steps->size()) return row.id.empty() ? row.pos : row.idPos;
+      entries = &row.fields;
+    }
+    return std::nullopt;
+  }
 
   void note(std::string text) {
     if (notes_) notes_->push_back(std::move(text));
@@ -429,13 +458,11 @@ class Loader {
         Value cell;
         if (auto e = build(*column, f, fieldPath, cell)) return e;
         row.fields[f.name] = std::move(cell);
-        positions_.emplace(fieldPath, f.valuePos);
       }
       if (legacy_ && var.name == "OPENVPN_CONNECTION" && !fieldsSeen.contains("VPN_AUTH_HMAC")) {
         row.fields["VPN_AUTH_HMAC"] = Value::scalar("SHA-1");
         note(fmt::format("{}.VPN_AUTH_HMAC set to SHA-1, the hash of firmware 8.x (reference 3.6.2).", rowPath));
       }
-      positions_.emplace(rowPath, r.pos);
       out.rows.push_back(std::move(row));
     }
     return std::nullopt;
@@ -447,7 +474,6 @@ class Loader {
   std::set<std::string> given_;  // ids the profile names
   std::set<std::string> used_;   // ids of the rows loaded so far
   std::set<std::string> taken_;  // ids a fresh id must not take
-  std::map<std::string, Position, std::less<>> positions_;
   bool legacy_ = false;
 };
 
