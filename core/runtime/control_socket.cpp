@@ -126,13 +126,20 @@ Result<std::string> controlRequest(const std::filesystem::path& path, const std:
       unavailable = true;
       return Error{"The core is not running."};
     }
+    if (errno == EACCES) return Error{fmt::format("cannot connect to {}: Permission denied (root only).", p)};
     return Error{fmt::format("cannot connect to {}: {}", p, std::strerror(errno))};
   }
   std::string out = request + "\n";
+  // The core may answer (a refusal) before it has read the whole request: a
+  // failed send is reported only when no answer can be read either.
+  std::string sendError;
   for (std::size_t sent = 0; sent < out.size();) {
     ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error{fmt::format("cannot send to {}: {}", p, std::strerror(errno))};
+    if (n <= 0) {
+      sendError = fmt::format("cannot send to {}: {}", p, std::strerror(errno));
+      break;
+    }
     sent += static_cast<std::size_t>(n);
   }
   std::string reply;
@@ -140,12 +147,15 @@ Result<std::string> controlRequest(const std::filesystem::path& path, const std:
   while (true) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{fmt::format("cannot read from {}: {}", p, std::strerror(errno))};
+    if (n < 0 && errno == ECONNRESET && !reply.empty()) break;
+    if (n < 0) return Error{sendError.empty() ? fmt::format("cannot read from {}: {}", p, std::strerror(errno)) : sendError};
     if (n == 0) break;
     reply.append(buf, static_cast<std::size_t>(n));
     if (reply.size() > kMaxControlMessage) return Error{"The reply of the core is too large."};
   }
-  if (reply.empty() || reply.back() != '\n') return Error{"The core closed the connection without an answer."};
+  if (reply.empty() || reply.back() != '\n') {
+    return Error{sendError.empty() ? "The core closed the connection without an answer." : sendError};
+  }
   reply.pop_back();
   return reply;
 }

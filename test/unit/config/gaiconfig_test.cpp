@@ -245,6 +245,30 @@ TEST_CASE("two cores never share a run directory, and requests reach the core of
   CHECK(a({"--get", "WWW_TIMEOUT"}).out == "1800\n");
 }
 
+TEST_CASE("only root talks to the core", "[gaiconfig]") {
+  if (geteuid() != 0) {
+    WARN("not root: cannot run a client as another user");
+    return;
+  }
+  Gaiconfig g;
+  RunningCore core(g);
+  std::vector<std::string> asNobody{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                    test::bulwarkBinary(), "gaiconfig", "--run-dir", g.run, "--data-dir", g.data,
+                                    "--set", "WWW_TIMEOUT", "600"};
+  // The run directory and the socket are root's alone.
+  auto r = test::runProcess(asNobody);
+  CHECK(r.exitCode == 1);
+  CHECK(r.err.find("Permission denied") != std::string::npos);
+  // Even where the file system lets a user through, the core asks the kernel who calls (SO_PEERCRED).
+  std::filesystem::permissions(g.dir.path(), std::filesystem::perms::others_exec, std::filesystem::perm_options::add);
+  std::filesystem::permissions(g.run, std::filesystem::perms::all);
+  std::filesystem::permissions(std::filesystem::path(g.run) / "bulwark.sock", std::filesystem::perms::all);
+  r = test::runProcess(asNobody);
+  CHECK(r.exitCode == 1);
+  CHECK(r.err == "gaiconfig: Permission denied: only root may use the control socket.\n");
+  CHECK(g({"--get", "WWW_TIMEOUT"}).out == "1800\n");
+}
+
 TEST_CASE("gaiconfig without a core does not make up a data directory", "[gaiconfig]") {
   test::TempDir dir;
   auto missing = (dir / "nothing-here").string();
