@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "build_config.hpp"
-#include "config/password.hpp"
 
 namespace bulwark::config {
 
@@ -324,8 +323,7 @@ class Loader {
     }
     if (legacy_) migrateLegacy(config, seen);
     std::string failedPath;
-    Status s = hasClearPasswords(schema_, config) ? validate(schema_, clearPasswordsAsHashes(config), &failedPath)
-                                                  : validate(schema_, config, &failedPath);
+    Status s = validate(schema_, config, &failedPath, /*clearPasswords=*/true);
     if (!s) {
       auto pos = positionOf(doc, failedPath);
       return Error{pos ? at(*pos, s.message()) : s.message()};
@@ -373,22 +371,6 @@ class Loader {
       if (!r.id.empty()) given_.insert(r.id);
       for (const AtvEntry& f : r.fields) collectGiven(f);
     }
-  }
-
-  static constexpr std::string_view kPlaceholderHash =
-      "$6$placeholder$00000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
-
-  // Password values may arrive in clear text (a hand-written preconfig
-  // profile); the service hashes them before the commit. For validation they
-  // stand in as a well-formed hash.
-  Config clearPasswordsAsHashes(const Config& config) const {
-    Config copy = config;
-    for (const Variable& v : schema_.variables()) {
-      if (v.kind != Kind::Password) continue;
-      Value& value = copy.values[std::string(v.name)];
-      if (!value.isTable && !value.text.empty() && !isPasswordHash(value.text)) value.text = kPlaceholderHash;
-    }
-    return copy;
   }
 
   // Whole-profile rules for a profile of firmware 8.x.

@@ -113,6 +113,7 @@ namespace {
 struct Validator {
   const Schema& schema;
   std::map<std::string, std::string> rowIds;  // id -> table path
+  bool clearPasswords;
   std::set<std::string> seen;
   std::string failedPath;
 
@@ -141,6 +142,9 @@ struct Validator {
   Status one(const Variable& var, const Value& value, const std::string& path) {
     if (var.kind != Kind::Table) {
       if (value.isTable) return fail(path, errorFor(path, "{...}", "The variable is not a table."));
+      if (clearPasswords && var.kind == Kind::Password && !value.text.empty() && !isPasswordHash(value.text)) {
+        return {};
+      }
       if (auto reason = checkScalar(var, value.text)) return fail(path, errorFor(path, value.text, *reason));
       if (var.kind == Kind::RowRef && isRowId(value.text)) {
         auto it = rowIds.find(value.text);
@@ -170,8 +174,8 @@ struct Validator {
 
 }  // namespace
 
-Status validate(const Schema& schema, const Config& config, std::string* failedPath) {
-  Validator v{schema, collectRowIds(config), {}, {}};
+Status validate(const Schema& schema, const Config& config, std::string* failedPath, bool clearPasswords) {
+  Validator v{schema, collectRowIds(config), clearPasswords, {}, {}};
   Status s = v.fields(schema.variables(), config.values, "");
   if (failedPath) *failedPath = v.failedPath;
   return s;

@@ -88,7 +88,10 @@ std::map<std::string, std::string> collectRowIds(const Config& config);
 // and valid, no unknown names, row ids well-formed and unique, references
 // pointing at existing rows, row limits. The first problem is returned as
 // `Error for PATH="value": reason`; `failedPath` (when given) receives PATH.
-Status validate(const Schema& schema, const Config& config, std::string* failedPath = nullptr);
+// With `clearPasswords`, a password variable may hold clear text (a profile
+// on its way in, before the service hashes it).
+Status validate(const Schema& schema, const Config& config, std::string* failedPath = nullptr,
+                bool clearPasswords = false);
 
 // Formats the reference's error wording; the value is escaped as in a
 // profile, so the message stays on one line.
