@@ -1,11 +1,22 @@
 #include "common/command_line.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace bulwark {
 
 namespace po = boost::program_options;
+
+namespace {
+std::string fromEnvironment(const char* variable, const char* fallback) {
+  const char* value = std::getenv(variable);
+  return value && *value ? value : fallback;
+}
+}  // namespace
+
+std::string defaultDataDir() { return fromEnvironment("BULWARK_DATA_DIR", "/data"); }
+std::string defaultRunDir() { return fromEnvironment("BULWARK_RUN_DIR", "/run/bulwark"); }
 
 std::optional<int> parseCommandLine(const std::vector<std::string>& args, const po::options_description& options,
                                     po::variables_map& vm, std::string_view program, std::string_view help) {

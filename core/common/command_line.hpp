@@ -12,6 +12,11 @@
 
 namespace bulwark {
 
+// The directories command-line tools work on when none is given:
+// $BULWARK_DATA_DIR or /data, $BULWARK_RUN_DIR or /run/bulwark.
+std::string defaultDataDir();
+std::string defaultRunDir();
+
 // Returns the exit code when the caller should exit right away, nullopt when
 // `vm` holds the parsed options.
 std::optional<int> parseCommandLine(const std::vector<std::string>& args,

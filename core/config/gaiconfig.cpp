@@ -35,11 +35,6 @@ constexpr const char* kUsage =
     "in <data-dir> directly. Exit status 0 on success, 1 with a one-line reason\n"
     "on standard error otherwise.\n";
 
-std::string defaultDir(const char* variable, const char* fallback) {
-  const char* value = std::getenv(variable);
-  return value && *value ? value : fallback;
-}
-
 int fail(const std::string& message) {
   std::fprintf(stderr, "gaiconfig: %s\n", message.c_str());
   return 1;
@@ -121,9 +116,9 @@ int gaiconfigMain(int argc, char** argv) {
   po::options_description options("Options");
   options.add_options()
       ("help,h", "print this help")
-      ("data-dir", po::value<std::string>()->default_value(defaultDir("BULWARK_DATA_DIR", "/data")),
+      ("data-dir", po::value<std::string>()->default_value(defaultDataDir()),
        "data directory of the store (default: $BULWARK_DATA_DIR or /data)")
-      ("run-dir", po::value<std::string>()->default_value(defaultDir("BULWARK_RUN_DIR", "/run/bulwark")),
+      ("run-dir", po::value<std::string>()->default_value(defaultRunDir()),
        "run directory of the control socket (default: $BULWARK_RUN_DIR or /run/bulwark)")
       ("silent", "print no notes (errors are still printed)")
       ("factory-default", "with --set-all: apply the profile on top of the factory default");

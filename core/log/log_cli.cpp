@@ -22,7 +22,8 @@ int logMain(int argc, char** argv) {
       "Options");
   options.add_options()
       ("help,h", "print this help")
-      ("data-dir", po::value<std::string>()->default_value("/data"), "data directory holding logs.db")
+      ("data-dir", po::value<std::string>()->default_value(defaultDataDir()),
+       "data directory holding logs.db (default: $BULWARK_DATA_DIR or /data)")
       ("tag", po::value<std::string>()->default_value(""), "only lines of this tag (maid, action, uptime-audit, ...)")
       ("since", po::value<std::string>(), "only lines at or after TIME")
       ("until", po::value<std::string>(), "only lines at or before TIME")
