@@ -96,7 +96,7 @@ void handleConfigRequest(ConfigService& service, const std::string& text, const 
   if (op == "profile-restore") return service.restoreProfile(actor, str(request, "name"), done);
   if (op == "profile-delete") return service.deleteProfile(actor, str(request, "name"), done);
   if (op == "profile-export") {
-    return service.exportProfile(str(request, "name"), [reply](Result<std::string> atv) {
+    return service.exportProfile(actor, str(request, "name"), [reply](Result<std::string> atv) {
       if (!atv) return reply(failure(atv.error()));
       reply(success({{"atv", *atv}}));
     });

@@ -1,6 +1,7 @@
 #include "config/service.hpp"
 
-#include <boost/asio/io_context.hpp>
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "config/atv.hpp"
@@ -10,6 +11,7 @@ namespace bulwark::config {
 
 namespace {
 constexpr std::string_view kTag = "maid";
+constexpr std::size_t kMaxChangeLogLines = 1000;
 const Error kBusy{"The device is busy; try again."};
 }  // namespace
 
@@ -145,7 +147,7 @@ void ConfigService::afterCommit(std::shared_ptr<Pending> p, Prepared prepared, R
     log_.writeOwn(kTag, fmt::format("Configuration change by '{}' was rolled back: {}", p->actor.user, reason));
     // The store must not stay ahead of the modules: this job is never refused.
     workers_.submitSerialAlways<Result<std::uint64_t>>(
-        [this, atv = currentAtv_] { return store_.commit(*atv); },
+        [this, atv = currentAtv_, previous = generation_] { return store_.commit(*atv, {}, previous); },
         [this, p, reason](Result<std::uint64_t> r) {
           if (r) {
             generation_ = *r;
@@ -162,7 +164,12 @@ void ConfigService::afterCommit(std::shared_ptr<Pending> p, Prepared prepared, R
   if (!prepared.diff.empty()) {
     log_.writeOwn(kTag, fmt::format("User '{}' performed a configuration change with role '{}':", p->actor.user,
                                     p->actor.role));
-    for (std::string& line : changeLogLines(prepared.diff)) log_.writeOwn(kTag, std::move(line));
+    // A whole profile can change hundreds of thousands of cells; the log keeps
+    // the first lines of such a change, not a flood that pushes out its history.
+    auto lines = changeLogLines(prepared.diff);
+    std::size_t shown = std::min(lines.size(), kMaxChangeLogLines);
+    for (std::size_t i = 0; i < shown; ++i) log_.writeOwn(kTag, std::move(lines[i]));
+    if (lines.size() > shown) log_.writeOwn(kTag, fmt::format("... and {} more changes", lines.size() - shown));
   }
   if (bus_) bus_->publish(runtime::ConfigApplied{generation_});
   finish(p, {});
@@ -197,7 +204,7 @@ void ConfigService::saveProfile(const Actor& actor, std::string name, Done done)
         if (Status s = store_.saveProfile(name, *atv); !s) return s;
         return store_.setActive(name, generation);
       },
-      [this, actor, done = std::move(done)](Status s) {
+      [this, actor, done](Status s) {
         if (s) logAction(actor, "profile/save");
         done(s);
       });
@@ -210,7 +217,7 @@ void ConfigService::importProfile(const Actor& actor, std::string name, std::str
   // A profile is checked when it is uploaded, not first when it is restored.
   bool queued = workers_.submit<Status>(
       [this, body] { return fromProfileText(*body).status(); },
-      [this, actor, name, body, done = std::move(done)](Status checked) {
+      [this, actor, name, body, done](Status checked) {
         if (!checked) return done(checked);
         bool stored = workers_.submitSerial<Status>([this, name, body] { return store_.saveProfile(name, *body); },
                                                     [this, actor, done](Status s) {
@@ -222,7 +229,14 @@ void ConfigService::importProfile(const Actor& actor, std::string name, std::str
   if (!queued) done(kBusy);
 }
 
-void ConfigService::exportProfile(std::string name, Then<std::string> done) {
+void ConfigService::exportProfile(const Actor& actor, std::string name, Then<std::string> done) {
+  readProfile(std::move(name), [this, actor, done](Result<std::string> text) {
+    if (text) logAction(actor, "profile/download");
+    done(std::move(text));
+  });
+}
+
+void ConfigService::readProfile(std::string name, Then<std::string> done) {
   if (name == kFactoryProfile) return done(factoryAtv_);
   bool queued = workers_.submitSerial<Result<std::optional<std::string>>>(
       [this, name] { return store_.profile(name); },
@@ -252,7 +266,7 @@ void ConfigService::listProfiles(Then<std::vector<ProfileInfo>> done) {
 
 void ConfigService::loadNamed(std::string name, Then<Config> done) {
   if (name.empty()) return done(Config(*current_));
-  exportProfile(name, [this, done](Result<std::string> text) {
+  readProfile(name, [this, done](Result<std::string> text) {
     if (!text) return done(Error{text.error()});
     auto body = std::make_shared<const std::string>(std::move(*text));
     bool queued = workers_.submit<Result<Config>>([this, body] { return fromProfileText(*body); }, done);
@@ -275,7 +289,7 @@ void ConfigService::restoreProfile(const Actor& actor, std::string name, Done do
 void ConfigService::deleteProfile(const Actor& actor, std::string name, Done done) {
   if (Status s = checkProfileName(name); !s) return done(s);
   bool queued = workers_.submitSerial<Status>([this, name] { return store_.deleteProfile(name); },
-                                              [this, actor, done = std::move(done)](Status s) {
+                                              [this, actor, done](Status s) {
                                                 if (s) logAction(actor, "profile/delete");
                                                 done(s);
                                               });
@@ -288,7 +302,10 @@ void ConfigService::compare(std::string from, std::string to, Then<Diff> done) {
     auto first = std::make_shared<const Config>(std::move(*a));
     loadNamed(to, [this, first, done](Result<Config> b) {
       if (!b) return done(Error{b.error()});
-      done(diff(schema_, *first, *b));
+      auto second = std::make_shared<const Config>(std::move(*b));
+      bool queued = workers_.submit<Result<Diff>>([this, first, second] { return diff(schema_, *first, *second); },
+                                                  done);
+      if (!queued) done(kBusy);
     });
   });
 }

@@ -73,7 +73,7 @@ class ConfigService {
   // Profiles.
   void saveProfile(const Actor& actor, std::string name, Done done);
   void importProfile(const Actor& actor, std::string name, std::string atv, Done done);
-  void exportProfile(std::string name, Then<std::string> done);
+  void exportProfile(const Actor& actor, std::string name, Then<std::string> done);
   void listProfiles(Then<std::vector<ProfileInfo>> done);
   void restoreProfile(const Actor& actor, std::string name, Done done);
   void deleteProfile(const Actor& actor, std::string name, Done done);
@@ -106,6 +106,8 @@ class ConfigService {
   void afterCommit(std::shared_ptr<Pending> p, Prepared prepared, Result<std::uint64_t> committed);
   void finish(const std::shared_ptr<Pending>& p, Status status);
   void logAction(const Actor& actor, std::string_view action);
+  // The text of a profile (Factory Default included), without logging a download.
+  void readProfile(std::string name, Then<std::string> done);
   // A profile by name (Factory Default included) as a configuration on the factory default.
   void loadNamed(std::string name, Then<Config> done);
   Result<Config> fromProfileText(const std::string& text) const;

@@ -104,7 +104,8 @@ Result<std::optional<Store::Current>> Store::load() {
   return std::optional<Current>{Current{static_cast<std::uint64_t>(sqlite3_column_int64(q.s, 0)), q.column(1)}};
 }
 
-Result<std::uint64_t> Store::commit(std::string_view atv, std::string_view activeProfile) {
+Result<std::uint64_t> Store::commit(std::string_view atv, std::string_view activeProfile,
+                                    std::optional<std::uint64_t> carryActiveFrom) {
   Transaction t(db_);
   if (!t.ok()) return dbError(db_, "begin");
   {
@@ -121,16 +122,25 @@ Result<std::uint64_t> Store::commit(std::string_view atv, std::string_view activ
     Stmt act(db_, "INSERT OR REPLACE INTO active(id, name, generation) VALUES (1, ?1, ?2)");
     act.text(1, activeProfile).integer(2, static_cast<std::int64_t>(generation));
     if (act.step() != SQLITE_DONE) return dbError(db_, "commit");
+  } else if (carryActiveFrom) {
+    Stmt act(db_, "UPDATE active SET generation = ?1 WHERE generation = ?2");
+    act.integer(1, static_cast<std::int64_t>(generation)).integer(2, static_cast<std::int64_t>(*carryActiveFrom));
+    if (act.step() != SQLITE_DONE) return dbError(db_, "commit");
   }
   if (Status s = t.commit(); !s) return Error{s.message()};
   return generation;
 }
 
 Status Store::saveProfile(std::string_view name, std::string_view body) {
+  Transaction t(db_);
+  if (!t.ok()) return dbError(db_, "begin");
   Stmt st(db_, "INSERT OR REPLACE INTO profiles(name, body) VALUES (?1, ?2)");
   st.text(1, name).blob(2, body);
   if (st.step() != SQLITE_DONE) return dbError(db_, "save profile");
-  return {};
+  Stmt inactive(db_, "DELETE FROM active WHERE name = ?1");
+  inactive.text(1, name);
+  if (inactive.step() != SQLITE_DONE) return dbError(db_, "save profile");
+  return t.commit();
 }
 
 Result<std::optional<std::string>> Store::profile(std::string_view name) {
@@ -162,11 +172,16 @@ Result<std::vector<ProfileInfo>> Store::listProfiles() {
 }
 
 Status Store::deleteProfile(std::string_view name) {
+  Transaction t(db_);
+  if (!t.ok()) return dbError(db_, "begin");
   Stmt st(db_, "DELETE FROM profiles WHERE name = ?1");
   st.text(1, name);
   if (st.step() != SQLITE_DONE) return dbError(db_, "delete profile");
   if (sqlite3_changes(db_) == 0) return Error{fmt::format("There is no profile \"{}\".", name)};
-  return {};
+  Stmt inactive(db_, "DELETE FROM active WHERE name = ?1");
+  inactive.text(1, name);
+  if (inactive.step() != SQLITE_DONE) return dbError(db_, "delete profile");
+  return t.commit();
 }
 
 Status Store::setActive(std::string_view name, std::uint64_t generation) {

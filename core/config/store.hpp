@@ -40,9 +40,13 @@ class Store {
   // The configuration in force; nullopt in a new store.
   Result<std::optional<Current>> load();
   // Replaces the configuration in force. `activeProfile` names the profile it
-  // equals (after a restore or a save), "" when none.
-  Result<std::uint64_t> commit(std::string_view atv, std::string_view activeProfile = {});
+  // equals (after a restore or a save), "" when none. `carryActiveFrom`: the
+  // new configuration is the one of that generation again (a rollback), so a
+  // profile active then is active again.
+  Result<std::uint64_t> commit(std::string_view atv, std::string_view activeProfile = {},
+                               std::optional<std::uint64_t> carryActiveFrom = std::nullopt);
 
+  // Stores a profile (replacing one of the same name, which is then no longer active).
   Status saveProfile(std::string_view name, std::string_view body);
   Result<std::optional<std::string>> profile(std::string_view name);
   Result<std::vector<ProfileInfo>> listProfiles();

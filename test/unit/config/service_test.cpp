@@ -240,7 +240,7 @@ TEST_CASE("profiles are saved, listed, exported, restored, compared and deleted"
   CHECK((*list)[1].active);
   CHECK((*list)[1].size == writeAtv(Schema::builtin(), *f.service->snapshot()).size());
 
-  auto exported = f.wait<Result<std::string>>([&](auto d) { f.service->exportProfile("site-a", d); });
+  auto exported = f.wait<Result<std::string>>([&](auto d) { f.service->exportProfile(f.admin, "site-a", d); });
   REQUIRE(exported);
   CHECK(*exported == writeAtv(Schema::builtin(), *f.service->snapshot()));
 
@@ -286,8 +286,94 @@ TEST_CASE("an uploaded profile is checked before it is stored and kept verbatim"
         "line 1, column 15: Error for WWW_TIMEOUT=\"1\": The value must be an integer from 30 to 86400.");
   std::string good = "// hand made\nWWW_TIMEOUT = \"60\"\n// End of configuration profile\n#sig AAAA\n";
   REQUIRE(status([&](Done d) { f.service->importProfile(f.admin, "good", good, d); }));
-  auto exported = f.wait<Result<std::string>>([&](auto d) { f.service->exportProfile("good", d); });
+  auto exported = f.wait<Result<std::string>>([&](auto d) { f.service->exportProfile(f.admin, "good", d); });
   CHECK(*exported == good);
   CHECK(status([&](Done d) { f.service->importProfile(f.admin, "../etc", good, d); }).message() ==
         "Invalid profile name \"../etc\": use 1 to 64 letters, digits, spaces, \".\", \"_\" or \"-\".");
+}
+
+TEST_CASE("a full worker queue is answered with busy, never a crash", "[service]") {
+  test::TempDir dir;
+  boost::asio::io_context io;
+  runtime::ManualClock clock;
+  log::Log log(clock);
+  auto store = Store::open(dir / "config.db");
+  REQUIRE(store);
+  auto initial = ConfigService::loadInitial(**store, Schema::builtin());
+  REQUIRE(initial);
+  runtime::WorkerPool full(io, 1, 0);  // refuses every job
+  runtime::ModuleSet modules;
+  ConfigService service(full, **store, log, Schema::builtin(), modules, std::move(*initial));
+  Actor admin;
+  std::vector<std::string> errors;
+  auto status = [&](Status s) { errors.push_back(s.message()); };
+  service.set(admin, "WWW_TIMEOUT", "900", status);
+  service.setAll(admin, "// End of configuration profile\n", false,
+                 [&](Result<std::vector<std::string>> r) { errors.push_back(r.error()); });
+  service.saveProfile(admin, "p", status);
+  service.importProfile(admin, "p", "// End of configuration profile\n", status);
+  service.deleteProfile(admin, "p", status);
+  service.restoreProfile(admin, "p", status);
+  service.exportProfile(admin, "p", [&](Result<std::string> r) { errors.push_back(r.error()); });
+  service.listProfiles([&](Result<std::vector<ProfileInfo>> r) { errors.push_back(r.error()); });
+  service.compare("", "Factory Default", [&](Result<Diff> r) { errors.push_back(r.error()); });
+  io.poll();
+  REQUIRE(errors.size() == 9);
+  for (const auto& e : errors) CHECK(e == "The device is busy; try again.");
+  CHECK(service.snapshot()->get("WWW_TIMEOUT") == "1800");
+}
+
+TEST_CASE("no ConfigApplied event follows a change that was rolled back", "[service]") {
+  Fixture f;
+  f.second.failWhen = [](const Config&) { return true; };
+  CHECK_FALSE(f.set("WWW_TIMEOUT", "900"));
+  f.io.poll();
+  CHECK(f.applied.empty());
+}
+
+TEST_CASE("a profile restored and still in force stays active after a rolled-back change", "[service]") {
+  Fixture f;
+  using Done = std::function<void(Status)>;
+  auto status = [&](auto call) { return f.wait<Status>([&](Done d) { call(d); }); };
+  REQUIRE(status([&](Done d) { f.service->saveProfile(f.admin, "p", d); }));
+  f.second.failWhen = [](const Config& c) { return c.get("WWW_TIMEOUT") == "900"; };
+  CHECK_FALSE(f.set("WWW_TIMEOUT", "900"));
+  auto list = f.wait<Result<std::vector<ProfileInfo>>>([&](auto d) { f.service->listProfiles(d); });
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[1].active);
+  // Uploading other content under its name makes it no longer the one in force.
+  REQUIRE(status([&](Done d) {
+    f.service->importProfile(f.admin, "p", "WWW_TIMEOUT = \"60\"\n// End of configuration profile\n", d);
+  }));
+  list = f.wait<Result<std::vector<ProfileInfo>>>([&](auto d) { f.service->listProfiles(d); });
+  CHECK_FALSE((*list)[1].active);
+}
+
+TEST_CASE("a change whose profile would exceed 16 MiB is refused", "[service]") {
+  Fixture f;
+  // Small as input, large in canonical form: every row gets all its cells written out.
+  std::string rows;
+  for (int i = 0; i < 100000; ++i) rows += " {}\n";
+  auto notes = f.wait<Result<std::vector<std::string>>>([&](auto done) {
+    f.service->setAll(f.admin, "FW_INCOMING = {\n" + rows + "}\n// End of configuration profile\n", false, done);
+  });
+  REQUIRE_FALSE(notes);
+  CHECK(notes.error().starts_with("The configuration would be "));
+  CHECK(notes.error().ends_with(" bytes as a profile; profiles are limited to 16 MiB."));
+  CHECK(f.service->snapshot()->find("FW_INCOMING")->rows.empty());
+}
+
+TEST_CASE("a change of many cells logs its first thousand lines and a count", "[service]") {
+  Fixture f;
+  std::string rows;
+  for (int i = 0; i < 200; ++i) rows += " { COMMENT = \"r" + std::to_string(i) + "\" }\n";
+  auto notes = f.wait<Result<std::vector<std::string>>>([&](auto done) {
+    f.service->setAll(f.admin, "FW_INCOMING = {\n" + rows + "}\n// End of configuration profile\n", false, done);
+  });
+  REQUIRE(notes);
+  auto lines = f.sink.messages("maid");
+  REQUIRE(lines.size() == 1002);  // header, 1,000 lines, the count
+  CHECK(lines.front() == "User 'admin' performed a configuration change with role 'admin':");
+  CHECK(lines[1] == "FW_INCOMING new row 0");
+  CHECK(lines.back() == "... and 800 more changes");  // 200 rows x (1 + 8 cells) = 1,800
 }
