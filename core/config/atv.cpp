@@ -95,6 +95,9 @@ class Parser {
         return at(p, "The profile uses Windows line endings (CR LF); convert it to Unix line endings (LF).");
       }
       if (c == '\0') return at(p, "The profile contains a NUL byte.");
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+        return at(p, "The profile contains a control character.");
+      }
       std::size_t n = utf8Length(s_, i);
       if (n == 0) return at(p, "The profile is not valid UTF-8.");
       if (c == '\n') {
@@ -296,7 +299,13 @@ class Loader {
     // the profile (that is how a row keeps its identity across a round trip).
     for (const AtvEntry& e : doc.entries) collectGiven(e);
     // Fresh ids avoid every id of the base and of the profile, collected once.
-    for (auto& [id, table] : collectRowIds(base)) taken_.insert(id);
+    // Ids of base tables the profile does not replace stay in use.
+    std::set<std::string, std::less<>> replaced;
+    for (const AtvEntry& e : doc.entries) replaced.insert(std::string(renamed(e.name)));
+    for (auto& [id, table] : collectRowIds(base)) {
+      taken_.insert(id);
+      if (!replaced.contains(table.substr(0, table.find(':')))) keptIds_.emplace(id, table);
+    }
     taken_.insert(given_.begin(), given_.end());
     // A profile that uses a name of firmware 8.x was exported by such a
     // device: the migration rules of reference 3.6.2 and 3.6.4 apply to it.
@@ -405,7 +414,15 @@ class Loader {
   std::optional<std::string> build(const Variable& var, const AtvEntry& entry, const std::string& path, Value& out) {
     if (var.kind != Kind::Table) {
       if (entry.isTable) return at(entry.valuePos, errorFor(path, "{...}", "The variable is not a table."));
-      std::string text = migrateValue(var, path, entry.text);
+      // Values of firmware 8.x are migrated only in a profile of firmware 8.x.
+      std::string text = legacy_ ? migrateValue(var, path, entry.text) : entry.text;
+      if (var.kind == Kind::Password && text.starts_with('$') && !isPasswordHash(text)) {
+        // A hash of a method we do not take must not be mistaken for clear text:
+        // hashing it again would lock the user out.
+        return at(entry.valuePos, errorFor(path, "******",
+                                           "The password hash method is not supported (use $y$, $6$, $5$ or $2b$, "
+                                           "or give the password in clear text)."));
+      }
       bool clearPassword = var.kind == Kind::Password && !text.empty() && !isPasswordHash(text);
       if (!clearPassword) {
         if (auto reason = checkScalar(var, text)) return at(entry.valuePos, errorFor(path, text, *reason));
@@ -426,6 +443,11 @@ class Loader {
       } else {
         if (!isRowId(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id must be MAIv followed by digits."));
         if (used_.contains(id)) return at(r.idPos, errorFor(rowPath + ".ROWID", id, "The row id is used twice."));
+        if (auto kept = keptIds_.find(id); kept != keptIds_.end()) {
+          return at(r.idPos, errorFor(rowPath + ".ROWID", id,
+                                      fmt::format("The row id is already used by {}, which the profile keeps.",
+                                                  kept->second)));
+        }
       }
       used_.insert(id);
       Row row = defaultRow(var, id);
@@ -456,6 +478,7 @@ class Loader {
   std::set<std::string> given_;  // ids the profile names
   std::set<std::string> used_;   // ids of the rows loaded so far
   std::set<std::string> taken_;  // ids a fresh id must not take
+  std::map<std::string, std::string> keptIds_;  // ids of base rows the profile keeps -> their table
   bool legacy_ = false;
 };
 

@@ -199,3 +199,29 @@ TEST_CASE("clear-text passwords in a profile are accepted for hashing", "[atv]")
   CHECK(c.get("WWW_PASSWORD_RAW") == "n3w-Secret");
   CHECK_FALSE(validate(schema(), c));  // not storable until hashed
 }
+
+TEST_CASE("a password hash of a method we do not take is refused, not hashed again", "[atv]") {
+  CHECK(importError("ROOT_PASSWORD = \"$1$saltsalt$abcdefghijklmnopqrstuv\"\n// End of configuration profile\n") ==
+        "line 1, column 17: Error for ROOT_PASSWORD=\"******\": The password hash method is not supported (use $y$, "
+        "$6$, $5$ or $2b$, or give the password in clear text).");
+}
+
+TEST_CASE("values of firmware 8.x are migrated only in a profile of firmware 8.x", "[atv]") {
+  CHECK(importError("SSH_ADMIN_LOGIN_ALLOWED_MAX = \"50\"\n// End of configuration profile\n") ==
+        "line 1, column 31: Error for SSH_ADMIN_LOGIN_ALLOWED_MAX=\"50\": The value must be an integer from 1 to 10.");
+}
+
+TEST_CASE("a row id of a table the profile keeps is refused where the profile gives it", "[atv]") {
+  CHECK(importError("FW_INCOMING = {\n  { ROWID = \"MAIv100000001\" }\n}\n// End of configuration profile\n") ==
+        "line 2, column 13: Error for FW_INCOMING:0.ROWID=\"MAIv100000001\": The row id is already used by "
+        "NTP_SERVERS, which the profile keeps.");
+  // Replacing that table too frees the id.
+  Config c = imported("NTP_SERVERS = {\n}\nFW_INCOMING = {\n  { ROWID = \"MAIv100000001\" }\n}\n"
+                      "// End of configuration profile\n");
+  CHECK(c.find("FW_INCOMING")->rows[0].id == "MAIv100000001");
+}
+
+TEST_CASE("control characters other than tab and newline are refused anywhere", "[atv]") {
+  CHECK(importError("// a comment with a bell \a\n// End of configuration profile\n") ==
+        "line 1, column 26: The profile contains a control character.");
+}
