@@ -46,13 +46,18 @@ int fail(const std::string& message) {
 }  // namespace
 
 int runCore(const CoreOptions& options) {
+  boost::asio::io_context io;
+  // From here on SIGTERM and SIGINT are caught (and held until the loop runs):
+  // a signal during start-up must not kill the core without its cleanup.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   auto board = platform::findBoard(options.board);
   if (!board) return fail(board.error());
   for (const auto& dir : {options.dataDir, options.runDir}) {
     if (Status s = makeDir(dir); !s) return fail(s.message());
   }
   FileLock::Busy busy;
-  auto storeLock = FileLock::acquire(options.dataDir / "config.lock", "core", &busy);
+  // A gaiconfig working on the store (a rollout script, reference 2.19) is waited for.
+  auto storeLock = FileLock::acquire(options.dataDir / "config.lock", "core", &busy, "gaiconfig", std::chrono::seconds(60));
   if (!storeLock) {
     return fail(busy.holder ? fmt::format("The configuration store in {} is in use (pid {}).", options.dataDir.string(),
                                           busy.holder)
@@ -65,7 +70,6 @@ int runCore(const CoreOptions& options) {
                             : runLock.error());
   }
 
-  boost::asio::io_context io;
   runtime::SystemClock clock;
   log::Log log(clock);
   auto logStore = log::LogStore::open({.path = options.dataDir / "logs.db"}, clock);
@@ -101,7 +105,6 @@ int runCore(const CoreOptions& options) {
 
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     log.write("bulwark", fmt::format("stopping on signal {}", signal));

@@ -54,6 +54,7 @@ struct LogStore::Impl {
   std::uint64_t written = 0;    // entries handed to write()
   std::uint64_t committed = 0;  // entries committed or dropped
   std::size_t droppedCount = 0;
+  std::size_t droppedReported = 0;
   std::size_t failedCount = 0;
   int maxDays = 0;
   bool retentionDue = true;  // set by setMaxDays: apply the new limit at the next batch
@@ -71,6 +72,14 @@ struct LogStore::Impl {
       wake.wait_for(lock, options.flushInterval,
                     [&] { return stopping || flushRequested || queue.size() >= options.batchSize; });
       flushRequested = false;
+      if (droppedCount > droppedReported) {
+        // Said once per batch, in the log itself, so the gap is visible there.
+        queue.push_back({clock.now(), "bulwark", std::nullopt,
+                         fmt::format("{} log lines were dropped: the log store could not keep up",
+                                     droppedCount - droppedReported)});
+        droppedReported = droppedCount;
+        ++written;
+      }
       if (!queue.empty()) {
         std::deque<Entry> batch;
         batch.swap(queue);

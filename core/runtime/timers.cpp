@@ -23,8 +23,9 @@ Timers::Id AsioTimers::after(std::chrono::milliseconds delay, std::function<void
   auto timer = std::make_unique<boost::asio::steady_timer>(impl_->io, delay);
   timer->async_wait([weak = std::weak_ptr<Impl>(impl_), id, fn = std::move(fn)](const boost::system::error_code& ec) {
     auto impl = weak.lock();
-    if (ec || !impl) return;
-    impl->timers.erase(id);
+    // A timer cancelled after it expired still gets here, without an error:
+    // only a timer still listed may fire.
+    if (ec || !impl || impl->timers.erase(id) == 0) return;
     fn();
   });
   impl_->timers.emplace(id, std::move(timer));

@@ -6,6 +6,7 @@
 
 #include "runtime/control_socket.hpp"
 #include "runtime/event_bus.hpp"
+#include "runtime/timers.hpp"
 #include "runtime/module_set.hpp"
 #include "runtime/worker_pool.hpp"
 #include "support/support.hpp"
@@ -123,4 +124,30 @@ TEST_CASE("the control socket answers one request per connection, for root only"
   auto none = controlRequest(dir / "bulwark.sock", "hello", unavailable);
   CHECK_FALSE(none);
   CHECK(unavailable);
+}
+
+TEST_CASE("an Asio timer cancelled after it expired does not fire", "[runtime]") {
+  boost::asio::io_context io;
+  AsioTimers timers(io);
+  bool secondFired = false;
+  Timers::Id second = timers.after(std::chrono::milliseconds(5), [&] { secondFired = true; });
+  bool firstFired = false;
+  timers.after(std::chrono::milliseconds(1), [&] {  // due first
+    firstFired = true;
+    timers.cancel(second);  // both have expired by now: the second one's handler is queued
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  test::runUntil(io, [&] { return firstFired; });
+  io.poll();
+  CHECK_FALSE(secondFired);
+}
+
+TEST_CASE("Asio timers fire after their delay, in order", "[runtime]") {
+  boost::asio::io_context io;
+  AsioTimers timers(io);
+  std::vector<int> order;
+  timers.after(std::chrono::milliseconds(30), [&] { order.push_back(2); });
+  timers.after(std::chrono::milliseconds(10), [&] { order.push_back(1); });
+  test::runUntil(io, [&] { return order.size() == 2; });
+  CHECK(order == std::vector<int>{1, 2});
 }
