@@ -96,6 +96,18 @@ struct LogStore::Impl {
     }
   }
 
+  std::size_t queryNumber(const char* sql) {
+    Stmt st;
+    if (sqlite3_prepare_v2(db.db, sql, -1, &st.s, nullptr) != SQLITE_OK || sqlite3_step(st.s) != SQLITE_ROW) return 0;
+    return static_cast<std::size_t>(sqlite3_column_int64(st.s, 0));
+  }
+  // Bytes of the pages in use (freed pages are reused, not counted).
+  std::size_t liveBytes() {
+    std::size_t pages = queryNumber("PRAGMA page_count");
+    std::size_t free = queryNumber("PRAGMA freelist_count");
+    return (pages > free ? pages - free : 0) * queryNumber("PRAGMA page_size");
+  }
+
   // One transaction per batch; false when it could not be written (the
   // entries are lost, and counted).
   bool commit(const std::deque<Entry>& batch, int days, bool retentionNow) {
@@ -126,6 +138,18 @@ struct LogStore::Impl {
     std::string cap = fmt::format("DELETE FROM logs WHERE id <= (SELECT max(id) FROM logs) - {}", options.maxEntries);
     bool ok = exec(db.db, cap.c_str()).isOk();
     auto now = std::chrono::steady_clock::now();
+    // The size cap: while the live pages exceed it, drop the oldest tenth.
+    // The size cap: drop the oldest entries in proportion to the excess,
+    // down to 90 % of the cap (so that not every batch has to trim).
+    for (int round = 0; ok && round < 4; ++round) {
+      std::size_t live = liveBytes();
+      if (live <= options.maxBytes) break;
+      double excess = (static_cast<double>(live) - 0.9 * static_cast<double>(options.maxBytes)) / static_cast<double>(live);
+      auto rows = static_cast<double>(queryNumber("SELECT count(*) FROM logs"));
+      auto drop = static_cast<std::size_t>(rows * excess) + 1;
+      ok = exec(db.db, fmt::format("DELETE FROM logs WHERE id IN (SELECT id FROM logs ORDER BY id LIMIT {})", drop).c_str())
+               .isOk();
+    }
     if (ok && days > 0 && (retentionNow || now - lastRetention > std::chrono::minutes(1))) {
       lastRetention = now;
       auto cutoff = toMicros(clock.now() - std::chrono::hours(24) * days);

@@ -1,7 +1,7 @@
 // The log store: <data-dir>/logs.db, SQLite in WAL mode. Writes are queued
 // and committed in batches by a writer thread, so logging never blocks the
-// loop on the disk. Retention: LOGGING_MAX_DAYS (0 = unlimited) and a cap
-// on the number of entries that drops the oldest first.
+// loop on the disk. Retention: LOGGING_MAX_DAYS (0 = unlimited), and caps on
+// the number of entries and on the bytes they take, which drop the oldest first.
 //
 // Reading (bulwark log, the WBM, snapshots) opens its own read-only
 // connection: WAL lets readers and the writer work side by side.
@@ -22,6 +22,7 @@ class LogStore final : public Sink {
   struct Options {
     std::filesystem::path path;
     std::size_t maxEntries = 200000;
+    std::size_t maxBytes = 64 * 1024 * 1024;  // the pages the entries take in logs.db
     int maxDays = 0;
     std::size_t batchSize = 1024;
     std::chrono::milliseconds flushInterval{250};

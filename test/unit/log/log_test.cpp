@@ -215,3 +215,21 @@ TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[l
   module.stop();
   close(fd);
 }
+
+TEST_CASE("the log store keeps its size under the byte cap, dropping the oldest", "[log]") {
+  test::TempDir dir;
+  runtime::ManualClock clock(at(2025, 3, 20, 0, 0, 0, 0));
+  constexpr std::size_t kCap = 256 * 1024;
+  auto store = LogStore::open({.path = dir / "logs.db", .maxBytes = kCap, .batchSize = 100}, clock);
+  REQUIRE(store);
+  std::string filler(200, 'x');
+  for (int i = 0; i < 5000; ++i) (*store)->write({clock.now(), "t", {}, std::to_string(i) + " " + filler});
+  (*store)->flush();
+  auto all = query(dir / "logs.db", {});
+  REQUIRE(all);
+  CHECK(all->size() < 5000);
+  CHECK(all->size() * filler.size() < kCap);
+  CHECK(all->back().message.starts_with("4999 "));  // the newest are kept
+  CHECK_FALSE(all->front().message.starts_with("0 "));
+  CHECK((*store)->failed() == 0);
+}
