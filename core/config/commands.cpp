@@ -50,8 +50,38 @@ void handleLines(const Reply& reply, Result<Diff> d) {
 
 }  // namespace
 
-void handleConfigRequest(ConfigService& service, const std::string& text, const RequestContext& context, Reply reply) {
-  json request = json::parse(text, nullptr, false);
+namespace {
+
+constexpr std::size_t kInlineBytes = 64 * 1024;
+
+// Answers with a large payload (a profile) are written on a worker when one is at hand.
+void replyLarge(const RequestContext& context, const Reply& reply, json answer) {
+  auto shared = std::make_shared<json>(std::move(answer));
+  if (!context.workers ||
+      !context.workers->submit<std::string>([shared] { return success(std::move(*shared)); }, reply)) {
+    reply(success(std::move(*shared)));
+  }
+}
+
+void dispatch(ConfigService& service, json request, const RequestContext& context, const Reply& reply);
+
+}  // namespace
+
+void handleConfigRequest(ConfigService& service, std::string text, const RequestContext& context, Reply reply) {
+  if (context.workers && text.size() > kInlineBytes) {
+    auto shared = std::make_shared<const std::string>(std::move(text));
+    bool queued = context.workers->submit<json>(
+        [shared] { return json::parse(*shared, nullptr, false); },
+        [&service, context, reply](json request) { dispatch(service, std::move(request), context, reply); });
+    if (!queued) reply(failure("The device is busy; try again."));
+    return;
+  }
+  dispatch(service, json::parse(text, nullptr, false), context, reply);
+}
+
+namespace {
+
+void dispatch(ConfigService& service, json request, const RequestContext& context, const Reply& reply) {
   if (request.is_discarded() || !request.is_object()) return reply(failure("The request is not a JSON object."));
   std::string op = str(request, "op");
   const Actor& actor = context.actor;
@@ -67,7 +97,7 @@ void handleConfigRequest(ConfigService& service, const std::string& text, const 
   if (op == "get") return handleGet(service, request, reply, false);
   if (op == "rowid") return handleGet(service, request, reply, true);
   if (op == "set") return service.set(actor, str(request, "path"), str(request, "value"), done);
-  if (op == "get-all") return reply(success({{"atv", *service.currentAtv()}}));
+  if (op == "get-all") return replyLarge(context, reply, {{"atv", *service.currentAtv()}});
   if (op == "set-all") {
     auto f = request.find("factory_default");
     bool factory = f != request.end() && f->is_boolean() && f->get<bool>();
@@ -96,12 +126,14 @@ void handleConfigRequest(ConfigService& service, const std::string& text, const 
   if (op == "profile-restore") return service.restoreProfile(actor, str(request, "name"), done);
   if (op == "profile-delete") return service.deleteProfile(actor, str(request, "name"), done);
   if (op == "profile-export") {
-    return service.exportProfile(actor, str(request, "name"), [reply](Result<std::string> atv) {
+    return service.exportProfile(actor, str(request, "name"), [context, reply](Result<std::string> atv) {
       if (!atv) return reply(failure(atv.error()));
-      reply(success({{"atv", *atv}}));
+      replyLarge(context, reply, {{"atv", std::move(*atv)}});
     });
   }
   reply(failure("Unknown request \"" + op + "\"."));
 }
+
+}  // namespace
 
 }  // namespace bulwark::config

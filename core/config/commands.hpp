@@ -28,9 +28,12 @@ struct RequestContext {
   // The data directory of the store `service` works on. A request that names
   // another ("data_dir") is refused: it was meant for another core.
   std::filesystem::path dataDir;
+  // When given, large requests are parsed and large answers written there,
+  // not on the loop (a profile can be 16 MiB).
+  runtime::WorkerPool* workers = nullptr;
 };
 
-void handleConfigRequest(ConfigService& service, const std::string& request, const RequestContext& context,
+void handleConfigRequest(ConfigService& service, std::string request, const RequestContext& context,
                          std::function<void(std::string)> reply);
 
 }  // namespace bulwark::config

@@ -98,8 +98,10 @@ int runCore(const CoreOptions& options) {
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
-      [&service, &options](std::string request, const runtime::Peer& peer, runtime::ControlServer::Reply reply) {
-        config::handleConfigRequest(service, request, {actorFor(peer), options.dataDir}, std::move(reply));
+      [&service, &options, &workers](std::string request, const runtime::Peer& peer,
+                                     runtime::ControlServer::Reply reply) {
+        config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
+                                    std::move(reply));
       });
   if (!control) return fail(control.error());
 
