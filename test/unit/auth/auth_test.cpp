@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include "auth/credentials.hpp"
+#include "auth/roles.hpp"
+#include "auth/throttle.hpp"
+#include "config/password.hpp"
+
+using namespace bulwark;
+using namespace bulwark::auth;
+using namespace std::chrono;
+
+TEST_CASE("roles are named as in the reference", "[auth]") {
+  for (auto name : {"root", "admin", "netadmin", "audit", "user", "mobile"}) {
+    auto role = parseRole(name);
+    REQUIRE(role);
+    CHECK(roleName(*role) == name);
+  }
+  CHECK_FALSE(parseRole("Admin"));
+  CHECK_FALSE(parseRole(""));
+}
+
+TEST_CASE("passwords are verified against their crypt hash", "[auth]") {
+  auto hash = config::hashPassword("correct horse");
+  REQUIRE(hash);
+  CHECK(verifyPassword("correct horse", *hash));
+  CHECK_FALSE(verifyPassword("correct hors", *hash));
+  CHECK_FALSE(verifyPassword("", *hash));
+  CHECK_FALSE(verifyPassword("correct horse", ""));
+  CHECK_FALSE(verifyPassword("correct horse", "*"));
+  CHECK_FALSE(verifyPassword(std::string("correct horse\0x", 15), *hash));
+  // The factory passwords (admin / mGuard, root / root) match the factory hashes.
+  auto factory = config::factoryDefault(config::Schema::builtin());
+  CHECK(verifyPassword("mGuard", factory.get("WWW_PASSWORD_RAW")));
+  CHECK(verifyPassword("root", factory.get("ROOT_PASSWORD")));
+  CHECK_FALSE(verifyPassword("mguard", factory.get("WWW_PASSWORD_RAW")));
+}
+
+TEST_CASE("constant-time comparison compares all of both strings", "[auth]") {
+  CHECK(constantTimeEquals("abc", "abc"));
+  CHECK_FALSE(constantTimeEquals("abc", "abd"));
+  CHECK_FALSE(constantTimeEquals("abc", "xbc"));
+  CHECK_FALSE(constantTimeEquals("abc", "abcd"));
+  CHECK(constantTimeEquals("", ""));
+}
+
+TEST_CASE("verified credentials are remembered for a while, never across a password change", "[auth]") {
+  runtime::ManualClock clock;
+  CredentialCache cache(clock, seconds(60), 3);
+  cache.remember("admin", "mGuard", "$6$hash-1");
+  CHECK(cache.contains("admin", "mGuard", "$6$hash-1"));
+  CHECK_FALSE(cache.contains("admin", "mGuard", "$6$hash-2"));  // the password was changed
+  CHECK_FALSE(cache.contains("admin", "mguard", "$6$hash-1"));
+  CHECK_FALSE(cache.contains("root", "mGuard", "$6$hash-1"));
+  // No two different triples share a key, however the parts are cut.
+  cache.remember("ad", "minmGuard", "$6$hash-1");
+  CHECK_FALSE(cache.contains("adm", "inmGuard", "$6$hash-1"));
+  clock.advance(seconds(61));
+  CHECK_FALSE(cache.contains("admin", "mGuard", "$6$hash-1"));
+  for (int i = 0; i < 10; ++i) cache.remember("u" + std::to_string(i), "p", "h");
+  CHECK(cache.size() == 3);
+  CHECK(cache.contains("u9", "p", "h"));
+  CHECK_FALSE(cache.contains("u0", "p", "h"));
+}
+
+TEST_CASE("three failures lock the user and the source for 15 minutes", "[auth]") {
+  runtime::ManualClock clock;
+  LoginThrottle throttle(clock, {});
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(0));
+  throttle.failed("admin", "192.168.1.55");
+  throttle.failed("admin", "192.168.1.55");
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(0));
+  throttle.failed("admin", "192.168.1.55");
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(900));
+  CHECK(throttle.blockedFor("admin", "10.0.0.1") == seconds(900));       // the user, from anywhere
+  CHECK(throttle.blockedFor("audit", "192.168.1.55") == seconds(900));  // the source, for anyone
+  CHECK(throttle.blockedFor("audit", "10.0.0.1") == seconds(0));
+  // A success does not lift a lockout in force.
+  throttle.succeeded("admin", "192.168.1.55");
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(900));
+  clock.advance(seconds(600));
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(300));
+  clock.advance(seconds(300));
+  CHECK(throttle.blockedFor("admin", "192.168.1.55") == seconds(0));
+}
+
+TEST_CASE("failures older than the window do not count, and made-up names reset nothing", "[auth]") {
+  runtime::ManualClock clock;
+  LoginThrottle throttle(clock, {});
+  throttle.failed("admin", "a");
+  throttle.failed("admin", "b");
+  clock.advance(seconds(16 * 60));
+  throttle.failed("admin", "c");
+  CHECK(throttle.blockedFor("admin", "d") == seconds(0));
+  // Guessing with random names from one source locks the source; names never reset the admin's count.
+  throttle.failed("admin", "e");
+  for (int i = 0; i < 3; ++i) throttle.failed("nobody" + std::to_string(i), "f");
+  CHECK(throttle.blockedFor("x", "f") == seconds(900));
+  throttle.failed("admin", "g");
+  CHECK(throttle.blockedFor("admin", "h") == seconds(900));
+}
