@@ -48,9 +48,9 @@ constexpr Variable duration(SV name, SV def, std::int64_t lo, std::int64_t hi, M
   return {.name = name, .kind = Kind::Duration, .defaultValue = def, .help = m.help, .menu = m.menu,
           .module = m.module, .min = lo, .max = hi};
 }
-constexpr Variable password(SV name, SV def, Meta m) {
+constexpr Variable password(SV name, SV def, Meta m, bool mayBeEmpty = false) {
   return {.name = name, .kind = Kind::Password, .defaultValue = def, .help = m.help, .menu = m.menu,
-          .module = m.module, .min = 1};
+          .module = m.module, .min = mayBeEmpty ? 0 : 1};
 }
 constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> specials, Meta m) {
   return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
@@ -265,6 +265,8 @@ constexpr Variable kMulticastColumns[] = {
 // --- the catalogue ---------------------------------------------------------
 
 constexpr Variable kVariables[] = {
+    password("AUDIT_PASSWORD", "", {kMenuUsers, "auth", "Password of the user audit; empty: the account is disabled."},
+             true),
     table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
@@ -304,6 +306,8 @@ constexpr Variable kVariables[] = {
     table("MODBUS_RULESETS", kModbusColumns, {kMenuModbus, "firewall", "Modbus TCP rule sets."}),
     table("MULTICAST_GROUP", kMulticastColumns, {kMenuMulticast, "platform", "Static multicast groups."}),
     table("NAT_MASQUERADING", kMasqColumns, {kMenuNat, "firewall", "IP masquerading rules."}, kMasqRows),
+    password("NETADMIN_PASSWORD", "",
+             {kMenuUsers, "auth", "Password of the user netadmin; empty: the account is disabled."}, true),
     oneOf("NETWORK_MODE", "router", kNetworkModes, {kMenuInterfaces, "net", "Network mode of the device."}),
     yesNo("NTP_ENABLE", "no", {kMenuTime, "net", "Synchronise the system time with NTP servers."}),
     table("NTP_SERVERS", kNtpColumns, {kMenuTime, "net", "NTP servers."}, kNtpDefaultRows),

@@ -52,7 +52,12 @@ void ConfigService::set(const Actor& actor, std::string path, std::string value,
     auto resolved = resolve(schema_, next, path);
     if (!resolved) return Error{resolved.error()};
     if (resolved->variable->kind == Kind::Password && resolved->value) {
-      if (value.empty()) return Error{errorFor(path, "", "The password must not be empty.")};
+      if (value.empty()) {
+        // Empty disables an optional account; the mandatory ones refuse it.
+        if (auto reason = checkScalar(*resolved->variable, value)) return Error{errorFor(path, "", *reason)};
+        next.values[path] = Value::scalar("");
+        return next;
+      }
       auto hashed = hashPassword(value);
       if (!hashed) return Error{hashed.error()};
       next.values[path] = Value::scalar(std::move(*hashed));

@@ -1,9 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <boost/asio/io_context.hpp>
+
+#include "auth/authenticator.hpp"
 #include "auth/credentials.hpp"
 #include "auth/roles.hpp"
 #include "auth/throttle.hpp"
 #include "config/password.hpp"
+#include "support/support.hpp"
 
 using namespace bulwark;
 using namespace bulwark::auth;
@@ -56,7 +60,10 @@ TEST_CASE("verified credentials are remembered for a while, never across a passw
   CHECK_FALSE(cache.contains("adm", "inmGuard", "$6$hash-1"));
   clock.advance(seconds(61));
   CHECK_FALSE(cache.contains("admin", "mGuard", "$6$hash-1"));
-  for (int i = 0; i < 10; ++i) cache.remember("u" + std::to_string(i), "p", "h");
+  for (int i = 0; i < 10; ++i) {
+    clock.advance(seconds(1));  // the oldest entry is dropped first
+    cache.remember("u" + std::to_string(i), "p", "h");
+  }
   CHECK(cache.size() == 3);
   CHECK(cache.contains("u9", "p", "h"));
   CHECK_FALSE(cache.contains("u0", "p", "h"));
@@ -97,4 +104,88 @@ TEST_CASE("failures older than the window do not count, and made-up names reset 
   CHECK(throttle.blockedFor("x", "f") == seconds(900));
   throttle.failed("admin", "g");
   CHECK(throttle.blockedFor("admin", "h") == seconds(900));
+}
+
+namespace {
+
+struct AuthFixture {
+  boost::asio::io_context io;
+  runtime::ManualClock clock;
+  log::Log log{clock};
+  test::MemorySink sink;
+  runtime::WorkerPool workers{io, 2, 16};
+  Authenticator auth{workers, log, clock};
+  config::Config config = config::factoryDefault(config::Schema::builtin());
+
+  AuthFixture() {
+    log.addSink(sink);
+    auth.configure(config);
+  }
+
+  Result<Identity> login(const std::string& user, const std::string& password, const std::string& source = "192.168.1.55") {
+    std::optional<Result<Identity>> result;
+    auth.authenticate(user, password, source, "Web", [&](Result<Identity> r) { result.emplace(std::move(r)); });
+    test::runUntil(io, [&] { return result.has_value(); });
+    return std::move(*result);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the factory logins work and are logged as in reference 4.3.1", "[auth]") {
+  AuthFixture f;
+  auto admin = f.login("admin", "mGuard");
+  REQUIRE(admin);
+  CHECK(admin->user == "admin");
+  CHECK(admin->role == Role::Admin);
+  auto root = f.login("root", "root");
+  REQUIRE(root);
+  CHECK(root->role == Role::Root);
+  REQUIRE(f.sink.entries.size() == 2);
+  CHECK(f.sink.entries[0].tag == "Webinterface");
+  CHECK(f.sink.entries[0].message == "Accepted login for 'admin' role 'admin' from 192.168.1.55 by Web");
+  CHECK(log::formatLine(f.sink.entries[0]).ends_with(
+      " Webinterface : Accepted login for 'admin' role 'admin' from 192.168.1.55 by Web"));
+  CHECK(f.auth.factoryPasswordsInUse());
+}
+
+TEST_CASE("a wrong password or an unknown user fails without naming what was typed", "[auth]") {
+  AuthFixture f;
+  auto wrong = f.login("admin", "mguard");
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error() == "Wrong user name or password.");
+  CHECK_FALSE(f.login("s3cret-typed-as-name", "x"));
+  CHECK_FALSE(f.login("audit", ""));  // disabled until it has a password
+  REQUIRE(f.sink.entries.size() == 3);
+  for (const auto& e : f.sink.entries) {
+    CHECK(e.message == "Failed login for '*******' role '******' from 192.168.1.55 by Web");
+  }
+}
+
+TEST_CASE("three failures lock the account out, even with the right password", "[auth]") {
+  AuthFixture f;
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(f.login("admin", "guess" + std::to_string(i)));
+  auto locked = f.login("admin", "mGuard", "10.0.0.9");
+  REQUIRE_FALSE(locked);
+  CHECK(locked.error() == "Too many failed logins; try again in 900 seconds.");
+  f.clock.advance(std::chrono::minutes(15));
+  CHECK(f.login("admin", "mGuard", "10.0.0.9"));
+}
+
+TEST_CASE("accounts follow the configuration", "[auth]") {
+  AuthFixture f;
+  auto hash = config::hashPassword("audit-pw");
+  REQUIRE(hash);
+  f.config.values["AUDIT_PASSWORD"].text = *hash;
+  auto admin = config::hashPassword("new-admin");
+  auto root = config::hashPassword("new-root");
+  f.config.values["WWW_PASSWORD_RAW"].text = *admin;
+  f.config.values["ROOT_PASSWORD"].text = *root;
+  f.auth.configure(f.config);
+  auto audit = f.login("audit", "audit-pw");
+  REQUIRE(audit);
+  CHECK(audit->role == Role::Audit);
+  CHECK_FALSE(f.login("admin", "mGuard"));
+  CHECK(f.login("admin", "new-admin"));
+  CHECK_FALSE(f.auth.factoryPasswordsInUse());
 }

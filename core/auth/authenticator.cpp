@@ -1,0 +1,92 @@
+#include "auth/authenticator.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "config/password.hpp"
+
+namespace bulwark::auth {
+
+namespace {
+
+constexpr std::string_view kTag = "Webinterface";
+
+
+struct AccountVariable {
+  std::string_view user;
+  std::string_view variable;
+  Role role;
+};
+constexpr AccountVariable kAccounts[] = {
+    {"root", "ROOT_PASSWORD", Role::Root},
+    {"admin", "WWW_PASSWORD_RAW", Role::Admin},
+    {"netadmin", "NETADMIN_PASSWORD", Role::Netadmin},
+    {"audit", "AUDIT_PASSWORD", Role::Audit},
+};
+
+}  // namespace
+
+Authenticator::Authenticator(runtime::WorkerPool& workers, log::Log& log, const runtime::Clock& clock,
+                             LoginThrottle::Policy policy)
+    : workers_(workers), log_(log), throttle_(clock, policy), cache_(clock, std::chrono::seconds(60), 256) {
+  // Unknown users are checked against a real hash too, so that the answer
+  // takes as long as for an account (no probing for names by timing). Made
+  // once, at start, before the loop runs.
+  unsigned char random[16];
+  if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no randomness for the decoy hash");
+  std::string secret;
+  for (unsigned char b : random) secret += fmt::format("{:02x}", b);
+  auto decoy = config::hashPassword(secret);
+  if (!decoy) throw std::runtime_error(decoy.error());
+  decoyHash_ = std::move(*decoy);
+}
+
+void Authenticator::configure(const config::Config& config) {
+  accounts_.clear();
+  for (const AccountVariable& a : kAccounts) {
+    const std::string& hash = config.get(a.variable);
+    if (!hash.empty()) accounts_.emplace(std::string(a.user), Account{a.role, hash});
+  }
+  auto factory = config::factoryDefault(config::Schema::builtin());
+  factoryPasswords_ = config.get("WWW_PASSWORD_RAW") == factory.get("WWW_PASSWORD_RAW") ||
+                      config.get("ROOT_PASSWORD") == factory.get("ROOT_PASSWORD");
+  cache_.clear();
+}
+
+void Authenticator::logFailure(const std::string& source, const std::string& channel) {
+  log_.write(kTag, fmt::format("Failed login for '*******' role '******' from {} by {}", source, channel));
+}
+
+void Authenticator::authenticate(const std::string& user, const std::string& password, const std::string& source,
+                                 const std::string& channel, Done done) {
+  if (auto wait = throttle_.blockedFor(user, source); wait.count() > 0) {
+    logFailure(source, channel);
+    return done(Error{fmt::format("Too many failed logins; try again in {} seconds.", wait.count())});
+  }
+  auto it = accounts_.find(user);
+  bool known = it != accounts_.end();
+  std::string hash = known ? it->second.hash : decoyHash_;
+  Role role = known ? it->second.role : Role::User;
+  auto accept = [this, user, source, channel, role, done](const std::string& h, const std::string& p) {
+    cache_.remember(user, p, h);
+    throttle_.succeeded(user, source);
+    log_.write(kTag, fmt::format("Accepted login for '{}' role '{}' from {} by {}", user, roleName(role), source,
+                                 channel));
+    done(Identity{user, role});
+  };
+  if (known && cache_.contains(user, password, hash)) return accept(hash, password);
+  bool queued = workers_.submit<bool>(
+      [password, hash, known] { return verifyPassword(password, hash) && known; },
+      [this, user, password, hash, source, channel, done, accept](bool ok) {
+        if (ok) return accept(hash, password);
+        throttle_.failed(user, source);
+        logFailure(source, channel);
+        done(Error{"Wrong user name or password."});
+      });
+  if (!queued) done(Error{"The device is busy; try again."});
+}
+
+}  // namespace bulwark::auth

@@ -1,0 +1,63 @@
+// The one place that decides who is logging in: user names and password
+// hashes come from the configuration (root, admin, netadmin, audit), the
+// check runs on the worker pool, verified credentials are cached briefly,
+// failures are throttled, and every attempt is logged as in reference 4.3.1:
+//   Webinterface : Accepted login for 'admin' role 'admin' from 192.168.1.55 by Web
+//   Webinterface : Failed login for '*******' role '******' from 192.168.1.55 by Web
+// (a failed attempt never logs the name typed: it may be a password).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "auth/credentials.hpp"
+#include "auth/roles.hpp"
+#include "auth/throttle.hpp"
+#include "common/status.hpp"
+#include "config/config.hpp"
+#include "log/log.hpp"
+#include "runtime/worker_pool.hpp"
+
+namespace bulwark::auth {
+
+struct Identity {
+  std::string user;
+  Role role;
+};
+
+class Authenticator {
+ public:
+  using Done = std::function<void(Result<Identity>)>;
+
+  Authenticator(runtime::WorkerPool& workers, log::Log& log, const runtime::Clock& clock,
+                LoginThrottle::Policy policy = {});
+
+  // The accounts of `config`; called at start and after every configuration change.
+  void configure(const config::Config& config);
+
+  // Checks `user` / `password` coming from `source` (an address) over
+  // `channel` ("Web", the word the log line ends with). On the loop.
+  void authenticate(const std::string& user, const std::string& password, const std::string& source,
+                    const std::string& channel, Done done);
+
+  // True while admin or root still has its factory password (PASSWORD_CHECK).
+  bool factoryPasswordsInUse() const { return factoryPasswords_; }
+
+ private:
+  struct Account {
+    Role role;
+    std::string hash;
+  };
+  void logFailure(const std::string& source, const std::string& channel);
+
+  runtime::WorkerPool& workers_;
+  log::Log& log_;
+  LoginThrottle throttle_;
+  CredentialCache cache_;
+  std::map<std::string, Account, std::less<>> accounts_;
+  std::string decoyHash_;
+  bool factoryPasswords_ = false;
+};
+
+}  // namespace bulwark::auth
