@@ -89,4 +89,19 @@ void Authenticator::authenticate(const std::string& user, const std::string& pas
   if (!queued) done(Error{"The device is busy; try again."});
 }
 
+Status AuthModule::start(const config::Snapshot& snapshot) {
+  authenticator_.configure(*snapshot);
+  return {};
+}
+
+Status AuthModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
+  for (const AccountVariable& a : kAccounts) {
+    if (diff.touches(a.variable)) {
+      authenticator_.configure(*snapshot);
+      break;
+    }
+  }
+  return {};
+}
+
 }  // namespace bulwark::auth

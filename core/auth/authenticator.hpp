@@ -17,6 +17,7 @@
 #include "common/status.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
+#include "runtime/module.hpp"
 #include "runtime/worker_pool.hpp"
 
 namespace bulwark::auth {
@@ -58,6 +59,25 @@ class Authenticator {
   std::map<std::string, Account, std::less<>> accounts_;
   std::string decoyHash_;
   bool factoryPasswords_ = false;
+};
+
+// The authentication module: keeps the Authenticator's accounts in step with
+// the configuration. The HTTPS server and later the console use its
+// authenticator().
+class AuthModule final : public runtime::Module {
+ public:
+  AuthModule(runtime::WorkerPool& workers, log::Log& log, const runtime::Clock& clock)
+      : authenticator_(workers, log, clock) {}
+
+  std::string_view name() const override { return "auth"; }
+  Status start(const config::Snapshot& snapshot) override;
+  Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
+  void stop() override {}
+
+  Authenticator& authenticator() { return authenticator_; }
+
+ private:
+  Authenticator authenticator_;
 };
 
 }  // namespace bulwark::auth

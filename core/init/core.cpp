@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include "auth/authenticator.hpp"
 #include "board.hpp"
 #include "build_config.hpp"
 #include "common/file_lock.hpp"
@@ -93,6 +94,8 @@ int runCore(const CoreOptions& options) {
   runtime::AsioTimers timers(io);
   log::LogModule logModule(timers, log, logStore->get(), remote);
   modules.add(logModule);
+  auth::AuthModule authModule(workers, log, clock);
+  modules.add(authModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 

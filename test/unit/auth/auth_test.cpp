@@ -189,3 +189,19 @@ TEST_CASE("accounts follow the configuration", "[auth]") {
   CHECK(f.login("admin", "new-admin"));
   CHECK_FALSE(f.auth.factoryPasswordsInUse());
 }
+
+TEST_CASE("the auth module follows configuration changes of the accounts", "[auth]") {
+  AuthFixture f;
+  AuthModule module(f.workers, f.log, f.clock);
+  auto before = std::make_shared<const config::Config>(f.config);
+  REQUIRE(module.start(before));
+  auto after = std::make_shared<config::Config>(f.config);
+  after->values["AUDIT_PASSWORD"].text = *config::hashPassword("audit-pw");
+  REQUIRE(module.reconfigure(after, config::diff(config::Schema::builtin(), *before, *after)));
+  std::optional<Result<Identity>> result;
+  module.authenticator().authenticate("audit", "audit-pw", "127.0.0.1", "Web",
+                                      [&](Result<Identity> r) { result.emplace(std::move(r)); });
+  test::runUntil(f.io, [&] { return result.has_value(); });
+  REQUIRE(*result);
+  CHECK((*result)->role == Role::Audit);
+}
