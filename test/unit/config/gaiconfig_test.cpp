@@ -45,7 +45,12 @@ struct RunningCore {
   explicit RunningCore(const Gaiconfig& g) {
     pid = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", g.data, "--run-dir", g.run},
                                 g.dir / "core.log");
-    REQUIRE(waitUntilAnswering(g.run));
+    if (!waitUntilAnswering(g.run)) {
+      // A failed REQUIRE in a constructor skips the destructor: stop the core here.
+      test::stopProcess(pid, SIGKILL);
+      pid = -1;
+      FAIL("the core did not answer on " + g.run);
+    }
   }
   ~RunningCore() {
     if (pid > 0) test::stopProcess(pid, SIGTERM);
@@ -304,8 +309,9 @@ TEST_CASE("bulwark init stops cleanly on SIGTERM and SIGINT", "[gaiconfig]") {
     pid_t pid = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", g.data, "--run-dir", g.run},
                                       g.dir / "core.log");
     auto socket = std::filesystem::path(g.run) / "bulwark.sock";
-    REQUIRE(waitUntilAnswering(g.run));
-    CHECK(test::stopProcess(pid, sig) == 0);
+    bool answering = waitUntilAnswering(g.run);
+    CHECK(test::stopProcess(pid, sig) == 0);  // stopped either way: no core outlives the test
+    REQUIRE(answering);
     CHECK_FALSE(std::filesystem::exists(socket));
   }
   auto r = test::runProcess({test::bulwarkBinary(), "init", "--board", "nope", "--data-dir", g.data});
