@@ -61,6 +61,25 @@ Config factoryDefault(const Schema& schema) {
 
 Row defaultRow(const Variable& table, std::string id) { return makeRow(table, std::move(id), {}); }
 
+namespace {
+void blankSecrets(std::span<const Variable> variables, Fields& fields) {
+  for (const Variable& v : variables) {
+    auto it = fields.find(v.name);
+    if (it == fields.end()) continue;
+    if (v.kind == Kind::Password) it->second.text.clear();
+    if (v.kind == Kind::Table) {
+      for (Row& row : it->second.rows) blankSecrets(v.columns, row.fields);
+    }
+  }
+}
+}  // namespace
+
+Config withoutSecrets(const Schema& schema, const Config& config) {
+  Config out = config;
+  blankSecrets(schema.variables(), out.values);
+  return out;
+}
+
 RowIdGenerator::RowIdGenerator() : random_(std::random_device{}()) {}
 RowIdGenerator::RowIdGenerator(std::uint64_t seed) : random_(seed) {}
 

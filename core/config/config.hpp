@@ -66,6 +66,10 @@ using Snapshot = std::shared_ptr<const Config>;
 // default rows. Deterministic: the same bytes on every device.
 Config factoryDefault(const Schema& schema);
 
+// `config` with every password value blanked (hashes included): for
+// snapshots and anything else that leaves the device for support.
+Config withoutSecrets(const Schema& schema, const Config& config);
+
 // Fills a new row with the column defaults.
 Row defaultRow(const Variable& table, std::string id);
 

@@ -23,9 +23,9 @@ tm toTm(std::time_t t, Zone zone) {
 }
 
 // Tags the reference prints as "tag : message" (4.3.14 uptime-audit, 4.3.1
-// Webinterface, as the issues quote them). Every other tag is printed
+// Webinterface and action, as the issues quote them). Every other tag is printed
 // "tag: message", as syslog does.
-bool spacedTag(std::string_view tag) { return tag == "uptime-audit" || tag == "Webinterface"; }
+bool spacedTag(std::string_view tag) { return tag == "uptime-audit" || tag == "Webinterface" || tag == "action"; }
 
 std::string prefix(const Entry& e) {
   std::string out = e.tag;

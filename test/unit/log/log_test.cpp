@@ -48,7 +48,7 @@ TEST_CASE("log lines read like reference 4.3.3", "[log]") {
   Entry action{at(2025, 5, 5, 9, 47, 8, 189549), "action", std::nullopt,
                "admin:admin performed the action 'profile/save' via Webinterface"};
   CHECK(formatLine(action) ==
-        "2025-05-05_09:47:08.18954 action: admin:admin performed the action 'profile/save' via Webinterface");
+        "2025-05-05_09:47:08.18954 action : admin:admin performed the action 'profile/save' via Webinterface");
   Entry up{at(2025, 3, 22, 6, 46, 45, 279630), "uptime-audit", std::nullopt, "UPTIME: 2 days, 20 min"};
   CHECK(formatLine(up) == "2025-03-22_06:46:45.27963 uptime-audit : UPTIME: 2 days, 20 min");
 }
