@@ -1,12 +1,49 @@
 #include "board.hpp"
 
+#include <openssl/rand.h>
+
+#include <fstream>
+#include <sstream>
+
 #include <fmt/format.h>
 
 namespace bulwark::platform {
 
 Result<Board> findBoard(std::string_view name) {
-  if (name == "sim") return Board{"sim", "simulated board (development and tests)"};
+  if (name == "sim") {
+    return Board{.name = "sim",
+                 .description = "simulated board (development and tests)",
+                 .productName = "bulwark sim",
+                 .hardware = "SIM",
+                 .hardwareVersion = "00000000"};
+  }
   return Error{fmt::format("Unknown board \"{}\" (known boards: sim).", name)};
+}
+
+Result<std::string> deviceSerial(const Board& board, const std::filesystem::path& dataDir) {
+  (void)board;
+  auto path = dataDir / "serial";
+  std::ifstream in(path);
+  std::string serial;
+  if (in && std::getline(in, serial) && serial.size() == 10 &&
+      serial.find_first_not_of("0123456789") == std::string::npos) {
+    return serial;
+  }
+  unsigned char random[10];
+  if (RAND_bytes(random, sizeof random) != 1) return Error{"no randomness for the device serial"};
+  serial.clear();
+  serial += static_cast<char>('1' + random[0] % 9);
+  for (int i = 1; i < 10; ++i) serial += static_cast<char>('0' + random[i] % 10);
+  auto temp = dataDir / "serial.new";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << serial << '\n';
+    if (!out.flush()) return Error{fmt::format("cannot write {}", temp.string())};
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
+  return serial;
 }
 
 }  // namespace bulwark::platform
