@@ -48,7 +48,8 @@ int initMain(int argc, char** argv) {
       ("data-dir", po::value<std::string>()->default_value("/data"), "persistent data: config.db, logs.db")
       ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "runtime files: the control socket")
       ("board", po::value<std::string>()->default_value("sim"), "board the core runs on")
-      ("listen", po::value<std::string>()->default_value(""), "address of the HTTPS management (ADDR:PORT)")
+      ("listen", po::value<std::string>()->default_value(""),
+       "address of the HTTPS management (ADDR:PORT); default: HTTPS_PORT on the internal address")
       ("console-log", "also print log lines to standard output");
   po::variables_map vm;
   if (auto exit = bulwark::parseCommandLine({argv + 1, argv + argc}, options, vm, "bulwark init")) return *exit;

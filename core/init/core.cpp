@@ -21,6 +21,7 @@
 #include "runtime/module_set.hpp"
 #include "runtime/timers.hpp"
 #include "runtime/worker_pool.hpp"
+#include "web_module.hpp"
 
 namespace bulwark::init {
 
@@ -99,6 +100,12 @@ int runCore(const CoreOptions& options) {
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
+  auto serial = platform::deviceSerial(*board, options.dataDir);
+  if (!serial) return fail(serial.error());
+  web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
+                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get()});
+  modules.add(webModule);
+
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
       [&service, &options, &workers](std::string request, const runtime::Peer& peer,
@@ -124,9 +131,6 @@ int runCore(const CoreOptions& options) {
 
   log.write("bulwark", fmt::format("bulwark {} started on board {} (data {}, control socket {})", build::version,
                                    board->name, options.dataDir.string(), (options.runDir / "bulwark.sock").string()));
-  if (!options.listen.empty()) {
-    log.write("bulwark", fmt::format("HTTPS management on {} is not available in this build yet", options.listen));
-  }
   io.run();
   workers.drain();
   log.removeSink(remote);

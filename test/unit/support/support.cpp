@@ -76,7 +76,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   pid_t pid = 0;
   auto args = cArgv(argv);
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   close(in[0]);
   close(out[1]);

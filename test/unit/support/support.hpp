@@ -45,7 +45,8 @@ struct ProcessResult {
   std::string out;
   std::string err;
 };
-// Runs argv (no shell) with `input` on stdin and collects stdout and stderr.
+// Runs argv (no shell; argv[0] is looked up in PATH) with `input` on stdin and
+// collects stdout and stderr.
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& input = {});
 
 // Starts argv in the background, stdout/stderr to `logFile`.

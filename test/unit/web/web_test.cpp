@@ -1,0 +1,210 @@
+#include <catch2/catch.hpp>
+
+#include "auth/sessions.hpp"
+#include "board.hpp"
+#include "cgi/cgi.hpp"
+#include "server/http.hpp"
+#include "site.hpp"
+#include "support/snapshot.hpp"
+#include "support/support.hpp"
+
+using namespace bulwark;
+using namespace bulwark::web;
+using auth::Role;
+using std::chrono::seconds;
+
+TEST_CASE("URL decoding and queries", "[web]") {
+  CHECK(urlDecode("a%20b+c") == "a b c");
+  CHECK(urlDecode("a+b", false) == "a+b");
+  CHECK(urlDecode("%41%6a") == "Aj");
+  CHECK_FALSE(urlDecode("%4"));
+  CHECK_FALSE(urlDecode("%"));
+  CHECK_FALSE(urlDecode("%zz"));
+  auto q = parseQuery("cmd=status&name=Service%201&&x=");
+  REQUIRE(q);
+  REQUIRE(q->size() == 3);
+  CHECK((*q)[1] == std::pair<std::string, std::string>{"name", "Service 1"});
+  CHECK((*q)[2].second.empty());
+  Request r;
+  r.target = "/nph-vpn.cgi?cmd=sysinfo";
+  CHECK(r.path() == "/nph-vpn.cgi");
+  CHECK(r.query() == "cmd=sysinfo");
+  r.target = "/";
+  CHECK(r.query().empty());
+}
+
+TEST_CASE("Basic credentials and cookies", "[web]") {
+  auto b = parseBasic("Basic YWRtaW46bUd1YXJk");  // admin:mGuard
+  REQUIRE(b);
+  CHECK(b->first == "admin");
+  CHECK(b->second == "mGuard");
+  auto colon = parseBasic("basic dXNlcjpwYTpzcw==");  // user:pa:ss, the password may hold ':'
+  REQUIRE(colon);
+  CHECK(colon->second == "pa:ss");
+  CHECK_FALSE(parseBasic("Bearer abc"));
+  CHECK_FALSE(parseBasic("Basic !!!"));
+  CHECK_FALSE(parseBasic("Basic YWRtaW4="));  // no colon
+  CHECK(cookieValue("a=1; bulwark_session=xyz; b=2", "bulwark_session") == "xyz");
+  CHECK_FALSE(cookieValue("xbulwark_session=1", "bulwark_session"));
+}
+
+TEST_CASE("CGI queries are parsed as chapter 11 writes them", "[web][cgi]") {
+  using cgi::Script;
+  auto up = cgi::parse(Script::Vpn, "name=Athen&cmd=up");
+  REQUIRE(up);
+  CHECK(up->name == "up");
+  CHECK(*up->param("name") == "Athen");
+  auto star = cgi::parse(Script::Vpn, "cmd=status&name=*");
+  REQUIRE(star);
+  CHECK(*star->param("name") == "*");
+  CHECK(cgi::parse(Script::Vpn, "cmd=status&channel=10.1.0.0/16:192.168.23.0/24"));
+  CHECK(cgi::parse(Script::Vpn, "cmd=synup&name=Service%20Station"));
+  CHECK(cgi::parse(Script::Action, "action=switch/reset-phy-counters"));
+  CHECK(cgi::parse(Script::Action, "action=fwrules/active&rowid=MAIv123456789"));
+  CHECK(cgi::parse(Script::Action, "action=userfw/logout&name=fred&ip=192.168.1.55"));
+  CHECK(cgi::parse(Script::Status, "path=/network/ntp_state"));
+  CHECK(cgi::parse(Script::Status, "path=%2Fecs%2Fstatus"));
+
+  auto error = [](Script s, std::string_view q) {
+    auto r = cgi::parse(s, q);
+    return r ? std::string("(parsed)") : r.error();
+  };
+  CHECK(error(Script::Vpn, "cmd=bogus") == "unknown command 'bogus'");
+  CHECK(error(Script::Vpn, "name=x") == "the parameter cmd is missing");
+  CHECK(error(Script::Vpn, "cmd=up") == "the parameter name is missing");
+  CHECK(error(Script::Vpn, "cmd=up&name=a&name=b") == "the parameter name is given twice");
+  CHECK(error(Script::Vpn, "cmd=up&cmd=down&name=a") == "the parameter cmd is given twice");
+  CHECK(error(Script::Vpn, "cmd=up&name=a b") == "the character ' ' must be URL-encoded (reference 11.3)");
+  CHECK(error(Script::Vpn, "cmd=up&name=a?b") == "the character '?' must be URL-encoded (reference 11.3)");
+  CHECK(error(Script::Vpn, "cmd=up&name=%0a") == "the parameter name holds control characters");
+  CHECK(error(Script::Vpn, "cmd=up&name=%ff") == "the parameter name holds control characters");
+  CHECK(error(Script::Vpn, "cmd=up&name=%zz") == "broken URL encoding");
+  CHECK(error(Script::Vpn, "cmd=sysinfo&name=x") == "the parameter name is not used by sysinfo");
+  CHECK(error(Script::Vpn, "cmd=up&name=") == "the parameter name is empty");
+  CHECK(error(Script::Vpn, "cmd=status&name=a&channel=b") ==
+        "give either the parameter name or the parameter channel");
+  CHECK(error(Script::Action, "action=fwrules/active") == "give either the parameter name or the parameter rowid");
+  CHECK(error(Script::Action, "action=fwrules/active&name=a&rowid=b") ==
+        "give either the parameter name or the parameter rowid");
+  CHECK(error(Script::Status, "path=/etc/passwd") == "unknown path '/etc/passwd'");
+  CHECK(error(Script::Diag, "cmd=Snapshot") == "unknown command 'Snapshot'");
+  CHECK(cgi::invalid("x").body == "F EINVAL msg=x\n");
+}
+
+TEST_CASE("CGI rights follow table 11-3, 11.6 and 11.7", "[web][cgi]") {
+  using cgi::Script;
+  auto may = [](Script s, std::string_view q, Role role) { return cgi::allowed(*cgi::parse(s, q), role); };
+  for (Role r : {Role::Root, Role::Admin, Role::User}) CHECK(may(Script::Vpn, "cmd=synup&name=a", r));
+  for (Role r : {Role::Netadmin, Role::Audit, Role::Mobile}) CHECK_FALSE(may(Script::Vpn, "cmd=up&name=a", r));
+  for (Role r : {Role::Root, Role::Admin, Role::User, Role::Netadmin, Role::Audit}) {
+    CHECK(may(Script::Vpn, "cmd=status&name=a", r));
+    CHECK(may(Script::Vpn, "cmd=sysinfo", r));
+  }
+  CHECK_FALSE(may(Script::Vpn, "cmd=sysinfo", Role::Mobile));
+  CHECK(may(Script::Vpn, "cmd=status&channel=a:b", Role::Admin));
+  CHECK_FALSE(may(Script::Vpn, "cmd=status&channel=a:b", Role::User));
+  CHECK_FALSE(may(Script::Vpn, "cmd=clear&channel=a:b", Role::Audit));
+  CHECK(may(Script::Diag, "cmd=snapshot", Role::Admin));
+  CHECK_FALSE(may(Script::Diag, "cmd=snapshot", Role::Audit));
+  CHECK_FALSE(may(Script::Diag, "cmd=testpull", Role::User));
+  CHECK(may(Script::Action, "action=gsm/sms&dial=1&msg=hi", Role::Mobile));
+  CHECK_FALSE(may(Script::Action, "action=switch/purge-arlt", Role::Mobile));
+  CHECK_FALSE(may(Script::Action, "action=switch/purge-arlt", Role::Netadmin));
+  CHECK(may(Script::Status, "path=/ecs/status", Role::Root));
+  CHECK_FALSE(may(Script::Status, "path=/ecs/status", Role::Audit));
+  CHECK(cgi::actionName(*cgi::parse(Script::Diag, "cmd=snapshot")) == "tools/snapshot");
+  CHECK(cgi::actionName(*cgi::parse(Script::Vpn, "cmd=sysinfo")).empty());
+}
+
+namespace {
+std::string runCgi(cgi::CgiServices& services, cgi::Script script, std::string_view query) {
+  auto command = cgi::parse(script, query);
+  REQUIRE(command);
+  std::string body;
+  cgi::run(*command, services, [&body](Response r) { body = r.body; });
+  return body;
+}
+
+class FakeSwitch final : public platform::SwitchControl {
+ public:
+  Status purgeAddressTable() override {
+    ++purged;
+    return {};
+  }
+  Status resetPhyCounters() override { return Error{"the switch does not answer"}; }
+  int purged = 0;
+};
+}  // namespace
+
+TEST_CASE("CGI answers in the reference's words", "[web][cgi]") {
+  using cgi::Script;
+  cgi::CgiServices services;
+  services.device = {"bulwark sim", "SIM", "00000000", "0.1.0.default"};
+  services.ntpState = [] { return std::string("disabled"); };
+  services.ecsStatus = [] { return std::string("1"); };
+  CHECK(runCgi(services, Script::Vpn, "cmd=sysinfo") ==
+        "mGuardProductName=bulwark sim\nmGuardHardware=SIM\nmGuardHardwareVersion=00000000\n"
+        "mGuardVersion=0.1.0.default\n");
+  // No IPsec room yet: every connection is unknown, never a made-up success.
+  CHECK(runCgi(services, Script::Vpn, "cmd=status&name=Service") == "unknown\n");
+  CHECK(runCgi(services, Script::Vpn, "cmd=up&name=Service") == "unknown\n");
+  CHECK(runCgi(services, Script::Vpn, "cmd=status&name=*").empty());
+  CHECK(runCgi(services, Script::Vpn, "cmd=synup&name=Service").starts_with("F ENOENT msg="));
+  CHECK(runCgi(services, Script::Diag, "cmd=testpull").starts_with("F ECONFPULL http-code= msg="));
+  CHECK(runCgi(services, Script::Status, "path=/network/ntp_state") == "disabled\n");
+  CHECK(runCgi(services, Script::Status, "path=/ecs/status") == "1\n");
+  CHECK(runCgi(services, Script::Status, "path=/fwrules&name=x").starts_with("F ENOENT msg="));
+  CHECK(runCgi(services, Script::Action, "action=switch/purge-arlt") ==
+        "F ENOENT msg=This device has no managed switch.\n");
+  FakeSwitch fake;
+  services.switchControl = &fake;
+  CHECK(runCgi(services, Script::Action, "action=switch/purge-arlt") == "OK\n");
+  CHECK(fake.purged == 1);
+  CHECK(runCgi(services, Script::Action, "action=switch/reset-phy-counters") ==
+        "F EIO msg=the switch does not answer\n");
+}
+
+TEST_CASE("Web sessions end after the idle timeout and after 12 hours", "[web][auth]") {
+  runtime::ManualClock clock(std::chrono::system_clock::now());
+  auth::SessionStore store(clock);
+  store.setIdleTimeout(seconds(60));
+  auth::Identity admin{"admin", Role::Admin};
+  std::string first = store.create(admin, "10.0.0.1").id;
+  std::string second = store.create(admin, "10.0.0.1").id;
+  CHECK(first.size() == 32);
+  CHECK(first != second);  // a login always gets a new id
+  CHECK(store.create(admin, "x").csrfToken != store.create(admin, "x").csrfToken);
+  clock.advance(seconds(50));
+  REQUIRE(store.use(first));
+  clock.advance(seconds(50));
+  CHECK(store.use(first));        // used 50 s ago
+  CHECK_FALSE(store.use(second));  // idle for 100 s
+  auto expired = store.expire();
+  CHECK(expired.size() == 3);  // second and the two "x" sessions
+  // Kept busy, it still ends after 12 hours.
+  for (int i = 0; i < 13 * 61; ++i) {
+    clock.advance(seconds(59));
+    if (!store.use(first)) break;
+  }
+  CHECK_FALSE(store.use(first));
+  CHECK(store.remove(first));
+  CHECK_FALSE(store.remove(first));
+}
+
+TEST_CASE("The snapshot archive is a tar.gz that tar reads", "[web][support]") {
+  test::TempDir dir;
+  std::string big(70000, 'x');
+  REQUIRE(support::writeTarGz(dir / "a.tar.gz",
+                              {{"snap/config.atv", "A = \"1\"\n"}, {"snap/logs.txt", big},
+                               {std::string(120, 'd') + "/long-name.txt", "y"}},
+                              1700000000));
+  auto list = test::runProcess({"tar", "-tzvf", (dir / "a.tar.gz").string()});
+  REQUIRE(list.exitCode == 0);
+  CHECK(list.out.find("snap/config.atv") != std::string::npos);
+  CHECK(list.out.find("70000") != std::string::npos);
+  CHECK(list.out.find(std::string(120, 'd') + "/long-name.txt") != std::string::npos);
+  auto extract = test::runProcess({"tar", "-xzf", (dir / "a.tar.gz").string(), "-C", dir.path().string()});
+  REQUIRE(extract.exitCode == 0);
+  auto cat = test::runProcess({"cat", (dir / "snap/logs.txt").string()});
+  CHECK(cat.out == big);
+}

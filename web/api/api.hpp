@@ -1,0 +1,64 @@
+// The JSON API of the WBM, under /api/v1/. Every answer is JSON; an error is
+// {"error": "<one line>", "path": "<variable path, when one is at fault>"}.
+//
+//   GET    /api/v1/status                  device, versions, uptime, alarms
+//   GET    /api/v1/schema                  every variable: kind, default, limits, help, menu
+//   GET    /api/v1/config                  every value (password values are null)
+//   GET    /api/v1/config/<PATH>           one value, table or row
+//   POST   /api/v1/config                  {"set": {PATH: value | [rows]}} as one transaction
+//   GET    /api/v1/profiles                [{name, size, active}]
+//   GET    /api/v1/profiles/<name>         the profile (.atv) as a download
+//   POST   /api/v1/profiles/<name>/save    save the configuration in force under <name>
+//   POST   /api/v1/profiles/<name>/upload  the body is an .atv profile (streamed, 16 MiB at most)
+//   POST   /api/v1/profiles/<name>/restore
+//   DELETE /api/v1/profiles/<name>
+//   GET    /api/v1/compare?from=<a>&to=<b> differences between profiles ("" = in force)
+//   GET    /api/v1/logs?since=&until=&tag=&text=&offset=&limit=   newest page first
+//   GET    /api/v1/snapshot                the support snapshot (.tar.gz)
+// Login, logout and the session (/api/v1/login, /logout, /session) belong to
+// the site, which owns the sessions.
+//
+// Rights: every WBM role reads (audit only reads); root and admin change
+// everything; netadmin changes the variables of the network room only.
+// Profiles hold password hashes: only root and admin download them.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "auth/authenticator.hpp"
+#include "cgi/cgi.hpp"
+#include "config/service.hpp"
+#include "runtime/worker_pool.hpp"
+#include "server/http.hpp"
+
+namespace bulwark::web::api {
+
+// The largest profile upload (the ATV limit plus room for the transfer).
+inline constexpr std::size_t kMaxUpload = 16 * 1024 * 1024 + 64 * 1024;
+
+struct ApiServices {
+  runtime::WorkerPool& workers;
+  config::ConfigService& config;
+  const runtime::Clock& clock;
+  std::filesystem::path logDatabase;
+  cgi::CgiServices& cgi;  // device facts, snapshot
+  std::function<nlohmann::json()> runtimeStatus;  // uptime, alarms, ...
+  // Commits the log lines written so far (any thread), so that a reader sees them.
+  std::function<void()> flushLog;
+};
+
+// True when the request's body is an upload that should be streamed to a file.
+bool isUpload(const Request& head);
+
+void serve(ApiServices& services, const Request& request, const auth::Identity& who,
+           std::function<void(Response)> reply);
+
+// An error answer: {"error": message, "path": path}.
+Response jsonError(int status, std::string_view message, std::string_view path = {});
+Response jsonAnswer(const nlohmann::json& body, int status = 200);
+
+}  // namespace bulwark::web::api

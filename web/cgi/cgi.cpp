@@ -1,0 +1,296 @@
+#include "cgi/cgi.hpp"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "board.hpp"
+#include "config/atv.hpp"
+
+namespace bulwark::web::cgi {
+
+namespace {
+
+using auth::Role;
+
+enum class Need { None, Required, Optional };
+
+// One command of a script: its name, its parameters and who may run it.
+struct Spec {
+  std::string_view name;
+  std::initializer_list<std::pair<std::string_view, Need>> params;
+  std::initializer_list<Role> roles;
+};
+
+constexpr auto kAdmins = {Role::Root, Role::Admin};
+
+// Table 11-3.
+const Spec kVpn[] = {
+    {"up", {{"name", Need::Required}}, {Role::Root, Role::Admin, Role::User}},
+    {"down", {{"name", Need::Required}}, {Role::Root, Role::Admin, Role::User}},
+    {"synup", {{"name", Need::Required}}, {Role::Root, Role::Admin, Role::User}},
+    {"syndown", {{"name", Need::Required}}, {Role::Root, Role::Admin, Role::User}},
+    {"status",
+     {{"name", Need::Optional}, {"channel", Need::Optional}},
+     {Role::Root, Role::Admin, Role::User, Role::Netadmin, Role::Audit}},
+    {"synstat", {{"name", Need::Required}}, {Role::Root, Role::Admin, Role::User, Role::Netadmin, Role::Audit}},
+    {"sysinfo", {}, {Role::Root, Role::Admin, Role::User, Role::Netadmin, Role::Audit}},
+    {"clear", {{"channel", Need::Required}}, kAdmins},
+};
+const Spec kDiag[] = {
+    {"testpull", {}, kAdmins},
+    {"snapshot", {}, kAdmins},
+};
+// 11.6: row actions take a name or a row id.
+const std::initializer_list<std::pair<std::string_view, Need>> kRow = {{"name", Need::Optional},
+                                                                         {"rowid", Need::Optional}};
+const Spec kAction[] = {
+    {"fwrules/inactive", kRow, kAdmins},
+    {"fwrules/active", kRow, kAdmins},
+    {"vpn/stop", kRow, kAdmins},
+    {"vpn/start", kRow, kAdmins},
+    {"openvpn/stop", kRow, kAdmins},
+    {"openvpn/start", kRow, kAdmins},
+    {"cifsim/validaterep", kRow, kAdmins},
+    {"cifsim/check-start", kRow, kAdmins},
+    {"cifsim/init-start", kRow, kAdmins},
+    {"cifsim/cancel", kRow, kAdmins},
+    {"cifsim/erase-db", kRow, kAdmins},
+    {"cifsim/access-scan", kRow, kAdmins},
+    {"userfw/logout", {{"name", Need::Required}, {"ip", Need::Required}}, kAdmins},
+    {"switch/purge-arlt", {}, kAdmins},
+    {"switch/reset-phy-counters", {}, kAdmins},
+    {"gsm/call", {{"dial", Need::Required}, {"timeout", Need::Required}}, {Role::Mobile, Role::Root, Role::Admin}},
+    {"gsm/sms", {{"dial", Need::Required}, {"msg", Need::Required}}, {Role::Mobile, Role::Root, Role::Admin}},
+};
+// 11.7.
+const Spec kStatus[] = {
+    {"/network/modem/state", {}, kAdmins},
+    {"/network/ntp_state", {}, kAdmins},
+    {"/system/time_sync", {}, kAdmins},
+    {"/ecs/status", {}, kAdmins},
+    {"/vpn/con", {{"name", Need::Required}}, kAdmins},
+    {"/fwrules", {{"name", Need::Required}}, kAdmins},
+    {"/cifs/im", {{"name", Need::Required}}, kAdmins},
+};
+
+std::span<const Spec> specsOf(Script script) {
+  switch (script) {
+    case Script::Vpn: return kVpn;
+    case Script::Diag: return kDiag;
+    case Script::Action: return kAction;
+    case Script::Status: return kStatus;
+  }
+  return {};
+}
+
+std::string_view selectorOf(Script script) {
+  switch (script) {
+    case Script::Vpn:
+    case Script::Diag: return "cmd";
+    case Script::Action: return "action";
+    case Script::Status: return "path";
+  }
+  return "cmd";
+}
+
+const Spec* findSpec(Script script, std::string_view name) {
+  for (const Spec& spec : specsOf(script)) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// Reference 11.3: names and values use letters, digits and . _ ~; anything
+// else must be URL-encoded. The query's own punctuation is allowed as well:
+// & = for parameters, % + for encodings, and / : * - , which the commands'
+// own words use (action=fwrules/active, path=/ecs/status, name=*,
+// channel=10.1.0.0/16:192.168.23.0/24, switch/reset-phy-counters).
+bool allowedRaw(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("._~&=%+/:*-,").find(c) != std::string_view::npos;
+}
+
+bool printable(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return config::isValidUtf8(text);
+}
+
+Response answer(std::string text) { return Response::text(200, std::move(text)); }
+
+Response notAvailable(std::string_view what) {
+  return answer(fmt::format("F ENOENT msg={} is not available in this build.\n", what));
+}
+
+}  // namespace
+
+std::optional<Script> scriptFor(std::string_view path) {
+  if (path == "/nph-vpn.cgi") return Script::Vpn;
+  if (path == "/nph-diag.cgi") return Script::Diag;
+  if (path == "/nph-action.cgi") return Script::Action;
+  if (path == "/nph-status.cgi") return Script::Status;
+  return std::nullopt;
+}
+
+std::string_view scriptName(Script script) {
+  switch (script) {
+    case Script::Vpn: return "nph-vpn.cgi";
+    case Script::Diag: return "nph-diag.cgi";
+    case Script::Action: return "nph-action.cgi";
+    case Script::Status: return "nph-status.cgi";
+  }
+  return "";
+}
+
+const std::string* Command::param(std::string_view key) const {
+  auto it = params.find(key);
+  return it == params.end() ? nullptr : &it->second;
+}
+
+Result<Command> parse(Script script, std::string_view query) {
+  for (char c : query) {
+    if (!allowedRaw(c)) {
+      return Error{fmt::format("the character '{}' must be URL-encoded (reference 11.3)",
+                               static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f
+                                   ? fmt::format("\\x{:02x}", static_cast<unsigned char>(c))
+                                   : std::string(1, c))};
+    }
+  }
+  auto pairs = parseQuery(query);
+  if (!pairs) return Error{"broken URL encoding"};
+  std::string_view selector = selectorOf(script);
+  Command command{script, {}, {}};
+  bool haveSelector = false;
+  for (auto& [key, value] : *pairs) {
+    if (!printable(value)) return Error{fmt::format("the parameter {} holds control characters", key)};
+    if (key == selector) {
+      if (haveSelector) return Error{fmt::format("the parameter {} is given twice", key)};
+      haveSelector = true;
+      command.name = std::move(value);
+      continue;
+    }
+    if (key.empty() || key.size() > 16 ||
+        !std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      return Error{"unknown parameter"};
+    }
+    if (command.params.count(key)) return Error{fmt::format("the parameter {} is given twice", key)};
+    command.params.emplace(std::move(key), std::move(value));
+  }
+  if (!haveSelector) return Error{fmt::format("the parameter {} is missing", selector)};
+  const Spec* spec = findSpec(script, command.name);
+  if (!spec) {
+    return Error{fmt::format("unknown {} '{}'", selector == "path" ? "path" : selector == "cmd" ? "command" : "action",
+                             printable(command.name) && command.name.size() <= 64 ? command.name : "?")};
+  }
+  for (const auto& [key, value] : command.params) {
+    bool known = std::any_of(spec->params.begin(), spec->params.end(), [&](const auto& p) { return p.first == key; });
+    if (!known) return Error{fmt::format("the parameter {} is not used by {}", key, command.name)};
+    if (value.empty()) return Error{fmt::format("the parameter {} is empty", key)};
+  }
+  for (const auto& [key, need] : spec->params) {
+    if (need == Need::Required && !command.param(key)) {
+      return Error{fmt::format("the parameter {} is missing", key)};
+    }
+  }
+  // Row actions name their row by name or by row id, exactly one of them.
+  if (script == Script::Action && spec->params.size() == 2 && spec->params.begin()->first == "name" &&
+      (spec->params.begin() + 1)->first == "rowid") {
+    if ((command.param("name") != nullptr) == (command.param("rowid") != nullptr)) {
+      return Error{"give either the parameter name or the parameter rowid"};
+    }
+  }
+  if (script == Script::Vpn && command.name == "status" && command.param("name") && command.param("channel")) {
+    return Error{"give either the parameter name or the parameter channel"};
+  }
+  return command;
+}
+
+bool allowed(const Command& command, Role role) {
+  const Spec* spec = findSpec(command.script, command.name);
+  if (!spec) return false;
+  // The central gateway's form of status (a channel) is for root and admin only.
+  if (command.script == Script::Vpn && command.name == "status" && command.param("channel")) {
+    return role == Role::Root || role == Role::Admin;
+  }
+  return std::find(spec->roles.begin(), spec->roles.end(), role) != spec->roles.end();
+}
+
+std::string actionName(const Command& command) {
+  switch (command.script) {
+    case Script::Vpn:
+      if (command.name == "status" || command.name == "synstat" || command.name == "sysinfo") return {};
+      return "vpn/" + command.name;
+    case Script::Diag: return command.name == "snapshot" ? "tools/snapshot" : "tools/testpull";
+    case Script::Action: return command.name;
+    case Script::Status: return {};
+  }
+  return {};
+}
+
+Response invalid(std::string_view message) { return answer(fmt::format("F EINVAL msg={}\n", message)); }
+
+void run(const Command& command, CgiServices& services, std::function<void(Response)> reply) {
+  const std::string& name = command.name;
+  switch (command.script) {
+    case Script::Vpn: {
+      if (name == "sysinfo") {
+        const DeviceInfo& d = services.device;
+        return reply(answer(fmt::format("mGuardProductName={}\nmGuardHardware={}\nmGuardHardwareVersion={}\n"
+                                        "mGuardVersion={}\n",
+                                        d.productName, d.hardware, d.hardwareVersion, d.version)));
+      }
+      // Until the IPsec room exists, no connection is known to the VPN service.
+      if (name == "status") {
+        const std::string* which = command.param("name");
+        if (command.param("channel") || (which && *which != "*")) return reply(answer("unknown\n"));
+        return reply(answer(""));  // no connection is configured in, or enabled through, the VPN service
+      }
+      if (name == "up" || name == "down" || name == "clear") return reply(answer("unknown\n"));
+      return reply(answer(fmt::format("F ENOENT msg=The VPN connection {} is not known to the IPsec service, "
+                                      "which is not available in this build.\n",
+                                      *command.param("name"))));
+    }
+    case Script::Diag:
+      if (name == "testpull") {
+        return reply(answer("F ECONFPULL http-code= msg=Pull configuration is not available in this build.\n"));
+      }
+      if (!services.snapshot) return reply(notAvailable("The snapshot"));
+      return services.snapshot([reply](Result<std::filesystem::path> file) {
+        if (!file) return reply(answer(fmt::format("F EBUSY msg={}\n", file.error())));
+        Response r;
+        r.contentType = "application/gzip";
+        r.headers.push_back({"content-disposition", "attachment; filename=\"snapshot.tar.gz\""});
+        r.file = *file;
+        reply(std::move(r));
+      });
+    case Script::Action:
+      if (name.starts_with("switch/")) {
+        if (!services.switchControl) return reply(answer("F ENOENT msg=This device has no managed switch.\n"));
+        Status s = name == "switch/purge-arlt" ? services.switchControl->purgeAddressTable()
+                                               : services.switchControl->resetPhyCounters();
+        if (!s) return reply(answer(fmt::format("F EIO msg={}\n", s.message())));
+        return reply(answer("OK\n"));
+      }
+      if (name.starts_with("gsm/")) return reply(answer("F ENOENT msg=This device has no modem.\n"));
+      if (name.starts_with("fwrules/")) return reply(notAvailable("The firewall rule record service"));
+      if (name.starts_with("vpn/")) return reply(notAvailable("The IPsec service"));
+      if (name.starts_with("openvpn/")) return reply(notAvailable("The OpenVPN service"));
+      if (name.starts_with("userfw/")) return reply(notAvailable("The user firewall"));
+      return reply(notAvailable("CIFS integrity monitoring"));
+    case Script::Status:
+      if (name == "/network/ntp_state" && services.ntpState) return reply(answer(services.ntpState() + "\n"));
+      if (name == "/system/time_sync" && services.timeSync) return reply(answer(services.timeSync() + "\n"));
+      if (name == "/ecs/status" && services.ecsStatus) return reply(answer(services.ecsStatus() + "\n"));
+      if (name == "/network/modem/state") return reply(answer("F ENOENT msg=This device has no modem.\n"));
+      if (name == "/vpn/con") return reply(notAvailable("The IPsec service"));
+      if (name == "/fwrules") return reply(notAvailable("The firewall rule record service"));
+      if (name == "/cifs/im") return reply(notAvailable("CIFS integrity monitoring"));
+      return reply(notAvailable("This status"));
+  }
+}
+
+}  // namespace bulwark::web::cgi

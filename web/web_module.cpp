@@ -1,0 +1,277 @@
+#include "web_module.hpp"
+
+#include <sqlite3.h>
+#include <sys/timex.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <openssl/opensslv.h>
+
+#include <boost/version.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "build_config.hpp"
+#include "config/atv.hpp"
+#include "pki/store.hpp"
+#include "server/server.hpp"
+#include "site.hpp"
+#include "support/snapshot.hpp"
+
+namespace bulwark::web {
+
+namespace {
+
+constexpr std::chrono::seconds kSessionSweep{15};
+
+// The password variables and the account each belongs to.
+constexpr std::pair<std::string_view, std::string_view> kPasswordAccounts[] = {
+    {"ROOT_PASSWORD", "root"},        {"WWW_PASSWORD_RAW", "admin"}, {"NETADMIN_PASSWORD", "netadmin"},
+    {"AUDIT_PASSWORD", "audit"},      {"USER_PASSWORD", "user"},     {"MOBILE_PASSWORD", "mobile"},
+};
+
+// True when the kernel clock is disciplined (by an NTP client).
+bool kernelClockSynchronised() {
+  timex tx{};
+  return adjtimex(&tx) != TIME_ERROR;
+}
+
+std::string kernelRelease() {
+  utsname u{};
+  if (uname(&u) != 0) return "unknown";
+  return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+}
+
+// "192.168.1.1:443": the first address of the internal interface.
+std::string configuredListen(const config::Config& config) {
+  std::string port = config.get("HTTPS_PORT");
+  const config::Value* addresses = config.find("INT_ADDRESSES");
+  if (!addresses || addresses->rows.empty()) return {};
+  auto cell = addresses->rows.front().fields.find("ADDRESS");
+  if (cell == addresses->rows.front().fields.end()) return {};
+  std::string address = cell->second.text.substr(0, cell->second.text.find('/'));
+  return fmt::format("{}:{}", address, port);
+}
+
+}  // namespace
+
+struct WebModule::Impl {
+  boost::asio::io_context& io;
+  runtime::Timers& timers;
+  runtime::WorkerPool& workers;
+  log::Log& log;
+  const runtime::Clock& clock;
+  auth::Authenticator& authenticator;
+  config::ConfigService& config;
+  WebOptions options;
+  std::filesystem::path spoolDir;
+  std::unique_ptr<ManagementSite> site;
+  std::unique_ptr<HttpsServer> server;
+  std::string listen;  // where the server listens now
+  runtime::Timers::Id sweep = 0;
+  bool running = false;
+
+  Impl(boost::asio::io_context& io, runtime::Timers& timers, runtime::WorkerPool& workers, log::Log& log,
+       const runtime::Clock& clock, auth::Authenticator& authenticator, config::ConfigService& config,
+       WebOptions options)
+      : io(io),
+        timers(timers),
+        workers(workers),
+        log(log),
+        clock(clock),
+        authenticator(authenticator),
+        config(config),
+        options(std::move(options)),
+        spoolDir(this->options.runDir / "web") {}
+
+  Result<TlsSettings> tlsFor(const config::Config& cfg) {
+    // Small files, and a P-256 key when one is made (about a millisecond):
+    // done on the loop, at start and when the certificate settings change.
+    std::string ref = cfg.get("HTTPS_SERVER_CERT_REF");
+    Result<pki::TlsIdentity> identity = Error{""};
+    if (ref.empty()) {
+      auto device = pki::ensureDeviceCertificate(options.dataDir, options.serial, clock);
+      if (device && device->created) {
+        log.write("web", fmt::format("made a new device certificate for {} ({})", options.serial, device->note));
+      }
+      identity = device ? Result<pki::TlsIdentity>(device->identity) : Result<pki::TlsIdentity>(Error{device.error()});
+    } else {
+      identity = pki::loadMachineIdentity(options.dataDir, ref);
+    }
+    if (!identity) {
+      return Error{ref.empty() ? fmt::format("The device certificate is not usable: {}", identity.error())
+                               : fmt::format("The machine certificate of HTTPS_SERVER_CERT_REF is not usable: {}",
+                                             identity.error())};
+    }
+    TlsSettings tls{identity->certificateChainPem, identity->privateKeyPem, cfg.get("TLS_MIN_VERSION")};
+    if (Status s = checkTlsSettings(tls); !s) return Error{s.message()};
+    if (tls.minVersion == "1.0" || tls.minVersion == "1.1") {
+      log.write("web", fmt::format("TLS_MIN_VERSION is {}: TLS 1.0 and 1.1 clients find no AEAD cipher suite, so "
+                                   "in effect TLS 1.2 is the lowest version",
+                                   tls.minVersion));
+    }
+    return tls;
+  }
+
+  cgi::CgiServices cgiServices() {
+    cgi::CgiServices s;
+    s.device = {options.board.productName, options.board.hardware, options.board.hardwareVersion,
+                fmt::format("{}.default", build::version)};
+    s.ntpState = [this] {
+      if (config.snapshot()->get("NTP_ENABLE") != "yes") return std::string("disabled");
+      return std::string(kernelClockSynchronised() ? "synchronized" : "not_synced");
+    };
+    // Until the NTP client of the network room runs, the only source of
+    // synchronised time is whatever disciplines the kernel clock.
+    s.timeSync = [] { return std::string(kernelClockSynchronised() ? "ntp" : "not_synced"); };
+    bool hasEcs = options.board.hasEcs;
+    s.ecsStatus = [hasEcs] { return std::string(hasEcs ? "8" : "1"); };
+    s.snapshot = [this](std::function<void(Result<std::filesystem::path>)> done) { makeSnapshot(std::move(done)); };
+    return s;
+  }
+
+  std::function<void()> flushLog() {
+    log::LogStore* store = options.logStore;
+    return [store] {
+      if (store) store->flush();
+    };
+  }
+
+  nlohmann::json runtimeStatus() {
+    auto uptime = clock.uptime();
+    return {{"serial", options.serial},
+            {"uptime", uptime.count()},
+            {"uptime_text", log::uptimeText(uptime)},
+            {"factory_passwords", authenticator.factoryPasswordsInUse()},
+            {"time", log::formatTimestamp(clock.now(), log::Zone::Utc)}};
+  }
+
+  void makeSnapshot(std::function<void(Result<std::filesystem::path>)> done) {
+    config::Snapshot snapshot = config.snapshot();
+    support::SnapshotInput input;
+    std::string stamp = log::formatTimestamp(clock.now(), log::Zone::Utc).substr(0, 19);
+    for (char& c : stamp) {
+      if (c == ':' || c == '_') c = c == ':' ? '-' : 'T';
+    }
+    input.directory = fmt::format("snapshot-{}-{}", options.serial, stamp);
+    input.runtimeText = fmt::format(
+        "hostname={}\nboard={}\nserial={}\nuptime={}\ntime={}\npid={}\nweb_listen={}\nweb_sessions={}\n"
+        "web_connections={}\nfactory_passwords={}\nconfig_generation={}\n",
+        snapshot->get("HOSTNAME"), options.board.name, options.serial, clock.uptime().count(),
+        log::formatTimestamp(clock.now(), log::Zone::Utc), getpid(), listen, site ? site->sessionCount() : 0,
+        server ? server->stats().open : 0, authenticator.factoryPasswordsInUse() ? "yes" : "no", config.generation());
+    input.versionsText = fmt::format(
+        "mGuardProductName={}\nmGuardHardware={}\nmGuardHardwareVersion={}\nmGuardVersion={}.default\n"
+        "bulwark={}\nstatic={}\nkernel={}\nopenssl={}\nboost={}.{}.{}\nsqlite={}\n",
+        options.board.productName, options.board.hardware, options.board.hardwareVersion, build::version,
+        build::version, build::staticBinary ? "yes" : "no", kernelRelease(), OPENSSL_VERSION_TEXT,
+        BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, sqlite3_libversion());
+    input.logDatabase = options.dataDir / "logs.db";
+    const config::Schema& schema = config.schema();
+    std::filesystem::path dir = spoolDir;
+    bool queued = workers.submit<Result<std::filesystem::path>>(
+        [input = std::move(input), snapshot, &schema, dir, flush = flushLog()]() mutable -> Result<std::filesystem::path> {
+          flush();
+          input.configAtv = config::writeAtv(schema, config::withoutSecrets(schema, *snapshot));
+          return support::writeSnapshot(input, dir);
+        },
+        std::move(done));
+    if (!queued) done(Error{"The device is busy; try again."});
+  }
+
+  void scheduleSweep() {
+    sweep = timers.after(kSessionSweep, [this] {
+      if (!running) return;
+      site->expireSessions();
+      scheduleSweep();
+    });
+  }
+
+  Status listenOn(const std::string& address, const TlsSettings& tls) {
+    ServerOptions o;
+    o.listen = address;
+    o.tls = tls;
+    o.uploadDir = spoolDir;
+    auto started = HttpsServer::start(io, std::move(o), *site);
+    if (!started) return Error{started.error()};
+    if (server) server->stop();
+    server = std::move(*started);
+    listen = server->localAddress();
+    log.write("web", fmt::format("HTTPS management listening on {}", listen));
+    return {};
+  }
+};
+
+WebModule::WebModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::WorkerPool& workers,
+                     log::Log& log, const runtime::Clock& clock, auth::Authenticator& authenticator,
+                     config::ConfigService& config, WebOptions options)
+    : impl_(std::make_unique<Impl>(io, timers, workers, log, clock, authenticator, config, std::move(options))) {}
+
+WebModule::~WebModule() { stop(); }
+
+std::string WebModule::listeningOn() const { return impl_->listen; }
+
+Status WebModule::start(const config::Snapshot& snapshot) {
+  Impl& m = *impl_;
+  std::error_code ec;
+  std::filesystem::create_directories(m.spoolDir, ec);
+  if (ec) return Error{fmt::format("cannot create {}: {}", m.spoolDir.string(), ec.message())};
+  std::filesystem::permissions(m.spoolDir, std::filesystem::perms::owner_all, ec);
+  // Left-overs of a previous run (uploads, snapshots) are removed.
+  for (const auto& entry : std::filesystem::directory_iterator(m.spoolDir, ec)) {
+    std::filesystem::remove(entry.path(), ec);
+  }
+  m.site = std::make_unique<ManagementSite>(SiteServices{m.workers, m.log, m.clock, m.authenticator, m.config,
+                                                         m.options.dataDir / "logs.db", m.cgiServices(),
+                                                         [&m] { return m.runtimeStatus(); }, m.flushLog()});
+  m.site->setIdleTimeout(std::chrono::seconds(std::stoll(snapshot->get("WWW_TIMEOUT"))));
+  m.running = true;
+  m.scheduleSweep();
+  auto tls = m.tlsFor(*snapshot);
+  if (!tls) {
+    if (!m.options.listen.empty()) return Error{tls.error()};
+    m.log.write("web", tls.error() + "; HTTPS management is off");
+    return {};
+  }
+  std::string address = m.options.listen.empty() ? configuredListen(*snapshot) : m.options.listen;
+  if (Status s = m.listenOn(address, *tls); !s) {
+    if (!m.options.listen.empty()) return s;
+    // The internal address may not be up (development machine, or the
+    // network room has not configured it yet): run on without HTTPS.
+    m.log.write("web", s.message() + "; HTTPS management is off until the address is available");
+  }
+  return {};
+}
+
+Status WebModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
+  Impl& m = *impl_;
+  if (diff.touches("WWW_TIMEOUT")) m.site->setIdleTimeout(std::chrono::seconds(std::stoll(snapshot->get("WWW_TIMEOUT"))));
+  for (const auto& [variable, user] : kPasswordAccounts) {
+    if (diff.touches(variable)) m.site->endSessionsOf(std::string(user));
+  }
+  bool tlsChanged = diff.touches("TLS_MIN_VERSION") || diff.touches("HTTPS_SERVER_CERT_REF") ||
+                    diff.touches("MACHINE_CERTIFICATES");
+  bool addressChanged = m.options.listen.empty() && (diff.touches("HTTPS_PORT") || diff.touches("INT_ADDRESSES"));
+  if (!tlsChanged && !addressChanged) return {};
+  auto tls = m.tlsFor(*snapshot);
+  if (!tls) return Error{tls.error()};
+  if (addressChanged || !m.server) {
+    std::string address = m.options.listen.empty() ? configuredListen(*snapshot) : m.options.listen;
+    if (Status s = m.listenOn(address, *tls); !s) {
+      if (!m.options.listen.empty()) return s;
+      m.log.write("web", s.message() + "; HTTPS management is off until the address is available");
+    }
+    return {};
+  }
+  return m.server->updateTls(*tls);
+}
+
+void WebModule::stop() {
+  Impl& m = *impl_;
+  if (!m.running) return;
+  m.running = false;
+  m.timers.cancel(m.sweep);
+  if (m.server) m.server->stop();
+}
+
+}  // namespace bulwark::web
