@@ -21,7 +21,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using SteadyTime = std::chrono::steady_clock::time_point;
+using SteadyClock = std::chrono::steady_clock;
+using SteadyTime = SteadyClock::time_point;
+// Sockets bound to the io_context's own executor type: no type-erased
+// executor on every operation.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 
 namespace bulwark::web {
 
@@ -41,6 +47,10 @@ constexpr std::chrono::minutes kTransferDeadline{5};
 constexpr std::chrono::seconds kShutdownDeadline{2};
 constexpr std::chrono::hours kTrustedFor{1};
 constexpr std::size_t kMaxTrustedSources = 1024;
+// How often deadlines are checked. A connection's deadline is a time stamp
+// it moves as it goes; one timer for all of them closes the late ones, so
+// no operation arms a timer of its own.
+constexpr std::chrono::milliseconds kDeadlineSweep{250};
 
 std::string opensslError() {
   unsigned long code = ERR_get_error();
@@ -78,7 +88,12 @@ Result<std::shared_ptr<asio::ssl::context>> makeContext(const TlsSettings& tls) 
     ERR_clear_error();
     return Error{"the server's private key does not belong to its certificate"};
   }
+  // Resumption for returning browsers, within bounds: at most 1024 cached
+  // sessions of 5 minutes. Idle connections give their record buffers back.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(native, 1024);
+  SSL_CTX_set_timeout(native, 300);
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   static const unsigned char kSessionContext[] = "bulwark-https";
   SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
   return ctx;
@@ -145,6 +160,7 @@ struct State {
     bool authenticated = false;
   };
   std::list<Slot> slots;  // oldest first
+  asio::steady_timer sweeper{io};
   std::map<std::string, SteadyTime> trusted;  // source -> last successful authentication
   ServerStats stats;
 
@@ -165,16 +181,20 @@ struct State {
   }
   // Makes room for one more connection; false when every slot is authenticated.
   bool makeRoom();
+  // Closes the connections whose deadline has passed, then again in a while.
+  void sweep(std::shared_ptr<State> self);
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<State> state, tcp::socket socket, std::string peer)
+  Connection(std::shared_ptr<State> state, Socket socket, std::string peer)
       : state_(std::move(state)), tls_(state_->tls), stream_(std::move(socket), *tls_), peer_(std::move(peer)) {}
+
+  bool late(SteadyTime now) const { return deadline_ < now; }
 
   void start(std::list<State::Slot>::iterator slot) {
     slot_ = slot;
-    lowest().expires_after(state_->limits.headerDeadline);  // handshake and first header
+    expiresAfter(state_->limits.headerDeadline);  // handshake and first header
     stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->close();
       self->readHeader(true);
@@ -189,20 +209,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
     --state_->stats.open;
     state_->slots.erase(*slot_);
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
     removeUpload();
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  Socket& lowest() { return beast::get_lowest_layer(stream_); }
+  template <typename Duration>
+  void expiresAfter(Duration d) {
+    deadline_ = SteadyClock::now() + d;
+  }
 
   void readHeader(bool first) {
     if (closed_) return;
     head_.emplace();
     head_->header_limit(static_cast<std::uint32_t>(state_->limits.headerBytes));
     if (!first) {
-      lowest().expires_after(authenticated_ ? state_->limits.idleKeepAlive : state_->limits.headerDeadline);
+      expiresAfter(authenticated_ ? state_->limits.idleKeepAlive : state_->limits.headerDeadline);
     }
     http::async_read_header(stream_, buffer_, *head_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
@@ -259,7 +283,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto expect = head_->get()[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      lowest().expires_after(kTransferDeadline);
+      expiresAfter(kTransferDeadline);
       return http::async_write(stream_, *interim,
                                [self = shared_from_this(), interim](beast::error_code ec, std::size_t) {
                                  if (ec) return self->close();
@@ -270,7 +294,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void readBody() {
-    lowest().expires_after(authenticated_ ? std::chrono::duration_cast<std::chrono::seconds>(kTransferDeadline)
+    expiresAfter(authenticated_ ? std::chrono::duration_cast<std::chrono::seconds>(kTransferDeadline)
                                           : kBodyDeadlineUnauthenticated);
     if (admission_.bodyToFile) {
       auto path = makeUploadPath();
@@ -357,7 +381,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (closed_) return;
     if (state_->stopped) return close();
     bool closeAfter = !keepAlive_ || response.close;
-    lowest().expires_after(kTransferDeadline);
+    expiresAfter(kTransferDeadline);
     if (!response.file.empty()) {
       auto message = std::make_shared<http::response<http::file_body>>();
       beast::error_code ec;
@@ -391,7 +415,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     fileParser_.reset();
     if (ec || closed_) return close();
     if (closeAfter) {
-      lowest().expires_after(kShutdownDeadline);
+      expiresAfter(kShutdownDeadline);
       return stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
     }
     readHeader(false);
@@ -399,7 +423,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::shared_ptr<State> state_;
   std::shared_ptr<asio::ssl::context> tls_;  // the context this connection was opened with
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<Socket> stream_;
+  SteadyTime deadline_ = SteadyTime::max();
   std::string peer_;
   std::optional<std::list<State::Slot>::iterator> slot_;
   beast::flat_buffer buffer_;
@@ -413,6 +438,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool authenticated_ = false;
   bool closed_ = false;
 };
+
+void State::sweep(std::shared_ptr<State> self) {
+  sweeper.expires_after(kDeadlineSweep);
+  sweeper.async_wait([self = std::move(self)](beast::error_code ec) {
+    if (ec || self->stopped) return;
+    auto now = SteadyClock::now();
+    std::vector<std::shared_ptr<Connection>> late;
+    for (const Slot& slot : self->slots) {
+      if (auto c = slot.connection.lock(); c && c->late(now)) late.push_back(std::move(c));
+    }
+    for (auto& c : late) c->close();
+    self->sweep(self);
+  });
+}
 
 bool State::makeRoom() {
   auto victim = slots.end();
@@ -437,12 +476,12 @@ bool State::makeRoom() {
 
 class Server final : public HttpsServer {
  public:
-  Server(std::shared_ptr<State> state, tcp::acceptor acceptor)
+  Server(std::shared_ptr<State> state, Acceptor acceptor)
       : state_(std::move(state)), acceptor_(std::move(acceptor)) {}
   ~Server() override { stop(); }
 
   void accept() {
-    acceptor_.async_accept([this, state = state_](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept([this, state = state_](beast::error_code ec, Socket socket) {
       if (state->stopped) return;
       if (!ec) admitConnection(std::move(socket));
       accept();
@@ -471,6 +510,7 @@ class Server final : public HttpsServer {
     state_->stopped = true;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    state_->sweeper.cancel();
     std::vector<std::shared_ptr<Connection>> open;
     for (auto& slot : state_->slots) {
       if (auto c = slot.connection.lock()) open.push_back(std::move(c));
@@ -479,7 +519,7 @@ class Server final : public HttpsServer {
   }
 
  private:
-  void admitConnection(tcp::socket socket) {
+  void admitConnection(Socket socket) {
     boost::system::error_code ec;
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
@@ -498,7 +538,7 @@ class Server final : public HttpsServer {
   }
 
   std::shared_ptr<State> state_;
-  tcp::acceptor acceptor_;
+  Acceptor acceptor_;
 };
 
 }  // namespace
@@ -512,13 +552,14 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(asio::io_context& io, Se
   if (!ctx) return Error{ctx.error()};
   auto state = std::make_shared<State>(io, site, options.limits, options.uploadDir);
   state->tls = *ctx;
-  tcp::acceptor acceptor(io);
+  Acceptor acceptor(io.get_executor());
   boost::system::error_code ec;
   acceptor.open(endpoint->protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(*endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Error{fmt::format("cannot listen on {}: {}", options.listen, ec.message())};
+  state->sweep(state);
   auto server = std::make_unique<Server>(std::move(state), std::move(acceptor));
   server->accept();
   return std::unique_ptr<HttpsServer>(std::move(server));
