@@ -110,8 +110,8 @@ std::optional<std::string> cookieValue(std::string_view header, std::string_view
 
 ManagementSite::ManagementSite(SiteServices services)
     : services_(std::move(services)),
-      api_{services_.workers,     services_.config, services_.clock, services_.logDatabase,
-           services_.cgi,         services_.runtimeStatus, services_.flushLog},
+      api_{services_.workers,   services_.config,        services_.clock,   services_.logDatabase,
+           services_.dataDir,   services_.cgi,           services_.runtimeStatus, services_.flushLog},
       sessions_(services_.clock) {}
 
 void ManagementSite::admit(const Request& head, std::function<void(Admission)> done) {
@@ -148,7 +148,7 @@ void ManagementSite::admit(const Request& head, std::function<void(Admission)> d
   }
   Admission admission;
   admission.authenticated = true;
-  admission.bodyLimit = api::isUpload(head) ? api::kMaxUpload : kAuthenticatedBody;
+  admission.bodyLimit = api::isUpload(head) ? uploadLimit_ : kAuthenticatedBody;
   admission.bodyToFile = api::isUpload(head);
   admission.context = std::make_shared<Caller>(Caller{session->identity, session->id});
   done(std::move(admission));
@@ -169,14 +169,15 @@ void ManagementSite::admitBasic(const Request& head, std::string_view credential
   }
   bool upload = api::isUpload(head);
   services_.authenticator.authenticate(
-      basic->first, basic->second, head.peer, "Web", [done, cgi, upload](Result<auth::Identity> who) {
+      basic->first, basic->second, head.peer, "Web",
+      [done, cgi, upload, uploadLimit = uploadLimit_](Result<auth::Identity> who) {
         Admission admission;
         if (!who) {
           admission.answer = unauthorized(cgi, who.error());
           return done(admission);
         }
         admission.authenticated = true;
-        admission.bodyLimit = upload ? api::kMaxUpload : kAuthenticatedBody;
+        admission.bodyLimit = upload ? uploadLimit : kAuthenticatedBody;
         admission.bodyToFile = upload;
         admission.context = std::make_shared<Caller>(Caller{*who, {}});
         done(std::move(admission));

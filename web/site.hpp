@@ -39,6 +39,7 @@ struct SiteServices {
   auth::Authenticator& authenticator;
   config::ConfigService& config;
   std::filesystem::path logDatabase;
+  std::filesystem::path dataDir;
   cgi::CgiServices cgi;
   std::function<nlohmann::json()> runtimeStatus;
   std::function<void()> flushLog;  // any thread
@@ -59,6 +60,8 @@ class ManagementSite final : public Site {
 
   // WWW_TIMEOUT.
   void setIdleTimeout(std::chrono::seconds idle) { sessions_.setIdleTimeout(idle); }
+  // HTTPS_UPLOAD_LIMIT: the largest upload body (streamed to a file).
+  void setUploadLimit(std::size_t bytes) { uploadLimit_ = bytes; }
   // Ends the sessions that timed out, logging each; called periodically.
   void expireSessions();
   // Ends every session of `user` (its password changed).
@@ -75,6 +78,7 @@ class ManagementSite final : public Site {
   SiteServices services_;
   api::ApiServices api_;
   auth::SessionStore sessions_;
+  std::size_t uploadLimit_ = 16448 * 1024;
 };
 
 // "Basic YWRtaW46bUd1YXJk" -> {"admin", "mGuard"}; nullopt when malformed.

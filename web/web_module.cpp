@@ -179,6 +179,11 @@ struct WebModule::Impl {
     if (!queued) done(Error{"The device is busy; try again."});
   }
 
+  void applySiteSettings(const config::Config& cfg) {
+    site->setIdleTimeout(std::chrono::seconds(std::stoll(cfg.get("WWW_TIMEOUT"))));
+    site->setUploadLimit(static_cast<std::size_t>(std::stoll(cfg.get("HTTPS_UPLOAD_LIMIT"))) * 1024);
+  }
+
   void scheduleSweep() {
     sweep = timers.after(kSessionSweep, [this] {
       if (!running) return;
@@ -222,9 +227,10 @@ Status WebModule::start(const config::Snapshot& snapshot) {
     std::filesystem::remove(entry.path(), ec);
   }
   m.site = std::make_unique<ManagementSite>(SiteServices{m.workers, m.log, m.clock, m.authenticator, m.config,
-                                                         m.options.dataDir / "logs.db", m.cgiServices(),
+                                                         m.options.dataDir / "logs.db", m.options.dataDir,
+                                                         m.cgiServices(),
                                                          [&m] { return m.runtimeStatus(); }, m.flushLog()});
-  m.site->setIdleTimeout(std::chrono::seconds(std::stoll(snapshot->get("WWW_TIMEOUT"))));
+  m.applySiteSettings(*snapshot);
   m.running = true;
   m.scheduleSweep();
   auto tls = m.tlsFor(*snapshot);
@@ -245,7 +251,7 @@ Status WebModule::start(const config::Snapshot& snapshot) {
 
 Status WebModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
   Impl& m = *impl_;
-  if (diff.touches("WWW_TIMEOUT")) m.site->setIdleTimeout(std::chrono::seconds(std::stoll(snapshot->get("WWW_TIMEOUT"))));
+  if (diff.touches("WWW_TIMEOUT") || diff.touches("HTTPS_UPLOAD_LIMIT")) m.applySiteSettings(*snapshot);
   for (const auto& [variable, user] : kPasswordAccounts) {
     if (diff.touches(variable)) m.site->endSessionsOf(std::string(user));
   }

@@ -52,6 +52,13 @@ void Authenticator::configure(const config::Config& config) {
     const std::string& hash = config.get(a.variable);
     if (!hash.empty()) accounts_.emplace(std::string(a.user), Account{a.role, hash});
   }
+  LoginThrottle::Policy policy;
+  // A validated configuration has all three; the defaults are the schema's.
+  const std::string& limit = config.get("LOGIN_FAILURE_LIMIT");
+  policy.maxFailures = limit.empty() ? 3 : std::stoi(limit);
+  policy.window = std::chrono::seconds(config::parseDuration(config.get("LOGIN_FAILURE_WINDOW")).value_or(900));
+  policy.lockout = std::chrono::seconds(config::parseDuration(config.get("LOGIN_LOCKOUT")).value_or(900));
+  throttle_.setPolicy(policy);
   auto factory = config::factoryDefault(config::Schema::builtin());
   factoryPasswords_ = config.get("WWW_PASSWORD_RAW") == factory.get("WWW_PASSWORD_RAW") ||
                       config.get("ROOT_PASSWORD") == factory.get("ROOT_PASSWORD");
@@ -100,12 +107,10 @@ Status AuthModule::start(const config::Snapshot& snapshot) {
 }
 
 Status AuthModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
-  for (const AccountVariable& a : kAccounts) {
-    if (diff.touches(a.variable)) {
-      authenticator_.configure(*snapshot);
-      break;
-    }
-  }
+  bool touched = diff.touches("LOGIN_FAILURE_LIMIT") || diff.touches("LOGIN_FAILURE_WINDOW") ||
+                 diff.touches("LOGIN_LOCKOUT");
+  for (const AccountVariable& a : kAccounts) touched = touched || diff.touches(a.variable);
+  if (touched) authenticator_.configure(*snapshot);
   return {};
 }
 

@@ -26,6 +26,10 @@ class LoginThrottle {
 
   LoginThrottle(const runtime::Clock& clock, Policy policy) : clock_(clock), policy_(policy) {}
 
+  // A new policy applies to failures from now on; running lockouts run out.
+  void setPolicy(Policy policy) { policy_ = policy; }
+  const Policy& policy() const { return policy_; }
+
   // Seconds to wait before `user` may try again from `source`; 0 when allowed.
   std::chrono::seconds blockedFor(std::string_view user, std::string_view source);
   void failed(std::string_view user, std::string_view source);

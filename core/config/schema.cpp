@@ -74,6 +74,24 @@ bool isPrintable(std::string_view text) {
   });
 }
 
+
+std::optional<std::int64_t> parsePortNumber(std::string_view text) {
+  auto n = parseInteger(text);
+  if (!n || *n < 1 || *n > 65535) return std::nullopt;
+  return n;
+}
+
+std::string choiceList(std::span<const std::string_view> choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i) out += ", ";
+    out += fmt::format("\"{}\"", choices[i]);
+  }
+  return out;
+}
+
+} // namespace
+
 std::optional<std::int64_t> parseDuration(std::string_view text) {
   // hh:mm:ss with hh of one or more digits
   auto first = text.find(':');
@@ -95,23 +113,6 @@ std::optional<std::int64_t> parseDuration(std::string_view text) {
   if (!digits(hh, h) || !digits(mm, m) || !digits(ss, s) || m > 59 || s > 59) return std::nullopt;
   return h * 3600 + m * 60 + s;
 }
-
-std::optional<std::int64_t> parsePortNumber(std::string_view text) {
-  auto n = parseInteger(text);
-  if (!n || *n < 1 || *n > 65535) return std::nullopt;
-  return n;
-}
-
-std::string choiceList(std::span<const std::string_view> choices) {
-  std::string out;
-  for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (i) out += ", ";
-    out += fmt::format("\"{}\"", choices[i]);
-  }
-  return out;
-}
-
-} // namespace
 
 bool isRowId(std::string_view text) {
   if (text.size() < 5 || text.size() > 24 || text.substr(0, 4) != "MAIv") return false;

@@ -85,6 +85,8 @@ class Schema {
 std::optional<std::string> checkScalar(const Variable& variable, std::string_view value);
 
 bool isRowId(std::string_view text);
+// "hh:mm:ss" (hours may have more digits) -> seconds; nullopt when malformed.
+std::optional<std::int64_t> parseDuration(std::string_view text);
 bool isPasswordHash(std::string_view text);
 
 } // namespace bulwark::config

@@ -464,3 +464,54 @@ TEST_CASE("A slow header is cut off; a flood of idle connections does not lock o
                                core.url("/nph-vpn.cgi?cmd=sysinfo", "admin:mGuard")});
   CHECK(run.out == "200");
 }
+
+TEST_CASE("A machine certificate uploaded as PKCS#12 becomes the server's certificate", "[integration][web]") {
+  Core core;
+  auto dir = core.dir();
+  // Made as an operator would, with the openssl command line.
+  REQUIRE(test::runProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-keyout", (dir / "m.key").string(), "-out", (dir / "m.crt").string(), "-days",
+                            "30", "-subj", "/CN=plant7.example/O=Plant 7"})
+              .exitCode == 0);
+  REQUIRE(test::runProcess({"openssl", "pkcs12", "-export", "-in", (dir / "m.crt").string(), "-inkey",
+                            (dir / "m.key").string(), "-out", (dir / "m.p12").string(), "-passout", "pass:p12pass"})
+              .exitCode == 0);
+  std::string p12 = "@" + (dir / "m.p12").string();
+  auto upload = [&](const std::string& password) {
+    return core.curl({"-u", "admin:mGuard", "-H", "X-Pkcs12-Password: " + password, "--data-binary", p12,
+                      core.url("/api/v1/certificates/machine/plant7/upload")});
+  };
+  Reply wrong = upload("nope");
+  CHECK(wrong.status == 400);
+  CHECK(contains(wrong.body, "Wrong password"));
+  CHECK(core.curl({"-u", "audit:x", "--data-binary", p12, core.url("/api/v1/certificates/machine/x/upload")})
+            .status == 401);
+  Reply ok = upload("p12pass");
+  REQUIRE(ok.status == 200);
+  std::smatch m;
+  REQUIRE(std::regex_search(ok.body, m, std::regex("\"rowid\":\"(MAIv[0-9]+)\"")));
+  std::string rowId = m[1];
+  Reply list = core.get("/api/v1/certificates");
+  CHECK(contains(list.body, "CN=plant7.example"));
+  CHECK(contains(list.body, "\"name\":\"plant7\""));
+
+  auto subject = [&] {
+    auto r = test::runProcess({"openssl", "s_client", "-connect", fmt::format("127.0.0.1:{}", core.port())});
+    return r.out;
+  };
+  CHECK(contains(subject(), "CN = " + readFile(core.dir() / "data" / "serial").substr(0, 10)));
+  CHECK(core.curl({"-u", "admin:mGuard", "--data-binary", R"({"set":{"HTTPS_SERVER_CERT_REF":")" + rowId + "\"}}",
+                   core.url("/api/v1/config")})
+            .status == 200);
+  CHECK(contains(subject(), "subject=CN = plant7.example, O = Plant 7"));
+  // In use: the row cannot go.
+  CHECK(core.curl({"-u", "admin:mGuard", "-X", "DELETE", core.url("/api/v1/certificates/machine/" + rowId)}).status ==
+        400);
+  CHECK(core.curl({"-u", "admin:mGuard", "--data-binary", R"({"set":{"HTTPS_SERVER_CERT_REF":""}})",
+                   core.url("/api/v1/config")})
+            .status == 200);
+  CHECK(core.curl({"-u", "admin:mGuard", "-X", "DELETE", core.url("/api/v1/certificates/machine/" + rowId)}).status ==
+        200);
+  CHECK_FALSE(std::filesystem::exists(core.dir() / "data" / "pki" / "machine" / (rowId + ".key")));
+  CHECK(contains(subject(), "CN = " + readFile(core.dir() / "data" / "serial").substr(0, 10)));
+}

@@ -11,6 +11,8 @@
 #include "config/atv.hpp"
 #include "config/store.hpp"
 #include "log/log_store.hpp"
+#include "pki/pkcs12.hpp"
+#include "pki/store.hpp"
 
 namespace bulwark::web::api {
 
@@ -47,6 +49,15 @@ std::map<std::string, std::string> queryMap(const Request& request) {
     for (auto& [k, v] : *pairs) out.emplace(std::move(k), std::move(v));
   }
   return out;
+}
+
+Result<std::string> readUpload(const Request& request) {
+  if (request.bodyFile.empty()) return request.body;
+  std::ifstream in(request.bodyFile, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return Error{"The upload could not be read."};
+  return text.str();
 }
 
 // --- configuration as JSON --------------------------------------------------
@@ -263,17 +274,9 @@ void profiles(ApiServices& s, const Request& request, const auth::Identity& who,
   if (op == "restore") return s.config.restoreProfile(actor, *name, statusReply(reply));
   if (op == "upload") {
     // The body was streamed to a file; read it on a worker.
-    std::filesystem::path file = request.bodyFile;
-    std::string inMemory = request.body;
+    auto upload = std::make_shared<const Request>(request);
     bool queued = s.workers.submit<Result<std::string>>(
-        [file, inMemory]() -> Result<std::string> {
-          if (file.empty()) return inMemory;
-          std::ifstream in(file, std::ios::binary);
-          std::ostringstream text;
-          text << in.rdbuf();
-          if (!in && !in.eof()) return Error{"The upload could not be read."};
-          return text.str();
-        },
+        [upload]() -> Result<std::string> { return readUpload(*upload); },
         [&s, actor, name, reply](Result<std::string> text) {
           if (!text) return reply(jsonError(500, text.error()));
           s.config.importProfile(actor, *name, std::move(*text), statusReply(reply));
@@ -339,6 +342,118 @@ void logs(ApiServices& s, const Request& request, std::function<void(Response)> 
   if (!queued) reply(jsonError(503, "The device is busy; try again."));
 }
 
+json certificateJson(const config::Row& row, const std::filesystem::path& dataDir) {
+  json out{{"rowid", row.id}};
+  if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
+  auto identity = pki::loadMachineIdentity(dataDir, row.id);
+  if (!identity) {
+    out["error"] = identity.error();
+    return out;
+  }
+  auto chain = pki::parsePemCertificates(identity->certificateChainPem);
+  auto info = chain && !chain->empty() ? pki::describeCertificate(chain->front()) : Result<pki::CertificateInfo>(
+                                                                                         Error{"no certificate"});
+  if (!info) {
+    out["error"] = info.error();
+    return out;
+  }
+  out["subject"] = info->subject;
+  out["issuer"] = info->issuer;
+  out["not_before"] = pki::formatUtc(info->notBefore);
+  out["not_after"] = pki::formatUtc(info->notAfter);
+  out["fingerprint_sha256"] = info->sha256Fingerprint;
+  out["public_key"] = info->publicKey;
+  out["chain_length"] = chain->size();
+  return out;
+}
+
+// Machine certificates (Authentication >> Certificates): the key pair lives
+// in <data-dir>/pki/machine/<rowid>.*, the configuration row names it.
+void certificates(ApiServices& s, const Request& request, const auth::Identity& who,
+                  const std::vector<std::string>& rest, std::function<void(Response)> reply) {
+  if (rest.empty() && request.method == "GET") {
+    config::Snapshot snapshot = s.config.snapshot();
+    std::filesystem::path dataDir = s.dataDir;
+    bool queued = s.workers.submit<json>(
+        [snapshot, dataDir] {
+          json machine = json::array();
+          if (const config::Value* table = snapshot->find("MACHINE_CERTIFICATES")) {
+            for (const config::Row& row : table->rows) machine.push_back(certificateJson(row, dataDir));
+          }
+          return json{{"machine", machine}};
+        },
+        [reply](json out) { reply(jsonAnswer(out)); });
+    if (!queued) reply(jsonError(503, "The device is busy; try again."));
+    return;
+  }
+  if (rest.size() < 2 || rest[0] != "machine") return reply(jsonError(404, "No such certificate route."));
+  if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin manage certificates."));
+  config::Actor actor = actorOf(who);
+  if (rest.size() == 2 && request.method == "DELETE") {
+    std::string rowId = rest[1];
+    auto edit = [rowId](config::Config& next) -> Status {
+      auto it = next.values.find("MACHINE_CERTIFICATES");
+      if (it == next.values.end()) return Error{"There are no machine certificates."};
+      auto& rows = it->second.rows;
+      auto row = std::find_if(rows.begin(), rows.end(), [&](const config::Row& r) { return r.id == rowId; });
+      if (row == rows.end()) return Error{fmt::format("There is no machine certificate {}.", rowId)};
+      rows.erase(row);
+      return {};
+    };
+    // Files go only once the row is gone for good (a reference to it, such
+    // as HTTPS_SERVER_CERT_REF, makes the change fail first).
+    std::filesystem::path dataDir = s.dataDir;
+    return s.config.change(actor, edit, [reply, rowId, dataDir](Status status) {
+      if (!status) return reply(jsonError(400, status.message(), "MACHINE_CERTIFICATES"));
+      if (Status removed = pki::removeMachineIdentity(dataDir, rowId); !removed) {
+        return reply(jsonError(500, removed.message()));
+      }
+      reply(jsonAnswer({{"ok", true}}));
+    });
+  }
+  if (rest.size() != 3 || rest[2] != "upload" || request.method != "POST") {
+    return reply(jsonError(404, "No such certificate route."));
+  }
+  auto name = urlDecode(rest[1], false);
+  if (!name || name->empty()) return reply(jsonError(400, "The certificate needs a name."));
+  const std::string* password = request.header("x-pkcs12-password");
+  std::string pass = password ? *password : "";
+  auto file = std::make_shared<const Request>(request);
+  // Key derivation is CPU work: the file is read and checked on a worker.
+  bool queued = s.workers.submit<Result<pki::TlsIdentity>>(
+      [file, pass]() -> Result<pki::TlsIdentity> {
+        auto der = readUpload(*file);
+        if (!der) return Error{der.error()};
+        return pki::importPkcs12(*der, pass);
+      },
+      [&s, actor, name, reply](Result<pki::TlsIdentity> identity) {
+        if (!identity) return reply(jsonError(400, identity.error()));
+        auto rowId = std::make_shared<std::string>();
+        auto stored = std::make_shared<pki::TlsIdentity>(std::move(*identity));
+        std::filesystem::path dataDir = s.dataDir;
+        auto edit = [rowId, stored, dataDir, name](config::Config& next) -> Status {
+          std::set<std::string> ids;
+          for (const auto& [id, where] : config::collectRowIds(next)) ids.insert(id);
+          config::RowIdGenerator generator;
+          *rowId = generator.next(ids);
+          const config::Variable* table = config::Schema::builtin().find("MACHINE_CERTIFICATES");
+          config::Row row = config::defaultRow(*table, *rowId);
+          row.fields["SHORT_NAME"] = config::Value::scalar(*name);
+          if (Status st = pki::storeMachineIdentity(dataDir, *rowId, *stored); !st) return st;
+          next.values["MACHINE_CERTIFICATES"].rows.push_back(std::move(row));
+          return {};
+        };
+        s.config.change(actor, edit, [reply, rowId, dataDir](Status status) {
+          if (!status) {
+            if (!rowId->empty()) (void)pki::removeMachineIdentity(dataDir, *rowId);
+            return reply(jsonError(400, status.message(), "MACHINE_CERTIFICATES"));
+          }
+          reply(jsonAnswer({{"ok", true}, {"rowid", *rowId}}));
+        });
+      });
+  if (!queued) reply(jsonError(503, "The device is busy; try again."));
+}
+
 }  // namespace
 
 bool isUpload(const Request& head) {
@@ -393,6 +508,7 @@ void serve(ApiServices& s, const Request& request, const auth::Identity& who, st
   if (route == "profiles") return profiles(s, request, who, rest, reply);
   if (route == "compare" && method == "GET") return compare(s, request, reply);
   if (route == "logs" && method == "GET") return logs(s, request, reply);
+  if (route == "certificates") return certificates(s, request, who, rest, reply);
   if (route == "snapshot" && method == "GET") {
     if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin take snapshots."));
     cgi::Command command{cgi::Script::Diag, "snapshot", {}};

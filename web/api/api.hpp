@@ -15,6 +15,10 @@
 //   GET    /api/v1/compare?from=<a>&to=<b> differences between profiles ("" = in force)
 //   GET    /api/v1/logs?since=&until=&tag=&text=&offset=&limit=   newest page first
 //   GET    /api/v1/snapshot                the support snapshot (.tar.gz)
+//   GET    /api/v1/certificates            machine certificates: row id, name, subject, validity
+//   POST   /api/v1/certificates/machine/<name>/upload   the body is a PKCS#12 file, its
+//                                          password in the header X-Pkcs12-Password
+//   DELETE /api/v1/certificates/machine/<rowid>
 // Login, logout and the session (/api/v1/login, /logout, /session) belong to
 // the site, which owns the sessions.
 //
@@ -37,14 +41,12 @@
 
 namespace bulwark::web::api {
 
-// The largest profile upload (the ATV limit plus room for the transfer).
-inline constexpr std::size_t kMaxUpload = 16 * 1024 * 1024 + 64 * 1024;
-
 struct ApiServices {
   runtime::WorkerPool& workers;
   config::ConfigService& config;
   const runtime::Clock& clock;
   std::filesystem::path logDatabase;
+  std::filesystem::path dataDir;  // certificates and keys (pki/)
   cgi::CgiServices& cgi;  // device facts, snapshot
   std::function<nlohmann::json()> runtimeStatus;  // uptime, alarms, ...
   // Commits the log lines written so far (any thread), so that a reader sees them.

@@ -187,7 +187,8 @@ Result<Command> parse(Script script, std::string_view query) {
                              printable(command.name) && command.name.size() <= 64 ? command.name : "?")};
   }
   for (const auto& [key, value] : command.params) {
-    bool known = std::any_of(spec->params.begin(), spec->params.end(), [&](const auto& p) { return p.first == key; });
+    const std::string& name = key;  // clang 14 cannot capture a structured binding
+    bool known = std::any_of(spec->params.begin(), spec->params.end(), [&](const auto& p) { return p.first == name; });
     if (!known) return Error{fmt::format("the parameter {} is not used by {}", key, command.name)};
     if (value.empty()) return Error{fmt::format("the parameter {} is empty", key)};
   }

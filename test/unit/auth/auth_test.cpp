@@ -172,6 +172,29 @@ TEST_CASE("three failures lock the account out, even with the right password", "
   CHECK(f.login("admin", "mGuard", "10.0.0.9"));
 }
 
+TEST_CASE("the lockout follows LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW and LOGIN_LOCKOUT", "[auth]") {
+  AuthFixture f;
+  f.config.values["LOGIN_FAILURE_LIMIT"].text = "1";
+  f.config.values["LOGIN_LOCKOUT"].text = "00:01:00";
+  f.auth.configure(f.config);
+  CHECK_FALSE(f.login("admin", "guess"));
+  auto locked = f.login("admin", "mGuard", "10.0.0.9");
+  REQUIRE_FALSE(locked);
+  CHECK(locked.error() == "Too many failed logins; try again in 60 seconds.");
+  f.clock.advance(std::chrono::seconds(61));
+  CHECK(f.login("admin", "mGuard", "10.0.0.9"));
+}
+
+TEST_CASE("a cached credential is neither hashed nor logged again", "[auth]") {
+  AuthFixture f;
+  REQUIRE(f.login("admin", "mGuard"));
+  REQUIRE(f.login("admin", "mGuard"));
+  CHECK(f.sink.messages("Webinterface").size() == 1);
+  f.clock.advance(std::chrono::seconds(61));  // the cache keeps a credential for a minute
+  REQUIRE(f.login("admin", "mGuard"));
+  CHECK(f.sink.messages("Webinterface").size() == 2);
+}
+
 TEST_CASE("accounts follow the configuration", "[auth]") {
   AuthFixture f;
   auto hash = config::hashPassword("audit-pw");
