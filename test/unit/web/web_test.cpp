@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
 #include "auth/sessions.hpp"
 #include "board.hpp"
 #include "cgi/cgi.hpp"
+#include "config/service.hpp"
 #include "server/http.hpp"
 #include "site.hpp"
 #include "support/snapshot.hpp"
@@ -207,4 +211,103 @@ TEST_CASE("The snapshot archive is a tar.gz that tar reads", "[web][support]") {
   REQUIRE(extract.exitCode == 0);
   auto cat = test::runProcess({"cat", (dir / "snap/logs.txt").string()});
   CHECK(cat.out == big);
+}
+
+namespace {
+
+// A management site over a real configuration service, on a manual clock.
+struct SiteFixture {
+  test::TempDir dir;
+  boost::asio::io_context io;
+  runtime::ManualClock clock{std::chrono::system_clock::now()};
+  log::Log log{clock};
+  test::MemorySink sink;
+  runtime::WorkerPool workers{io, 2, 64};
+  runtime::ModuleSet modules;
+  std::unique_ptr<config::Store> store;
+  std::unique_ptr<config::ConfigService> service;
+  auth::Authenticator authenticator{workers, log, clock};
+  std::unique_ptr<ManagementSite> site;
+
+  SiteFixture() {
+    log.addSink(sink);
+    auto s = config::Store::open(dir / "config.db");
+    REQUIRE(s);
+    store = std::move(*s);
+    auto initial = config::ConfigService::loadInitial(*store, config::Schema::builtin());
+    REQUIRE(initial);
+    service = std::make_unique<config::ConfigService>(workers, *store, log, config::Schema::builtin(), modules,
+                                                      std::move(*initial));
+    authenticator.configure(*service->snapshot());
+    site = std::make_unique<ManagementSite>(
+        SiteServices{workers, log, clock, authenticator, *service, dir / "logs.db", dir.path(), {}, {}, {}});
+    site->setIdleTimeout(seconds(1800));
+  }
+
+  Response call(std::string method, std::string target, std::vector<Header> headers = {}, std::string body = {}) {
+    Request r{std::move(method), std::move(target), std::move(headers), std::move(body), {}, "10.0.0.5"};
+    std::optional<Response> out;
+    site->admit(r, [&](Admission a) {
+      if (a.answer) return out.emplace(std::move(*a.answer)), void();
+      site->serve(r, a, [&](Response response) { out.emplace(std::move(response)); });
+    });
+    test::runUntil(io, [&] { return out.has_value(); });
+    return std::move(*out);
+  }
+
+  // Logs in; yields the session cookie and the CSRF token.
+  std::pair<std::string, std::string> login() {
+    Response r = call("POST", "/api/v1/login", {{"host", "device"}}, R"({"user":"admin","password":"mGuard"})");
+    REQUIRE(r.status == 200);
+    std::string cookie;
+    for (const Header& h : r.headers) {
+      if (h.name == "set-cookie") cookie = h.value.substr(0, h.value.find(';'));
+    }
+    auto csrf = nlohmann::json::parse(r.body)["csrf"].get<std::string>();
+    return {cookie, csrf};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A web session ends after WWW_TIMEOUT and the logout is logged", "[web]") {
+  SiteFixture f;
+  auto [cookie, csrf] = f.login();
+  CHECK(f.call("GET", "/api/v1/session", {{"cookie", cookie}}).status == 200);
+  f.clock.advance(seconds(1700));
+  f.site->expireSessions();
+  CHECK(f.call("GET", "/api/v1/session", {{"cookie", cookie}}).status == 200);  // used 1700 s after login
+  f.clock.advance(seconds(1801));
+  f.site->expireSessions();
+  auto lines = f.sink.messages("Webinterface");
+  CHECK(std::find(lines.begin(), lines.end(), "Logout for 'admin' role 'admin' from 10.0.0.5 by timeout") !=
+        lines.end());
+  Response after = f.call("GET", "/api/v1/session", {{"cookie", cookie}});
+  CHECK(after.status == 401);
+  CHECK(after.body.find("The session has ended") != std::string::npos);
+}
+
+TEST_CASE("A session's changes need its CSRF token; the CGI scripts take no cookie", "[web]") {
+  SiteFixture f;
+  auto [cookie, csrf] = f.login();
+  std::string change = R"({"set":{"HOSTNAME":"plant9"}})";
+  CHECK(f.call("POST", "/api/v1/config", {{"cookie", cookie}}, change).status == 403);
+  CHECK(f.call("POST", "/api/v1/config", {{"cookie", cookie}, {"x-csrf-token", "0" + csrf.substr(1)}}, change)
+            .status == 403);
+  CHECK(f.call("POST", "/api/v1/config",
+               {{"cookie", cookie}, {"x-csrf-token", csrf}, {"sec-fetch-site", "cross-site"}}, change)
+            .status == 403);
+  CHECK(f.call("POST", "/api/v1/config", {{"cookie", cookie}, {"x-csrf-token", csrf}}, change).status == 200);
+  CHECK(f.service->snapshot()->get("HOSTNAME") == "plant9");
+  Response cgi = f.call("GET", "/nph-vpn.cgi?cmd=sysinfo", {{"cookie", cookie}});
+  CHECK(cgi.status == 401);
+  // A new login is a new session; logging out ends only that one.
+  auto [second, secondCsrf] = f.login();
+  CHECK(second != cookie);
+  CHECK(f.call("POST", "/api/v1/logout", {{"cookie", second}, {"x-csrf-token", secondCsrf}}).status == 200);
+  CHECK(f.call("GET", "/api/v1/session", {{"cookie", second}}).status == 401);
+  CHECK(f.call("GET", "/api/v1/session", {{"cookie", cookie}}).status == 200);
+  // Changing admin's password ends admin's sessions.
+  f.site->endSessionsOf("admin");
+  CHECK(f.call("GET", "/api/v1/session", {{"cookie", cookie}}).status == 401);
 }
