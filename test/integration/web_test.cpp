@@ -173,6 +173,10 @@ TEST_CASE("sysinfo, Basic auth and the login log lines", "[integration][web]") {
   Reply wrong = core.get("/nph-vpn.cgi?cmd=sysinfo", "admin:wrong");
   CHECK(wrong.status == 401);
   CHECK(contains(wrong.headers, "WWW-Authenticate: Basic realm="));
+  Reply head = core.curl({"-I", core.url("/nph-vpn.cgi?cmd=sysinfo", "admin:mGuard")});
+  CHECK(head.status == 200);
+  CHECK(head.body.find("mGuard") == std::string::npos);
+  CHECK(contains(head.headers, "Content-Length: 108"));
   Reply nobody = core.get("/nph-vpn.cgi?cmd=sysinfo", "");
   CHECK(nobody.status == 401);
 

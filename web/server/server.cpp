@@ -255,6 +255,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       request_.headers.push_back({lower({name.data(), name.size()}), std::string(value.data(), value.size())});
     }
     keepAlive_ = message.keep_alive();
+    headRequest_ = message.method() == http::verb::head;
     state_->site.admit(request_, [self = shared_from_this()](Admission admission) {
       self->onAdmit(std::move(admission));
     });
@@ -382,6 +383,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_->stopped) return close();
     bool closeAfter = !keepAlive_ || response.close;
     expiresAfter(kTransferDeadline);
+    if (!response.file.empty() && headRequest_) {
+      std::error_code ignored;
+      std::filesystem::remove(response.file, ignored);
+      response.file.clear();
+    }
     if (!response.file.empty()) {
       auto message = std::make_shared<http::response<http::file_body>>();
       beast::error_code ec;
@@ -401,8 +407,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     auto message = std::make_shared<http::response<http::string_body>>();
     prepare(*message, response);
-    message->body() = std::move(response.body);
-    message->prepare_payload();
+    if (headRequest_) {
+      message->content_length(response.body.size());
+    } else {
+      message->body() = std::move(response.body);
+      message->prepare_payload();
+    }
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message, closeAfter](beast::error_code ec, std::size_t) {
                         self->afterWrite(ec, closeAfter);
@@ -435,6 +445,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Admission admission_;
   std::filesystem::path upload_;
   bool keepAlive_ = false;
+  bool headRequest_ = false;  // answer with the header only
   bool authenticated_ = false;
   bool closed_ = false;
 };
