@@ -256,6 +256,23 @@ TEST_CASE("Every role against every CGI command", "[integration][web]") {
       CHECK(code == (c.roles.count(role) ? "200" : "403"));
     }
   }
+  // The API's reading routes: every WBM role reads, snapshot and profile
+  // downloads are for root and admin, user and mobile have no WBM at all.
+  const std::set<std::string> wbm{"root", "admin", "netadmin", "audit"};
+  const std::vector<Case> routes{
+      {"/api/v1/status", wbm},        {"/api/v1/schema", wbm},   {"/api/v1/config", wbm},
+      {"/api/v1/config/HOSTNAME", wbm}, {"/api/v1/profiles", wbm}, {"/api/v1/logs?limit=3", wbm},
+      {"/api/v1/certificates", wbm},  {"/api/v1/session", wbm},  {"/api/v1/compare?from=&to=Factory%20Default", wbm},
+      {"/api/v1/snapshot", admins},   {"/api/v1/profiles/Factory%20Default", admins},
+  };
+  for (const auto& [role, login] : logins) {
+    for (const Case& c : routes) {
+      INFO(role << " " << c.target);
+      CHECK(core.get(c.target, login).status == (c.roles.count(role) ? 200 : 403));
+    }
+  }
+  for (const Case& c : routes) CHECK(core.get(c.target, "").status == 401);
+
   // The answers of commands whose room is not built say so.
   CHECK(core.get("/nph-vpn.cgi?cmd=status&name=Service").body == "unknown\n");
   CHECK(core.get("/nph-vpn.cgi?cmd=synup&name=Service").body.starts_with("F ENOENT msg="));
