@@ -17,6 +17,7 @@
 #include "common/command_line.hpp"
 #include "config/gaiconfig.hpp"
 #include "init/core.hpp"
+#include "init/ctl.hpp"
 #include "log/log_cli.hpp"
 
 namespace {
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "  init        run the appliance core (see bulwark init --help)\n"
     "  gaiconfig   read and change the configuration (also installed as gaiconfig)\n"
     "  log         print stored log lines\n"
+    "  ctl         ask the running core (bulwark ctl services)\n"
     "  --version   print the version\n"
     "  --help      print this help\n";
 
@@ -50,6 +52,8 @@ int initMain(int argc, char** argv) {
       ("board", po::value<std::string>()->default_value("sim"), "board the core runs on")
       ("listen", po::value<std::string>()->default_value(""),
        "address of the HTTPS management (ADDR:PORT); default: HTTPS_PORT on the internal address")
+      ("services", po::value<std::string>()->default_value(""),
+       "a JSON file of extra services to supervise (development and tests)")
       ("console-log", "also print log lines to standard output");
   po::variables_map vm;
   if (auto exit = bulwark::parseCommandLine({argv + 1, argv + argc}, options, vm, "bulwark init")) return *exit;
@@ -59,6 +63,7 @@ int initMain(int argc, char** argv) {
   o.board = vm["board"].as<std::string>();
   o.listen = vm["listen"].as<std::string>();
   o.consoleLog = vm.count("console-log") > 0;
+  o.servicesFile = vm["services"].as<std::string>();
   return bulwark::init::runCore(o);
 }
 
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
   if (command == "init") return initMain(argc - 1, argv + 1);
   if (command == "gaiconfig") return bulwark::config::gaiconfigMain(argc - 1, argv + 1);
   if (command == "log") return bulwark::log::logMain(argc - 1, argv + 1);
+  if (command == "ctl") return bulwark::init::ctlMain(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

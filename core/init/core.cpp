@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +17,10 @@
 #include "common/file_lock.hpp"
 #include "config/commands.hpp"
 #include "config/service.hpp"
+#include "init/ctl.hpp"
+#include "init/services_file.hpp"
+#include "init/spawn.hpp"
+#include "init/supervisor.hpp"
 #include "log/log_module.hpp"
 #include "runtime/control_socket.hpp"
 #include "runtime/event_bus.hpp"
@@ -100,6 +106,26 @@ int runCore(const CoreOptions& options) {
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
+  // The supervisor and the reaper. As an ordinary process the core is the
+  // reaper of its descendants' orphans, as PID 1 is anyway.
+  if (getpid() != 1) {
+    if (Status s = init::becomeSubreaper(); !s) log.write("init", s.message());
+  }
+  init::ProcessSpawner spawner(io);
+  init::Supervisor supervisor(timers, clock, log, spawner, &bus);
+  init::Reaper reaper(io, [&supervisor](pid_t pid, int status) { return supervisor.childExited(pid, status); });
+  if (!options.servicesFile.empty()) {
+    std::ifstream in(options.servicesFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return fail(fmt::format("cannot read {}", options.servicesFile.string()));
+    auto specs = init::parseServices(text.str());
+    if (!specs) return fail(fmt::format("{}: {}", options.servicesFile.string(), specs.error()));
+    for (auto& spec : *specs) {
+      if (Status s = supervisor.add(std::move(spec)); !s) return fail(s.message());
+    }
+  }
+
   auto serial = platform::deviceSerial(*board, options.dataDir);
   if (!serial) return fail(serial.error());
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
@@ -108,14 +134,16 @@ int runCore(const CoreOptions& options) {
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
-      [&service, &options, &workers](std::string request, const runtime::Peer& peer,
-                                     runtime::ControlServer::Reply reply) {
+      [&service, &options, &workers, &supervisor](std::string request, const runtime::Peer& peer,
+                                                  runtime::ControlServer::Reply reply) {
+        if (init::isCtlRequest(request)) return reply(init::handleCtlRequest(supervisor, request));
         config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
                                     std::move(reply));
       });
   if (!control) return fail(control.error());
 
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
+  supervisor.start();
 
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
@@ -124,8 +152,10 @@ int runCore(const CoreOptions& options) {
     // logged and answered) before the modules stop.
     control->reset();
     service.whenIdle([&] {
-      modules.stopAll();
-      io.stop();
+      supervisor.stopAll([&] {
+        modules.stopAll();
+        io.stop();
+      });
     });
   });
 

@@ -14,6 +14,7 @@ struct CoreOptions {
   std::string board = "sim";
   std::string listen;        // ADDR:PORT of the HTTPS management (issue 3)
   bool consoleLog = false;   // also print log lines to stdout
+  std::filesystem::path servicesFile;  // extra services (services_file.hpp), for development and tests
 };
 
 // Returns the process exit code.

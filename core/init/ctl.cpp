@@ -1,0 +1,98 @@
+#include "init/ctl.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/command_line.hpp"
+#include "runtime/control_socket.hpp"
+
+namespace bulwark::init {
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+bool isCtlRequest(const std::string& request) { return request.rfind("{\"ctl\":", 0) == 0; }
+
+std::string handleCtlRequest(const Supervisor& supervisor, const std::string& request) {
+  json doc = json::parse(request, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc["ctl"].is_string()) {
+    return json{{"ok", false}, {"error", "malformed ctl request"}}.dump();
+  }
+  std::string what = doc["ctl"].get<std::string>();
+  if (what == "services") {
+    json list = json::array();
+    for (const ServiceStatus& s : supervisor.list()) {
+      json item{{"name", s.name},
+                {"state", stateName(s.state)},
+                {"pid", s.pid},
+                {"restarts", s.restarts},
+                {"uptime", s.uptime.count()}};
+      if (s.lastExit) item["last_exit"] = *s.lastExit;
+      list.push_back(std::move(item));
+    }
+    return json{{"ok", true}, {"services", list}}.dump();
+  }
+  return json{{"ok", false}, {"error", fmt::format("unknown ctl request '{}'", what)}}.dump();
+}
+
+int ctlMain(int argc, char** argv) {
+  po::options_description options(
+      "Usage: bulwark ctl services [--run-dir R]\n"
+      "\n"
+      "Asks the running core. services: one line per supervised service with its\n"
+      "state, pid, restarts, uptime in seconds and last exit status.\n"
+      "\n"
+      "Options");
+  options.add_options()("help,h", "print this help")(
+      "run-dir", po::value<std::string>()->default_value(defaultRunDir()),
+      "run directory of the core (default: $BULWARK_RUN_DIR or /run/bulwark)");
+  po::options_description hidden;
+  hidden.add_options()("what", po::value<std::string>(), "services");
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("what", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bulwark ctl: %s\n", e.what());
+    return 1;
+  }
+  if (vm.count("help") || !vm.count("what")) {
+    std::cout << options;
+    return vm.count("help") ? 0 : 1;
+  }
+  std::string what = vm["what"].as<std::string>();
+  if (what != "services") {
+    std::fprintf(stderr, "bulwark ctl: unknown question \"%s\" (known: services)\n", what.c_str());
+    return 1;
+  }
+  bool unavailable = false;
+  std::filesystem::path socket = std::filesystem::path(vm["run-dir"].as<std::string>()) / "bulwark.sock";
+  auto answer = runtime::controlRequest(socket, json{{"ctl", what}}.dump(), unavailable);
+  if (!answer) {
+    std::fprintf(stderr, "bulwark ctl: %s\n", answer.error().c_str());
+    return 1;
+  }
+  json doc = json::parse(*answer, nullptr, false);
+  if (doc.is_discarded() || !doc.value("ok", false)) {
+    std::fprintf(stderr, "bulwark ctl: %s\n", doc.is_discarded() ? "malformed answer" : doc.value("error", "").c_str());
+    return 1;
+  }
+  std::printf("%-16s %-9s %7s %8s %8s %s\n", "SERVICE", "STATE", "PID", "RESTARTS", "UPTIME", "LAST-EXIT");
+  for (const json& s : doc["services"]) {
+    std::string last = s.contains("last_exit") ? std::to_string(s["last_exit"].get<int>()) : "-";
+    std::printf("%-16s %-9s %7d %8d %7llds %s\n", s["name"].get<std::string>().c_str(),
+                s["state"].get<std::string>().c_str(), s["pid"].get<int>(), s["restarts"].get<int>(),
+                static_cast<long long>(s["uptime"].get<std::int64_t>()), last.c_str());
+  }
+  return 0;
+}
+
+}  // namespace bulwark::init

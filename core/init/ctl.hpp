@@ -1,0 +1,20 @@
+// `bulwark ctl`: questions to the running core over its control socket.
+//   bulwark ctl services [--run-dir R]   one line per supervised service:
+//                                        name, state, pid, restarts, uptime, last exit
+// The core answers requests {"ctl": "services"} (handleCtlRequest).
+#pragma once
+
+#include <string>
+
+#include "init/supervisor.hpp"
+
+namespace bulwark::init {
+
+// True when `request` is a ctl request (and not a configuration request).
+bool isCtlRequest(const std::string& request);
+// The JSON answer to a ctl request.
+std::string handleCtlRequest(const Supervisor& supervisor, const std::string& request);
+
+int ctlMain(int argc, char** argv);
+
+}  // namespace bulwark::init

@@ -1,0 +1,109 @@
+// The supervisor in a real core: `bulwark init --services FILE` in a
+// temporary directory supervises a service that crashes (restarted with
+// back-off, then failed), one that leaves orphans behind (reaped: no zombie
+// stays), and one that ignores SIGTERM (killed after its stop timeout when
+// the core stops); `bulwark ctl services` shows them.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "support/support.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace bulwark;
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool eventually(const std::function<bool()>& ok, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ok();
+}
+
+// Zombie children of `parent`, from /proc.
+int zombiesOf(pid_t parent) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string stat = readFile(entry.path() / "stat");
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (state == 'Z' && ppid == parent) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("the core supervises services: back-off, failure, orphans, stop escalation", "[integration][init]") {
+  test::TempDir dir;
+  std::string marker = (dir / "ran").string();
+  std::ofstream(dir / "services.json") << fmt::format(R"([
+  {{"name": "crasher", "argv": ["/bin/sh", "-c", "echo run >> {0}; echo crashing; exit 3"],
+    "restart": {{"threshold_ms": 5000, "delay_ms": 100, "max_delay_ms": 400, "retries": 3}}}},
+  {{"name": "parent", "argv": ["/bin/sh", "-c", "for i in 1 2 3 4 5; do (sleep 0.1 &); done; echo ready; exec sleep 60"],
+    "ready": {{"line": "ready"}}, "env": ["PATH=/usr/bin:/bin"]}},
+  {{"name": "stubborn", "argv": ["/bin/sh", "-c", "trap '' TERM; echo up; while :; do sleep 0.1; done"],
+    "after": ["parent"], "stop_timeout_ms": 1000, "env": ["PATH=/usr/bin:/bin"]}}
+])",
+                                                      marker);
+  pid_t core = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", (dir / "data").string(),
+                                      "--run-dir", (dir / "run").string(), "--services",
+                                      (dir / "services.json").string(), "--console-log"},
+                                     dir / "core.log");
+  auto ctl = [&] {
+    return test::runProcess({test::bulwarkBinary(), "ctl", "services", "--run-dir", (dir / "run").string()}).out;
+  };
+  CHECK(eventually([&] { return ctl().find("crasher          failed") != std::string::npos; }));
+  std::string runs = readFile(marker);
+  CHECK(std::count(runs.begin(), runs.end(), '\n') == 4);  // the first run and three restarts
+  std::string log = readFile(dir / "core.log");
+  CHECK(log.find("crasher exited with status 3; restarting in 100 ms") != std::string::npos);
+  CHECK(log.find("crasher exited with status 3; restarting in 200 ms") != std::string::npos);
+  CHECK(log.find("crasher exited with status 3; failed after 4 crashes in a row, not restarted") != std::string::npos);
+  CHECK(log.find("]: crashing") != std::string::npos);  // the service's output, with its tag and pid
+  CHECK(eventually([&] { return ctl().find("stubborn         running") != std::string::npos; }));
+  std::string table = ctl();
+  INFO(table);
+  CHECK(table.find("SERVICE") == 0);
+  CHECK(table.find("parent           running") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the orphans' sleeps end
+  CHECK(zombiesOf(core) == 0);
+
+  int status = test::stopProcess(core, SIGTERM);
+  CHECK(status == 0);
+  log = readFile(dir / "core.log");
+  CHECK(log.find("stubborn did not stop within 1000 ms; killing it") != std::string::npos);
+  CHECK(log.find("stubborn stopped (status 137)") != std::string::npos);
+  CHECK(log.find("parent stopped (status 143)") != std::string::npos);
+  CHECK(log.find("stubborn stopped") < log.find("parent stopped"));  // reverse order
+}
+
+TEST_CASE("a bad services file stops the core with a clear error", "[integration][init]") {
+  test::TempDir dir;
+  std::ofstream(dir / "services.json") << R"([{"name": "x", "argv": ["/bin/true"], "colour": "red"}])";
+  auto r = test::runProcess({test::bulwarkBinary(), "init", "--data-dir", (dir / "data").string(), "--run-dir",
+                             (dir / "run").string(), "--services", (dir / "services.json").string()});
+  CHECK(r.exitCode == 1);
+  CHECK(r.err.find("service 'x': colour is not a setting") != std::string::npos);
+}
