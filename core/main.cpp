@@ -18,6 +18,7 @@
 #include "config/gaiconfig.hpp"
 #include "init/core.hpp"
 #include "init/ctl.hpp"
+#include "init/pid1.hpp"
 #include "log/log_cli.hpp"
 
 namespace {
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   // Everything bulwark creates (stores, logs, sockets) holds secrets or
   // controls the device: for its owner only.
   umask(0077);
+  // The image's /init.
+  if (getpid() == 1) bulwark::init::runAsPid1();
   std::string self = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bulwark";
   if (self == "gaiconfig") return bulwark::config::gaiconfigMain(argc, argv);
   if (argc < 2) {

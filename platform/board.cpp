@@ -17,7 +17,24 @@ Result<Board> findBoard(std::string_view name) {
                  .hardware = "SIM",
                  .hardwareVersion = "00000000"};
   }
-  return Error{fmt::format("Unknown board \"{}\" (known boards: sim).", name)};
+  if (name == "qemu") {
+    return Board{.name = "qemu",
+                 .description = "QEMU virtual machine (scripts/run, image/)",
+                 .productName = "bulwark qemu",
+                 .hardware = "QEMU",
+                 .hardwareVersion = "00000001",
+                 .ports = {{"XF1", "eth0", Port::Role::External}, {"XF2", "eth1", Port::Role::Internal}},
+                 .modules = {"e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4"},
+                 .dataDevice = "/dev/vda"};
+  }
+  return Error{fmt::format("Unknown board \"{}\" (known boards: sim, qemu).", name)};
+}
+
+const Port* Board::port(Port::Role role) const {
+  for (const Port& p : ports) {
+    if (p.role == role) return &p;
+  }
+  return nullptr;
 }
 
 Result<std::string> deviceSerial(const Board& board, const std::filesystem::path& dataDir) {

@@ -1,15 +1,26 @@
 // Boards the core can run on. Issue 7 turns boards into data files
 // (platform/boards/*.json) with ports, LEDs, inputs and modems; until then
-// the only board is "sim", the simulated board of development and tests.
+// there are "sim", the simulated board of development and tests (the core
+// as a process, the host's network untouched), and "qemu", the virtual
+// machine ./scripts/run boots (eth0 = XF1 external, eth1 = XF2 internal).
 #pragma once
 
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.hpp"
 
 namespace bulwark::platform {
+
+// A network port: its name on the housing and in the reference's second
+// generation (table 3-4), the kernel interface behind it, and its role.
+struct Port {
+  std::string name;       // "XF1"
+  std::string interface;  // "eth0"
+  enum class Role { External, Internal, Dmz } role;
+};
 
 struct Board {
   std::string name;
@@ -20,6 +31,13 @@ struct Board {
   std::string hardwareVersion;
   bool hasSwitch = false;  // a managed switch (switch/purge-arlt, reference 11.6)
   bool hasEcs = false;     // a slot for the exchangeable configuration storage
+  std::vector<Port> ports;  // empty: the core leaves the host's interfaces alone (sim)
+  // Kernel modules PID 1 loads (with their dependencies from modules.dep).
+  std::vector<std::string> modules;
+  // The block device of the persistent data partition ("" = none: /data is a tmpfs).
+  std::string dataDevice;
+
+  const Port* port(Port::Role role) const;
 };
 
 Result<Board> findBoard(std::string_view name);

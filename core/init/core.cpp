@@ -22,6 +22,7 @@
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
 #include "log/log_module.hpp"
+#include "net/net_module.hpp"
 #include "runtime/control_socket.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module_set.hpp"
@@ -53,11 +54,12 @@ int fail(const std::string& message) {
 
 }  // namespace
 
-int runCore(const CoreOptions& options) {
+int runCore(const CoreOptions& options, int* stopSignal) {
   boost::asio::io_context io;
   // From here on SIGTERM and SIGINT are caught (and held until the loop runs):
   // a signal during start-up must not kill the core without its cleanup.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  if (getpid() == 1) signals.add(SIGUSR2);  // power off, as busybox' poweroff asks init
   auto board = platform::findBoard(options.board);
   if (!board) return fail(board.error());
   for (const auto& dir : {options.dataDir, options.runDir}) {
@@ -103,6 +105,8 @@ int runCore(const CoreOptions& options) {
   modules.add(logModule);
   auth::AuthModule authModule(workers, log, clock);
   modules.add(authModule);
+  net::NetModule netModule(*board, log);
+  modules.add(netModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
@@ -147,6 +151,7 @@ int runCore(const CoreOptions& options) {
 
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
+    if (stopSignal) *stopSignal = signal;
     log.write("bulwark", fmt::format("stopping on signal {}", signal));
     // No new requests; a change in flight is finished (committed, applied,
     // logged and answered) before the modules stop.

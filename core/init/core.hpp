@@ -17,7 +17,8 @@ struct CoreOptions {
   std::filesystem::path servicesFile;  // extra services (services_file.hpp), for development and tests
 };
 
-// Returns the process exit code.
-int runCore(const CoreOptions& options);
+// Returns the process exit code; `stopSignal` (when given) receives the signal
+// that stopped the core (SIGTERM, SIGINT, or SIGUSR2 as PID 1).
+int runCore(const CoreOptions& options, int* stopSignal = nullptr);
 
 }  // namespace bulwark::init

@@ -1,0 +1,16 @@
+// PID 1 duties, when bulwark is /init of the image: the console on fds 0-2,
+// /proc, /sys, /dev (devtmpfs), /dev/pts, /run and /tmp mounted, the host
+// name set, the board's kernel modules loaded (dependencies from modules.dep,
+// finit_module), the data partition mounted at /data, then the core
+// (runCore) with the board named by `bulwark.board=` on the kernel command
+// line. A fatal signal writes one line, syncs and reboots instead of
+// panicking the kernel. When the core stops: SIGTERM or SIGUSR2 power off,
+// SIGINT (Ctrl-Alt-Del) reboots; processes are ended, /data is unmounted.
+// Never returns.
+#pragma once
+
+namespace bulwark::init {
+
+[[noreturn]] int runAsPid1();
+
+}  // namespace bulwark::init

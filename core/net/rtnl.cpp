@@ -1,0 +1,123 @@
+#include "net/rtnl.hpp"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace bulwark::net {
+
+namespace {
+
+struct SocketCloser {
+  void operator()(mnl_socket* s) const { mnl_socket_close(s); }
+};
+
+// Sends one request and waits for its acknowledgement.
+Status talk(nlmsghdr* request, const std::string& what) {
+  std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
+  if (!socket) return Error{fmt::format("{}: netlink: {}", what, std::strerror(errno))};
+  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return Error{fmt::format("{}: netlink bind: {}", what, std::strerror(errno))};
+  }
+  unsigned portid = mnl_socket_get_portid(socket.get());
+  request->nlmsg_seq = static_cast<unsigned>(time(nullptr));
+  if (mnl_socket_sendto(socket.get(), request, request->nlmsg_len) < 0) {
+    return Error{fmt::format("{}: netlink send: {}", what, std::strerror(errno))};
+  }
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  ssize_t n = mnl_socket_recvfrom(socket.get(), buffer.data(), buffer.size());
+  if (n < 0) return Error{fmt::format("{}: netlink receive: {}", what, std::strerror(errno))};
+  if (mnl_cb_run(buffer.data(), static_cast<size_t>(n), request->nlmsg_seq, portid, nullptr, nullptr) < 0) {
+    return Error{fmt::format("{}: {}", what, std::strerror(errno))};
+  }
+  return {};
+}
+
+struct Cidr {
+  in_addr address{};
+  unsigned prefix = 0;
+};
+
+Result<Cidr> parseCidr(const std::string& text) {
+  auto slash = text.find('/');
+  Cidr c;
+  std::string address = text.substr(0, slash);
+  if (inet_pton(AF_INET, address.c_str(), &c.address) != 1) return Error{fmt::format("'{}' is not an address", text)};
+  c.prefix = 32;
+  if (slash != std::string::npos) {
+    try {
+      c.prefix = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
+    } catch (...) {
+      return Error{fmt::format("'{}' has no valid prefix length", text)};
+    }
+    if (c.prefix > 32) return Error{fmt::format("'{}' has no valid prefix length", text)};
+  }
+  return c;
+}
+
+Status addressRequest(const std::string& interface, const std::string& cidr, bool add) {
+  unsigned index = if_nametoindex(interface.c_str());
+  if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
+  auto c = parseCidr(cidr);
+  if (!c) return Error{c.error()};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
+  nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+  auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
+  ifa->ifa_family = AF_INET;
+  ifa->ifa_prefixlen = static_cast<unsigned char>(c->prefix);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_index = index;
+  mnl_attr_put(nlh, IFA_LOCAL, sizeof(in_addr), &c->address);
+  mnl_attr_put(nlh, IFA_ADDRESS, sizeof(in_addr), &c->address);
+  if (add && c->prefix < 31) {
+    std::uint32_t host = ntohl(c->address.s_addr);
+    std::uint32_t mask = c->prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - c->prefix);
+    in_addr broadcast{htonl(host | ~mask)};
+    mnl_attr_put(nlh, IFA_BROADCAST, sizeof(in_addr), &broadcast);
+  }
+  Status s = talk(nlh, fmt::format("{} {} {} {}", add ? "adding" : "removing", cidr, add ? "to" : "from", interface));
+  if (!add && !s && s.message().find(std::strerror(EADDRNOTAVAIL)) != std::string::npos) return {};
+  return s;
+}
+
+}  // namespace
+
+bool interfaceExists(const std::string& interface) { return if_nametoindex(interface.c_str()) != 0; }
+
+Status setLinkUp(const std::string& interface, bool up) {
+  unsigned index = if_nametoindex(interface.c_str());
+  if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = static_cast<int>(index);
+  ifi->ifi_change = IFF_UP;
+  ifi->ifi_flags = up ? IFF_UP : 0;
+  return talk(nlh, fmt::format("setting {} {}", interface, up ? "up" : "down"));
+}
+
+Status addAddress(const std::string& interface, const std::string& cidr) {
+  return addressRequest(interface, cidr, true);
+}
+
+Status removeAddress(const std::string& interface, const std::string& cidr) {
+  return addressRequest(interface, cidr, false);
+}
+
+}  // namespace bulwark::net

@@ -1,0 +1,21 @@
+// Links and addresses through rtnetlink (our libmnl), never through `ip`.
+// Blocking but quick (one request, one acknowledgement): called at start and
+// on configuration changes.
+#pragma once
+
+#include <string>
+
+#include "common/status.hpp"
+
+namespace bulwark::net {
+
+// Sets the link up (or down).
+Status setLinkUp(const std::string& interface, bool up = true);
+// Puts "192.168.1.1/24" on the interface (replacing the same address).
+Status addAddress(const std::string& interface, const std::string& cidr);
+// Removes the address; absent is fine.
+Status removeAddress(const std::string& interface, const std::string& cidr);
+// True when the kernel knows the interface.
+bool interfaceExists(const std::string& interface);
+
+}  // namespace bulwark::net
