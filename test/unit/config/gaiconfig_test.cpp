@@ -316,5 +316,5 @@ TEST_CASE("bulwark init stops cleanly on SIGTERM and SIGINT", "[gaiconfig]") {
   }
   auto r = test::runProcess({test::bulwarkBinary(), "init", "--board", "nope", "--data-dir", g.data});
   CHECK(r.exitCode == 1);
-  CHECK(r.err == "bulwark: Unknown board \"nope\" (known boards: sim).\n");
+  CHECK(r.err == "bulwark: Unknown board \"nope\" (known boards: sim, qemu).\n");
 }
