@@ -166,16 +166,17 @@ Result<Command> parse(Script script, std::string_view query) {
   Command command{script, {}, {}};
   bool haveSelector = false;
   for (auto& [key, value] : *pairs) {
+    // A name is checked before it is ever repeated in an answer.
+    if (key != selector && (key.empty() || key.size() > 16 ||
+                            !std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; }))) {
+      return Error{"unknown parameter"};
+    }
     if (!printable(value)) return Error{fmt::format("the parameter {} holds control characters", key)};
     if (key == selector) {
       if (haveSelector) return Error{fmt::format("the parameter {} is given twice", key)};
       haveSelector = true;
       command.name = std::move(value);
       continue;
-    }
-    if (key.empty() || key.size() > 16 ||
-        !std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
-      return Error{"unknown parameter"};
     }
     if (command.params.count(key)) return Error{fmt::format("the parameter {} is given twice", key)};
     command.params.emplace(std::move(key), std::move(value));

@@ -311,3 +311,11 @@ TEST_CASE("A session's changes need its CSRF token; the CGI scripts take no cook
   f.site->endSessionsOf("admin");
   CHECK(f.call("GET", "/api/v1/session", {{"cookie", cookie}}).status == 401);
 }
+
+TEST_CASE("An answer never repeats a parameter name that is not one", "[web][cgi]") {
+  // Found by http_fuzz: a decoded name with a newline was echoed in "holds control characters".
+  auto r = cgi::parse(cgi::Script::Vpn, "%0a=%ff&cmd=sysinfo");
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == "unknown parameter");
+  CHECK(cgi::invalid(r.error()).body == "F EINVAL msg=unknown parameter\n");
+}
