@@ -55,7 +55,8 @@ int initMain(int argc, char** argv) {
        "address of the HTTPS management (ADDR:PORT); default: HTTPS_PORT on the internal address")
       ("services", po::value<std::string>()->default_value(""),
        "a JSON file of extra services to supervise (development and tests)")
-      ("console-log", "also print log lines to standard output");
+      ("console-log", "also print log lines to standard output")
+      ("console", "the login prompt and CLI on standard input and output (as on the serial console)");
   po::variables_map vm;
   if (auto exit = bulwark::parseCommandLine({argv + 1, argv + argc}, options, vm, "bulwark init")) return *exit;
   bulwark::init::CoreOptions o;
@@ -65,6 +66,7 @@ int initMain(int argc, char** argv) {
   o.listen = vm["listen"].as<std::string>();
   o.consoleLog = vm.count("console-log") > 0;
   o.servicesFile = vm["services"].as<std::string>();
+  o.console = vm.count("console") > 0;
   return bulwark::init::runCore(o);
 }
 

@@ -17,6 +17,7 @@
 #include "common/file_lock.hpp"
 #include "config/commands.hpp"
 #include "config/service.hpp"
+#include "init/console.hpp"
 #include "init/ctl.hpp"
 #include "init/services_file.hpp"
 #include "init/spawn.hpp"
@@ -149,6 +150,16 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
   supervisor.start();
 
+  std::unique_ptr<init::Console> serialConsole;
+  if (options.console) {
+    log::LogStore* logStorePtr = logStore->get();
+    serialConsole = std::make_unique<init::Console>(
+        io, 0, 1,
+        init::ConsoleServices{authModule.authenticator(), service, supervisor, workers, clock, *board, options.dataDir,
+                              options.dataDir / "logs.db", [logStorePtr] { logStorePtr->flush(); },
+                              [](int signal) { kill(getpid(), signal); }});
+  }
+
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (stopSignal) *stopSignal = signal;
@@ -156,6 +167,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
     // No new requests; a change in flight is finished (committed, applied,
     // logged and answered) before the modules stop.
     control->reset();
+    if (serialConsole) serialConsole->stop();
     service.whenIdle([&] {
       supervisor.stopAll([&] {
         modules.stopAll();
@@ -166,6 +178,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
 
   log.write("bulwark", fmt::format("bulwark {} started on board {} (data {}, control socket {})", build::version,
                                    board->name, options.dataDir.string(), (options.runDir / "bulwark.sock").string()));
+  if (serialConsole) serialConsole->start();
   io.run();
   workers.drain();
   log.removeSink(remote);

@@ -14,7 +14,8 @@ struct CoreOptions {
   std::string board = "sim";
   std::string listen;        // ADDR:PORT of the HTTPS management (issue 3)
   bool consoleLog = false;   // also print log lines to stdout
-  std::filesystem::path servicesFile;  // extra services (services_file.hpp), for development and tests
+  std::filesystem::path servicesFile;
+  bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)  // extra services (services_file.hpp), for development and tests
 };
 
 // Returns the process exit code; `stopSignal` (when given) receives the signal

@@ -1,5 +1,10 @@
 #include "net/net_module.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "net/rtnl.hpp"
@@ -15,8 +20,16 @@ std::string firstAddress(const config::Config& config) {
 }
 }  // namespace
 
+void NetModule::applyHostname(const config::Config& config) {
+  const std::string& name = config.get("HOSTNAME");
+  if (sethostname(name.c_str(), name.size()) != 0) {
+    log_.write("net", fmt::format("cannot set the host name: {}", std::strerror(errno)));
+  }
+}
+
 Status NetModule::start(const config::Snapshot& snapshot) {
   if (board_.ports.empty()) return {};
+  applyHostname(*snapshot);
   if (Status s = setLinkUp("lo"); !s) log_.write("net", s.message());
   for (const platform::Port& port : board_.ports) {
     if (Status s = setLinkUp(port.interface); !s) {
@@ -27,7 +40,9 @@ Status NetModule::start(const config::Snapshot& snapshot) {
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
-  if (board_.ports.empty() || !diff.touches("INT_ADDRESSES")) return {};
+  if (board_.ports.empty()) return {};
+  if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
+  if (!diff.touches("INT_ADDRESSES")) return {};
   return applyInternal(*snapshot);
 }
 

@@ -1,5 +1,6 @@
-// The network module (first step): brings the board's ports up and puts the
-// first address of INT_ADDRESSES on the internal port, following changes.
+// The network module (first step): brings the board's ports up, puts the
+// first address of INT_ADDRESSES on the internal port and sets the kernel's
+// host name from HOSTNAME, following changes.
 // Boards without ports (sim) leave the host's network alone. DHCP on the
 // external port, routes, link supervision and the daemons come next (issue 5).
 #pragma once
@@ -22,6 +23,7 @@ class NetModule final : public runtime::Module {
 
  private:
   Status applyInternal(const config::Config& config);
+  void applyHostname(const config::Config& config);
 
   const platform::Board& board_;
   log::Log& log_;

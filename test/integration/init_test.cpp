@@ -107,3 +107,35 @@ TEST_CASE("a bad services file stops the core with a clear error", "[integration
   CHECK(r.exitCode == 1);
   CHECK(r.err.find("service 'x': colour is not a setting") != std::string::npos);
 }
+
+TEST_CASE("the console: login, commands, rights, poweroff", "[integration][init]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "data");
+  REQUIRE(test::runProcess({test::bulwarkBinary(), "gaiconfig", "--data-dir", (dir / "data").string(), "--run-dir",
+                            (dir / "run").string(), "--set", "AUDIT_PASSWORD", "audit1"})
+              .exitCode == 0);
+  std::string input =
+      "admin\nwrong\n"
+      "audit\naudit1\ngaiconfig --set HOSTNAME nope\nreboot\nshow status\nlogout\n"
+      "admin\nmGuard\ngaiconfig --set HOSTNAME plant3\ngaiconfig --get HOSTNAME\nshow interfaces\nbogus\n"
+      "show log 50\npoweroff\n";
+  auto r = test::runProcess({test::bulwarkBinary(), "init", "--data-dir", (dir / "data").string(), "--run-dir",
+                             (dir / "run").string(), "--console"},
+                            input);
+  INFO(r.out);
+  CHECK(r.exitCode == 0);  // powered off: the core stopped cleanly
+  CHECK(r.out.find("bulwark login: Password: \nLogin incorrect\n") != std::string::npos);
+  CHECK(r.out.find("Welcome, audit (audit).") != std::string::npos);
+  CHECK(r.out.find("Only root and admin may change the configuration.") != std::string::npos);
+  CHECK(r.out.find("Only root and admin may do that.") != std::string::npos);
+  CHECK(r.out.find("WARNING    the factory passwords of admin or root are still in use") != std::string::npos);
+  CHECK(r.out.find("admin@plant3> plant3\n") != std::string::npos);
+  CHECK(r.out.find("lo ") != std::string::npos);
+  CHECK(r.out.find("Unknown command 'bogus'; type help.") != std::string::npos);
+  CHECK(r.out.find("maid[") != std::string::npos);  // show log: the change, with its user
+  CHECK(r.out.find("HOSTNAME set to 'plant3'") != std::string::npos);
+  CHECK(r.out.find("Powering off.") != std::string::npos);
+  auto stored = test::runProcess({test::bulwarkBinary(), "gaiconfig", "--data-dir", (dir / "data").string(),
+                                  "--run-dir", (dir / "run").string(), "--get", "HOSTNAME"});
+  CHECK(stored.out == "plant3\n");
+}
