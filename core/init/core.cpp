@@ -106,7 +106,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(logModule);
   auth::AuthModule authModule(workers, log, clock);
   modules.add(authModule);
-  net::NetModule netModule(*board, log);
+  net::NetModule netModule(io, timers, bus, *board, log);
   modules.add(netModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);

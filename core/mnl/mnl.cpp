@@ -202,10 +202,16 @@ extern "C" {
 
 mnl_socket* mnl_socket_open(int bus)
 {
+    return mnl_socket_open2(bus, 0);
+}
+
+// As mnl_socket_open, with socket(2) type flags (SOCK_CLOEXEC, SOCK_NONBLOCK).
+mnl_socket* mnl_socket_open2(int bus, int flags)
+{
     auto* nl = static_cast<mnl_socket*>(std::calloc(1, sizeof(mnl_socket)));
     if (nl == nullptr)
         return nullptr;
-    nl->fd = socket(AF_NETLINK, SOCK_RAW, bus);
+    nl->fd = socket(AF_NETLINK, SOCK_RAW | flags, bus);
     if (nl->fd < 0) {
         const int savedErrno = errno;
         std::free(nl);

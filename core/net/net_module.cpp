@@ -30,6 +30,14 @@ void NetModule::applyHostname(const config::Config& config) {
 Status NetModule::start(const config::Snapshot& snapshot) {
   if (board_.ports.empty()) return {};
   applyHostname(*snapshot);
+  std::set<std::string> watched;
+  for (const platform::Port& port : board_.ports) watched.insert(port.interface);
+  auto links = LinkMonitor::open(io_, timers_, log_, bus_, watched);
+  if (links) {
+    links_ = std::move(*links);
+  } else {
+    log_.write("net", links.error());
+  }
   if (Status s = setLinkUp("lo"); !s) log_.write("net", s.message());
   for (const platform::Port& port : board_.ports) {
     if (Status s = setLinkUp(port.interface); !s) {
