@@ -22,6 +22,7 @@
 #include "init/services_file.hpp"
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
+#include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
 #include "runtime/control_socket.hpp"
@@ -149,6 +150,16 @@ int runCore(const CoreOptions& options, int* stopSignal) {
 
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
   supervisor.start();
+
+  std::unique_ptr<log::KmsgReader> kernelLog;
+  if (options.kernelLog) {
+    auto reader = log::KmsgReader::open(io, log);
+    if (reader) {
+      kernelLog = std::move(*reader);
+    } else {
+      log.write("init", reader.error());
+    }
+  }
 
   std::unique_ptr<init::Console> serialConsole;
   if (options.console) {

@@ -15,6 +15,7 @@ struct CoreOptions {
   std::string listen;        // ADDR:PORT of the HTTPS management (issue 3)
   bool consoleLog = false;   // also print log lines to stdout
   std::filesystem::path servicesFile;
+  bool kernelLog = false;    // the kernel's messages into the log (PID 1)
   bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)  // extra services (services_file.hpp), for development and tests
 };
 

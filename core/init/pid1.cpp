@@ -179,6 +179,7 @@ void mountData(const platform::Board& board) {
   options.board = board->name;
   options.consoleLog = true;
   options.console = true;
+  options.kernelLog = true;
   int stopSignal = 0;
   int code = runCore(options, &stopSignal);
   if (code != 0) say(fmt::format("the core ended with status {}", code));

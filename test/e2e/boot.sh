@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: builds the image (image/build) into build-e2e with a fresh data
 # disk, boots it in QEMU (software emulation), waits for HTTPS through the
-# forwarded port, checks sysinfo, changes a variable through the JSON API,
+# forwarded port, checks sysinfo and the kernel's lines in the log, changes a
+# variable through the JSON API,
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
 # logs in on the serial console, changes a variable there, reboots from the
@@ -49,6 +50,9 @@ echo "e2e: HTTPS answered $(( ($(date +%s%N) - start) / 1000000 )) ms after QEMU
 sysinfo=$(curl -sk "https://admin:mGuard@127.0.0.1:$https/nph-vpn.cgi?cmd=sysinfo")
 [ "$(echo "$sysinfo" | head -1)" = "mGuardProductName=bulwark qemu" ] || fail "sysinfo: $sysinfo"
 [ "$(echo "$sysinfo" | wc -l)" = 4 ] || fail "sysinfo has not four lines: $sysinfo"
+
+kernel=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=kernel&text=e1000&limit=50")
+case "$kernel" in *'kernel: ['*e1000*) ;; *) fail "no kernel lines in the log: $kernel" ;; esac
 
 answer=$(curl -sk -u admin:mGuard --data-binary '{"set":{"HOSTNAME":"e2e-plant"}}' "$base/api/v1/config")
 case "$answer" in *'"ok":true'*) ;; *) fail "config change: $answer" ;; esac

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "log/log_store.hpp"
 #include "log/remote_syslog.hpp"
@@ -232,4 +233,15 @@ TEST_CASE("the log store keeps its size under the byte cap, dropping the oldest"
   CHECK(all->back().message.starts_with("4999 "));  // the newest are kept
   CHECK_FALSE(all->front().message.starts_with("0 "));
   CHECK((*store)->failed() == 0);
+}
+
+TEST_CASE("kernel records become the reference's kernel lines", "[log]") {
+  using bulwark::log::formatKmsgRecord;
+  CHECK(formatKmsgRecord("6,339,5330215135,-;e1000: eth0 NIC Link is Down\n") ==
+        "[ 5330.215135] e1000: eth0 NIC Link is Down");
+  CHECK(formatKmsgRecord("6,1,140900,-,caller=T1;NET: Registered\n SUBSYSTEM=net\n") == "[    0.140900] NET: Registered");
+  CHECK(formatKmsgRecord("4,2,5,c;tab\there") == "[    0.000005] tab here");
+  CHECK_FALSE(formatKmsgRecord(" SUBSYSTEM=net"));
+  CHECK_FALSE(formatKmsgRecord("garbage"));
+  CHECK_FALSE(formatKmsgRecord("6,1,x,-;text"));
 }
