@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -141,7 +142,14 @@ void mountData(const platform::Board& board) {
 }  // namespace
 
 [[noreturn]] int runAsPid1() {
-  attachConsole();
+  // Namespace mode (tests, benchmarks: unshare --pid --mount --net --fork):
+  // the environment names the board, the data directory and extra services,
+  // and the machine's console is left alone.
+  const char* envBoard = std::getenv("BULWARK_BOARD");
+  const char* envData = std::getenv("BULWARK_DATA_DIR");
+  const char* envServices = std::getenv("BULWARK_SERVICES");
+  bool namespaceMode = envBoard != nullptr;
+  if (!namespaceMode) attachConsole();
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) {
     struct sigaction sa {};
     sa.sa_handler = fatalSignal;
@@ -151,8 +159,10 @@ void mountData(const platform::Board& board) {
   reboot(RB_DISABLE_CAD);
   mountOne("proc", "/proc", "proc", MS_NODEV | MS_NOSUID | MS_NOEXEC, nullptr);
   mountOne("sysfs", "/sys", "sysfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, nullptr);
-  mountOne("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-  attachConsole();
+  if (!namespaceMode) {
+    mountOne("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+    attachConsole();
+  }
   mountOne("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=0666");
   mountOne("tmpfs", "/run", "tmpfs", MS_NODEV | MS_NOSUID, "mode=0755");
   mountOne("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, "mode=1777");
@@ -160,7 +170,7 @@ void mountData(const platform::Board& board) {
   sethostname(kHostname, sizeof kHostname - 1);
   umask(0077);
 
-  std::string boardName = commandLineValue("bulwark.board", "qemu");
+  std::string boardName = envBoard ? envBoard : commandLineValue("bulwark.board", "qemu");
   auto board = platform::findBoard(boardName);
   if (!board) {
     say(board.error() + "; using qemu");
@@ -168,18 +178,19 @@ void mountData(const platform::Board& board) {
   }
   auto started = std::chrono::steady_clock::now();
   loadModules(board->modules);
-  mountData(*board);
+  if (!envData) mountData(*board);
   say(fmt::format("board {}, modules and /data ready in {} ms", board->name,
                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                       .count()));
 
   CoreOptions options;
-  options.dataDir = "/data";
+  options.dataDir = envData ? envData : "/data";
+  if (envServices) options.servicesFile = envServices;
   options.runDir = "/run/bulwark";
   options.board = board->name;
   options.consoleLog = true;
-  options.console = true;
-  options.kernelLog = true;
+  options.console = !namespaceMode;
+  options.kernelLog = !namespaceMode;
   int stopSignal = 0;
   int code = runCore(options, &stopSignal);
   if (code != 0) say(fmt::format("the core ended with status {}", code));

@@ -3,7 +3,10 @@
 // name set, the board's kernel modules loaded (dependencies from modules.dep,
 // finit_module), the data partition mounted at /data, then the core
 // (runCore) with the board named by `bulwark.board=` on the kernel command
-// line. A fatal signal writes one line, syncs and reboots instead of
+// line. In a namespace (tests: unshare --pid --mount --net --fork) the
+// environment may name the board (BULWARK_BOARD), a data directory to use
+// instead of the data partition (BULWARK_DATA_DIR) and a services file
+// (BULWARK_SERVICES). A fatal signal writes one line, syncs and reboots instead of
 // panicking the kernel. When the core stops: SIGTERM or SIGUSR2 power off,
 // SIGINT (Ctrl-Alt-Del) reboots; processes are ended, /data is unmounted.
 // Never returns.

@@ -139,3 +139,58 @@ TEST_CASE("the console: login, commands, rights, poweroff", "[integration][init]
                                   "--run-dir", (dir / "run").string(), "--get", "HOSTNAME"});
   CHECK(stored.out == "plant3\n");
 }
+
+namespace {
+// The children of `pid`, from /proc.
+std::vector<pid_t> childrenOf(pid_t pid) {
+  std::vector<pid_t> out;
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid))) {
+    std::istringstream list(readFile(task.path() / "children"));
+    pid_t child;
+    while (list >> child) out.push_back(child);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("bulwark as PID 1 in a namespace: supervises, reaps, powers off on SIGTERM", "[integration][init]") {
+  // Not under /tmp: PID 1 mounts a tmpfs there in its mount namespace.
+  std::filesystem::path dir = std::filesystem::path(BULWARK_SCRATCH) / fmt::format("pid1-{}", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "data");
+  std::ofstream(dir / "services.json") << R"([
+  {"name": "crasher", "argv": ["/bin/sh", "-c", "exit 7"],
+   "restart": {"threshold_ms": 5000, "delay_ms": 100, "max_delay_ms": 200, "retries": 2}},
+  {"name": "orphans", "argv": ["/bin/sh", "-c", "for i in 1 2 3; do (sleep 0.2 &); done; exec sleep 60"],
+   "env": ["PATH=/usr/bin:/bin"]}
+])";
+  pid_t outer = test::spawnBackground(
+      {"/usr/bin/env", "BULWARK_BOARD=sim", "BULWARK_DATA_DIR=" + (dir / "data").string(),
+       "BULWARK_SERVICES=" + (dir / "services.json").string(), "unshare", "--pid", "--mount", "--net", "--fork",
+       test::bulwarkBinary()},
+      dir / "pid1.log");
+  // env execs unshare (same pid), which forks PID 1 of the new namespace.
+  pid_t pid1 = 0;
+  REQUIRE(eventually([&] {
+    auto children = childrenOf(outer);
+    if (children.empty()) return false;
+    pid1 = children[0];
+    return true;
+  }));
+  CHECK(eventually([&] {
+    return readFile(dir / "pid1.log").find("crasher exited with status 7; failed after 3 crashes in a row") !=
+           std::string::npos;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the orphans' sleeps have ended
+  CHECK(zombiesOf(pid1) == 0);
+  std::string log = readFile(dir / "pid1.log");
+  CHECK(log.find("bulwark 0.1.0 started on board sim") != std::string::npos);
+  kill(pid1, SIGTERM);
+  int status = test::waitProcess(outer);
+  log = readFile(dir / "pid1.log");
+  INFO(log);
+  CHECK(log.find("orphans stopped (status 143)") != std::string::npos);
+  CHECK(log.find("init: powering off") != std::string::npos);
+  CHECK(status != 127);
+  std::filesystem::remove_all(dir);
+}
