@@ -165,7 +165,9 @@ void mountData(const platform::Board& board) {
   }
   mountOne("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=620,ptmxmode=0666");
   mountOne("tmpfs", "/run", "tmpfs", MS_NODEV | MS_NOSUID, "mode=0755");
-  mountOne("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, "mode=1777");
+  // In a namespace the caller's /tmp stays visible: its files (a data
+  // directory, a services file) may live there.
+  if (!namespaceMode) mountOne("tmpfs", "/tmp", "tmpfs", MS_NODEV | MS_NOSUID, "mode=1777");
   const char kHostname[] = "bulwark";
   sethostname(kHostname, sizeof kHostname - 1);
   umask(0077);

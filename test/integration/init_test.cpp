@@ -154,9 +154,7 @@ std::vector<pid_t> childrenOf(pid_t pid) {
 }  // namespace
 
 TEST_CASE("bulwark as PID 1 in a namespace: supervises, reaps, powers off on SIGTERM", "[integration][init]") {
-  // Not under /tmp: PID 1 mounts a tmpfs there in its mount namespace.
-  std::filesystem::path dir = std::filesystem::path(BULWARK_SCRATCH) / fmt::format("pid1-{}", getpid());
-  std::filesystem::remove_all(dir);
+  test::TempDir dir;  // under /tmp, which PID 1 leaves alone in namespace mode
   std::filesystem::create_directories(dir / "data");
   std::ofstream(dir / "services.json") << R"([
   {"name": "crasher", "argv": ["/bin/sh", "-c", "exit 7"],
@@ -192,5 +190,4 @@ TEST_CASE("bulwark as PID 1 in a namespace: supervises, reaps, powers off on SIG
   CHECK(log.find("orphans stopped (status 143)") != std::string::npos);
   CHECK(log.find("init: powering off") != std::string::npos);
   CHECK(status != 127);
-  std::filesystem::remove_all(dir);
 }
