@@ -49,6 +49,8 @@ struct Supervisor::Service {
   // Output lines carry a generation, so that a line of an old run never
   // counts as the readiness line of a new one.
   std::shared_ptr<int> generation = std::make_shared<int>(0);
+  std::optional<ServiceSpec> next;  // update(): the declaration to start once this run has ended
+  bool removing = false;            // remove(): forget it once this run has ended
 };
 
 Supervisor::Supervisor(runtime::Timers& timers, const runtime::Clock& clock, log::Log& log, Spawner& spawner,
@@ -83,6 +85,55 @@ Status Supervisor::add(ServiceSpec spec) {
   services_.push_back(std::move(service));
   if (started_ && !stopping_) tryStart();
   return {};
+}
+
+Status Supervisor::update(ServiceSpec spec) {
+  Service* s = find(spec.name);
+  if (!s) return add(std::move(spec));
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    return Error{fmt::format("service '{}': an absolute program path is required", spec.name)};
+  }
+  if (spec.logTag.empty()) spec.logTag = spec.name;
+  s->crashes = 0;
+  if (s->pid) {
+    s->next = std::move(spec);
+    stopOne(*s);
+    return {};
+  }
+  timers_.cancel(s->timer);
+  s->spec = std::move(spec);
+  setState(*s, ServiceState::Waiting);
+  if (started_ && !stopping_) tryStart();
+  return {};
+}
+
+void Supervisor::remove(const std::string& name) {
+  Service* s = find(name);
+  if (!s) return;
+  if (s->pid) {
+    s->removing = true;
+    s->next.reset();
+    stopOne(*s);
+    return;
+  }
+  timers_.cancel(s->timer);
+  timers_.cancel(s->deadline);
+  services_.erase(std::find_if(services_.begin(), services_.end(), [s](const auto& p) { return p.get() == s; }));
+}
+
+void Supervisor::stopOne(Service& s) {
+  if (s.state == ServiceState::Stopping) return;
+  timers_.cancel(s.timer);
+  setState(s, ServiceState::Stopping);
+  spawner_.signal(s.pid, SIGTERM);
+  std::string name = s.spec.name;
+  pid_t pid = s.pid;
+  s.timer = timers_.after(s.spec.stopTimeout, [this, name, pid] {
+    Service* svc = find(name);
+    if (!svc || svc->pid != pid) return;
+    log_.write(kTag, fmt::format("{} did not stop within {} ms; killing it", name, svc->spec.stopTimeout.count()));
+    spawner_.signal(pid, SIGKILL);
+  });
 }
 
 void Supervisor::start() {
@@ -196,6 +247,14 @@ bool Supervisor::childExited(pid_t pid, int status) {
   if (s.state == ServiceState::Stopping || stopping_) {
     log_.write(kTag, fmt::format("{} stopped (status {})", s.spec.name, code));
     setState(s, ServiceState::Stopped);
+    if (!stopping_ && s.removing) {
+      services_.erase(it);
+    } else if (!stopping_ && s.next) {
+      s.spec = std::move(*s.next);
+      s.next.reset();
+      setState(s, ServiceState::Waiting);
+      if (started_) tryStart();
+    }
     finishStopAll();
     return true;
   }
@@ -248,16 +307,7 @@ void Supervisor::finishStopAll() {
                                other->spec.after.end();
     });
     if (!dependentsDown) continue;
-    setState(*s, ServiceState::Stopping);
-    spawner_.signal(s->pid, SIGTERM);
-    std::string name = s->spec.name;
-    pid_t pid = s->pid;
-    s->timer = timers_.after(s->spec.stopTimeout, [this, name, pid] {
-      Service* svc = find(name);
-      if (!svc || svc->pid != pid) return;
-      log_.write(kTag, fmt::format("{} did not stop within {} ms; killing it", name, svc->spec.stopTimeout.count()));
-      spawner_.signal(pid, SIGKILL);
-    });
+    stopOne(*s);
   }
   if (up.empty() && stopped_) {
     auto done = std::move(stopped_);

@@ -101,6 +101,12 @@ class Supervisor {
 
   // Declares a service (before or after start()); an error for a bad spec.
   Status add(ServiceSpec spec);
+  // Declares the service, or replaces the declaration of the service of that
+  // name: a running one is stopped (SIGTERM, SIGKILL after its timeout) and
+  // started again with the new declaration; its crash count starts afresh.
+  Status update(ServiceSpec spec);
+  // Stops the service and forgets it.
+  void remove(const std::string& name);
   // Starts every declared service, each once its dependencies are ready.
   void start();
   // Stops every service in reverse dependency order; `done` when all are down.
@@ -121,6 +127,7 @@ class Supervisor {
   void setState(Service& s, ServiceState state);
   void probe(Service& s);
   void finishStopAll();
+  void stopOne(Service& s);
   Service* find(const std::string& name);
 
   runtime::Timers& timers_;

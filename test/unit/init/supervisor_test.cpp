@@ -237,3 +237,27 @@ TEST_CASE("real processes: output into the log, exit codes, orphans reaped", "[i
   CHECK(std::find(init.begin(), init.end(),
                   "cannot start missing: execve /nonexistent/program: No such file or directory") != init.end());
 }
+
+TEST_CASE("a changed declaration restarts the service; a removed one is stopped and forgotten", "[init]") {
+  Fixture f;
+  REQUIRE(f.supervisor.add(f.spec("udhcpd")));
+  f.supervisor.start();
+  pid_t first = f.spawner.pids["udhcpd"];
+  auto changed = f.spec("udhcpd");
+  changed.argv.push_back("-f");
+  REQUIRE(f.supervisor.update(changed));
+  CHECK(f.state("udhcpd") == ServiceState::Stopping);
+  REQUIRE(f.spawner.signals.back() == std::pair<pid_t, int>{first, SIGTERM});
+  REQUIRE(f.supervisor.childExited(first, killedBy(SIGTERM)));
+  CHECK(f.state("udhcpd") == ServiceState::Running);
+  CHECK(f.spawner.pids["udhcpd"] != first);
+  CHECK(f.spawner.started.size() == 2);
+  // A new service through update() is simply added.
+  REQUIRE(f.supervisor.update(f.spec("ntp")));
+  CHECK(f.state("ntp") == ServiceState::Running);
+  f.supervisor.remove("ntp");
+  CHECK(f.state("ntp") == ServiceState::Stopping);
+  REQUIRE(f.supervisor.childExited(f.spawner.pids["ntp"], exited(0)));
+  CHECK_FALSE(f.supervisor.status("ntp"));
+  CHECK(f.supervisor.list().size() == 1);
+}
