@@ -99,18 +99,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   runtime::EventBus bus(io);
   runtime::ModuleSet modules;
 
-  // The modules, in start order.
-  log::RemoteSyslog remote(io);
-  log.addSink(remote);
   runtime::AsioTimers timers(io);
-  log::LogModule logModule(timers, log, logStore->get(), remote);
-  modules.add(logModule);
-  auth::AuthModule authModule(workers, log, clock);
-  modules.add(authModule);
-  net::NetModule netModule(io, timers, bus, *board, log);
-  modules.add(netModule);
-
-  config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
   // The supervisor and the reaper. As an ordinary process the core is the
   // reaper of its descendants' orphans, as PID 1 is anyway.
@@ -131,6 +120,18 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       if (Status s = supervisor.add(std::move(spec)); !s) return fail(s.message());
     }
   }
+
+  // The modules, in start order.
+  log::RemoteSyslog remote(io);
+  log.addSink(remote);
+  log::LogModule logModule(timers, log, logStore->get(), remote);
+  modules.add(logModule);
+  auth::AuthModule authModule(workers, log, clock);
+  modules.add(authModule);
+  net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir);
+  modules.add(netModule);
+
+  config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
   auto serial = platform::deviceSerial(*board, options.dataDir);
   if (!serial) return fail(serial.error());

@@ -5,7 +5,8 @@
 // (large) core is copied. In the child, before exec: default signal
 // dispositions and an empty mask, a session of its own (so a stop reaches
 // its whole process group), SIGKILL when the core dies, stdin from
-// /dev/null, stdout and stderr into a pipe the loop reads line by line, the
+// /dev/null, stdout and stderr into a pipe the loop reads line by line (logged with the
+// service's tag, as the reference prints daemons: "dhcp-int: udhcpd: started"), the
 // working directory and the user. The environment is only what the spec
 // gives; every descriptor of the core is close-on-exec.
 //

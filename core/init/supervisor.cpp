@@ -168,7 +168,8 @@ void Supervisor::launch(Service& s) {
   std::string name = s.spec.name;
   Spawner::Output output{[this, tag, name, generation, mine](std::string line) {
     Service* svc = find(name);
-    log_.write(tag, line, svc && svc->pid ? std::optional<int>(svc->pid) : std::nullopt);
+    // As the reference prints a daemon's lines: "dhcp-int: udhcpd: started, v1.36.1".
+    log_.write(tag, line);
     if (!svc || *generation != mine || svc->ready) return;
     if (svc->spec.readiness.kind == Readiness::Kind::OutputLine &&
         line.find(svc->spec.readiness.what) != std::string::npos) {

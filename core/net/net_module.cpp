@@ -5,6 +5,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "net/rtnl.hpp"
@@ -18,7 +23,78 @@ std::string firstAddress(const config::Config& config) {
   auto cell = table->rows.front().fields.find("ADDRESS");
   return cell == table->rows.front().fields.end() ? std::string() : cell->second.text;
 }
+constexpr const char* kBusybox = "/bin/busybox";
+
+// "192.168.1.1/24" -> "255.255.255.0"
+std::string netmaskOf(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  unsigned prefix = slash == std::string::npos ? 32 : static_cast<unsigned>(std::stoul(cidr.substr(slash + 1)));
+  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
+  in_addr a{htonl(mask)};
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a, text, sizeof text);
+  return text;
+}
+
 }  // namespace
+
+// The udhcpd configuration of the internal network.
+std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir) {
+  std::string address = firstAddress(config);
+  std::string own = address.substr(0, address.find('/'));
+  std::string out = fmt::format("interface {}\n", interface);
+  const config::Value* pools = config.find("DHCP_INT_POOL");
+  if (pools && !pools->rows.empty()) {
+    const auto& f = pools->rows.front().fields;
+    auto cell = [&](const char* name) {
+      auto it = f.find(name);
+      return it == f.end() ? std::string() : it->second.text;
+    };
+    out += fmt::format("start {}\nend {}\n", cell("START"), cell("END"));
+    in_addr first{}, last{};
+    if (inet_pton(AF_INET, cell("START").c_str(), &first) == 1 && inet_pton(AF_INET, cell("END").c_str(), &last) == 1 &&
+        ntohl(last.s_addr) >= ntohl(first.s_addr)) {
+      out += fmt::format("max_leases {}\n", std::min<std::uint32_t>(ntohl(last.s_addr) - ntohl(first.s_addr) + 1, 65535));
+    }
+  }
+  out += fmt::format("option subnet {}\noption router {}\n", netmaskOf(address), own);
+  if (!config.get("DHCP_INT_DNS").empty()) out += fmt::format("option dns {}\n", config.get("DHCP_INT_DNS"));
+  out += fmt::format("option lease {}\nlease_file {}/udhcpd-int.leases\npidfile {}/udhcpd-int.pid\n",
+                     config.get("DHCP_INT_LEASE_TIME"), runDir, runDir);
+  return out;
+}
+
+Status NetModule::applyDhcpServer(const config::Config& config) {
+  const platform::Port* internal = board_.port(platform::Port::Role::Internal);
+  bool wanted = internal && config.get("DHCP_INT_MODE") == "server";
+  struct stat st {};
+  if (wanted && stat(kBusybox, &st) != 0) {
+    log_.write("net", fmt::format("the DHCP server needs {}, which this system lacks", kBusybox));
+    wanted = false;
+  }
+  if (!wanted) {
+    if (dhcpServer_) supervisor_.remove("dhcp-int");
+    dhcpServer_ = false;
+    return {};
+  }
+  auto path = runDir_ / "udhcpd-int.conf";
+  {
+    std::ofstream out(runDir_ / "udhcpd-int.conf.new", std::ios::trunc);
+    out << udhcpdConfig(config, internal->interface, runDir_.string());
+    if (!out.flush()) return Error{fmt::format("cannot write {}", path.string())};
+  }
+  std::error_code ec;
+  std::filesystem::rename(runDir_ / "udhcpd-int.conf.new", path, ec);
+  if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
+  std::ofstream(runDir_ / "udhcpd-int.leases", std::ios::app);  // udhcpd wants it to exist
+  init::ServiceSpec spec;
+  spec.name = "dhcp-int";
+  spec.argv = {kBusybox, "udhcpd", "-f", path.string()};
+  spec.logTag = "dhcp-int";
+  spec.readiness = {init::Readiness::Kind::OutputLine, "started", std::chrono::milliseconds(5000)};
+  dhcpServer_ = true;
+  return supervisor_.update(std::move(spec));
+}
 
 void NetModule::applyHostname(const config::Config& config) {
   const std::string& name = config.get("HOSTNAME");
@@ -44,14 +120,21 @@ Status NetModule::start(const config::Snapshot& snapshot) {
       log_.write("net", fmt::format("{} ({}): {}", port.name, port.interface, s.message()));
     }
   }
-  return applyInternal(*snapshot);
+  if (Status s = applyInternal(*snapshot); !s) return s;
+  return applyDhcpServer(*snapshot);
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
   if (board_.ports.empty()) return {};
   if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
-  if (!diff.touches("INT_ADDRESSES")) return {};
-  return applyInternal(*snapshot);
+  if (diff.touches("INT_ADDRESSES")) {
+    if (Status s = applyInternal(*snapshot); !s) return s;
+  }
+  if (diff.touches("INT_ADDRESSES") || diff.touches("DHCP_INT_MODE") || diff.touches("DHCP_INT_POOL") ||
+      diff.touches("DHCP_INT_DNS") || diff.touches("DHCP_INT_LEASE_TIME")) {
+    return applyDhcpServer(*snapshot);
+  }
+  return {};
 }
 
 Status NetModule::applyInternal(const config::Config& config) {

@@ -1,7 +1,10 @@
 // The network module (first step): brings the board's ports up, puts the
 // first address of INT_ADDRESSES on the internal port and sets the kernel's
 // host name from HOSTNAME, following changes; supervises the ports' links
-// (link_monitor.hpp: LinkChanged events and the 4.3.10 line).
+// (link_monitor.hpp: LinkChanged events and the 4.3.10 line); runs the DHCP
+// server of the internal network (busybox udhcpd, supervised as dhcp-int,
+// its lines as in 4.3.11) from DHCP_INT_MODE, DHCP_INT_POOL, DHCP_INT_DNS
+// and DHCP_INT_LEASE_TIME.
 // Boards without ports (sim) leave the host's network alone. DHCP on the
 // external port, routes, link supervision and the daemons come next (issue 5).
 #pragma once
@@ -10,7 +13,10 @@
 
 #include <memory>
 
+#include <filesystem>
+
 #include "board.hpp"
+#include "init/supervisor.hpp"
 #include "log/log.hpp"
 #include "net/link_monitor.hpp"
 #include "runtime/event_bus.hpp"
@@ -19,11 +25,15 @@
 
 namespace bulwark::net {
 
+// The udhcpd configuration for the internal network (for tests).
+std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir);
+
 class NetModule final : public runtime::Module {
  public:
   NetModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::EventBus& bus,
-            const platform::Board& board, log::Log& log)
-      : io_(io), timers_(timers), bus_(bus), board_(board), log_(log) {}
+            const platform::Board& board, log::Log& log, init::Supervisor& supervisor, std::filesystem::path runDir)
+      : io_(io), timers_(timers), bus_(bus), board_(board), log_(log), supervisor_(supervisor),
+        runDir_(std::move(runDir)) {}
   std::string_view name() const override { return "net"; }
   Status start(const config::Snapshot& snapshot) override;
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
@@ -32,6 +42,7 @@ class NetModule final : public runtime::Module {
  private:
   Status applyInternal(const config::Config& config);
   void applyHostname(const config::Config& config);
+  Status applyDhcpServer(const config::Config& config);
 
   boost::asio::io_context& io_;
   runtime::Timers& timers_;
@@ -39,7 +50,10 @@ class NetModule final : public runtime::Module {
   std::unique_ptr<LinkMonitor> links_;
   const platform::Board& board_;
   log::Log& log_;
+  init::Supervisor& supervisor_;
+  std::filesystem::path runDir_;
   std::string internalAddress_;  // in place now
+  bool dhcpServer_ = false;      // dhcp-int is declared
 };
 
 }  // namespace bulwark::net

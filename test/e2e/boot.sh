@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end: builds the image (image/build) into build-e2e with a fresh data
 # disk, boots it in QEMU (software emulation), waits for HTTPS through the
-# forwarded port, checks sysinfo and the kernel's lines in the log, changes a
+# forwarded port, checks sysinfo, the kernel's lines and the DHCP server's start in the log, changes a
 # variable through the JSON API,
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
@@ -53,6 +53,9 @@ sysinfo=$(curl -sk "https://admin:mGuard@127.0.0.1:$https/nph-vpn.cgi?cmd=sysinf
 
 kernel=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=kernel&text=e1000&limit=50")
 case "$kernel" in *'kernel: ['*e1000*) ;; *) fail "no kernel lines in the log: $kernel" ;; esac
+
+dhcp=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhcp-int&limit=20")
+case "$dhcp" in *'dhcp-int: udhcpd: started'*) ;; *) fail "the DHCP server did not start: $dhcp" ;; esac
 
 answer=$(curl -sk -u admin:mGuard --data-binary '{"set":{"HOSTNAME":"e2e-plant"}}' "$base/api/v1/config")
 case "$answer" in *'"ok":true'*) ;; *) fail "config change: $answer" ;; esac

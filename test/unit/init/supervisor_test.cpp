@@ -147,7 +147,7 @@ TEST_CASE("dependencies start in order, readiness by file and by output line", "
   CHECK(f.state("charon") == ServiceState::Starting);
   f.spawner.outputs["charon"].line("charon started, pid 7");
   CHECK(f.spawner.started == std::vector<std::string>{"udhcpd", "charon", "bridge"});
-  // Output goes into the log with the service's tag and pid.
+  // Output goes into the log with the service's tag.
   REQUIRE_FALSE(f.sink.messages("charon").empty());
   CHECK(f.sink.messages("charon")[0] == "loading plugins");
 }

@@ -1,0 +1,21 @@
+#include <catch2/catch.hpp>
+
+#include "config/config.hpp"
+#include "net/net_module.hpp"
+
+using namespace bulwark;
+
+TEST_CASE("the DHCP server's configuration from the factory default", "[net]") {
+  config::Config c = config::factoryDefault(config::Schema::builtin());
+  CHECK(net::udhcpdConfig(c, "eth1", "/run/bulwark") ==
+        "interface eth1\n"
+        "start 192.168.1.100\nend 192.168.1.199\nmax_leases 100\n"
+        "option subnet 255.255.255.0\noption router 192.168.1.1\n"
+        "option dns 192.168.1.1\n"
+        "option lease 14400\nlease_file /run/bulwark/udhcpd-int.leases\npidfile /run/bulwark/udhcpd-int.pid\n");
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "INT_ADDRESSES:0.ADDRESS", "10.1.0.1/16"));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "DHCP_INT_DNS", ""));
+  auto text = net::udhcpdConfig(c, "eth1", "/run/bulwark");
+  CHECK(text.find("option subnet 255.255.0.0\noption router 10.1.0.1\n") != std::string::npos);
+  CHECK(text.find("option dns") == std::string::npos);
+}
