@@ -19,6 +19,7 @@
 #include "init/core.hpp"
 #include "init/ctl.hpp"
 #include "init/pid1.hpp"
+#include "net/dhcp_event.hpp"
 #include "log/log_cli.hpp"
 
 namespace {
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   if (getpid() == 1) bulwark::init::runAsPid1();
   std::string self = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bulwark";
   if (self == "gaiconfig") return bulwark::config::gaiconfigMain(argc, argv);
+  if (self == "udhcpc-event") return bulwark::net::dhcpEventMain(argc, argv);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 1;

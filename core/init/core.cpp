@@ -141,8 +141,9 @@ int runCore(const CoreOptions& options, int* stopSignal) {
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
-      [&service, &options, &workers, &supervisor](std::string request, const runtime::Peer& peer,
+      [&service, &options, &workers, &supervisor, &netModule](std::string request, const runtime::Peer& peer,
                                                   runtime::ControlServer::Reply reply) {
+        if (request.rfind("{\"ctl\":\"dhcp-event\"", 0) == 0) return reply(netModule.handleDhcpEvent(request));
         if (init::isCtlRequest(request)) return reply(init::handleCtlRequest(supervisor, request));
         config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
                                     std::move(reply));

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "net/rtnl.hpp"
 
 namespace bulwark::net {
@@ -96,6 +98,64 @@ Status NetModule::applyDhcpServer(const config::Config& config) {
   return supervisor_.update(std::move(spec));
 }
 
+Status NetModule::applyDhcpClient(const config::Config& config) {
+  const platform::Port* external = board_.port(platform::Port::Role::External);
+  struct stat st {};
+  bool wanted = external && config.get("ROUTER_MODE") == "dhcp" && stat(kBusybox, &st) == 0;
+  if (!wanted) {
+    if (dhcpClient_) supervisor_.remove("dhclient");
+    dhcpClient_ = false;
+    return {};
+  }
+  init::ServiceSpec spec;
+  spec.name = "dhclient";
+  // -f: in the foreground; -s: our callback; it keeps asking until a server answers.
+  spec.argv = {kBusybox, "udhcpc", "-f", "-i", external->interface, "-s", "/sbin/udhcpc-event",
+               "-x", "hostname:" + config.get("HOSTNAME")};
+  spec.env = {"BULWARK_RUN_DIR=" + runDir_.string(), "PATH=/sbin:/bin"};
+  spec.logTag = "dhclient";
+  dhcpClient_ = true;
+  return supervisor_.update(std::move(spec));
+}
+
+std::string NetModule::handleDhcpEvent(const std::string& request) {
+  using nlohmann::json;
+  json doc = json::parse(request, nullptr, false);
+  auto answer = [](const Status& s) {
+    return s ? json{{"ok", true}}.dump() : json{{"ok", false}, {"error", s.message()}}.dump();
+  };
+  if (doc.is_discarded() || !doc.is_object()) return answer(Error{"malformed DHCP event"});
+  auto text = [&](const char* key) { return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : ""; };
+  const platform::Port* external = board_.port(platform::Port::Role::External);
+  std::string interface = text("interface");
+  if (!external || interface != external->interface) return answer(Error{"DHCP event for an unknown interface"});
+  std::string event = text("event");
+  if (event == "deconfig" || event == "leasefail" || event == "nak") {
+    if (event == "deconfig" && !externalAddress_.empty()) {
+      (void)removeAddress(interface, externalAddress_);
+      log_.write("net", fmt::format("{} ({}): address {} given up", external->name, interface, externalAddress_));
+      externalAddress_.clear();
+    }
+    return answer({});
+  }
+  if (event != "bound" && event != "renew") return answer(Error{fmt::format("unknown DHCP event '{}'", event)});
+  in_addr mask{};
+  if (inet_pton(AF_INET, text("subnet").c_str(), &mask) != 1) return answer(Error{"the lease has no subnet mask"});
+  std::string cidr = fmt::format("{}/{}", text("ip"), __builtin_popcount(mask.s_addr));
+  if (cidr != externalAddress_) {
+    if (Status s = addAddress(interface, cidr); !s) return answer(s);
+    if (!externalAddress_.empty()) (void)removeAddress(interface, externalAddress_);
+    externalAddress_ = cidr;
+  }
+  std::string router = text("router");
+  if (!router.empty()) {
+    if (Status s = setDefaultRoute(interface, router); !s) return answer(s);
+  }
+  log_.write("net", fmt::format("{} ({}): address {} by DHCP, gateway {}, lease {} s", external->name, interface,
+                                cidr, router.empty() ? "none" : router, text("lease")));
+  return answer({});
+}
+
 void NetModule::applyHostname(const config::Config& config) {
   const std::string& name = config.get("HOSTNAME");
   if (sethostname(name.c_str(), name.size()) != 0) {
@@ -121,7 +181,8 @@ Status NetModule::start(const config::Snapshot& snapshot) {
     }
   }
   if (Status s = applyInternal(*snapshot); !s) return s;
-  return applyDhcpServer(*snapshot);
+  if (Status s = applyDhcpServer(*snapshot); !s) return s;
+  return applyDhcpClient(*snapshot);
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
@@ -132,8 +193,9 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   }
   if (diff.touches("INT_ADDRESSES") || diff.touches("DHCP_INT_MODE") || diff.touches("DHCP_INT_POOL") ||
       diff.touches("DHCP_INT_DNS") || diff.touches("DHCP_INT_LEASE_TIME")) {
-    return applyDhcpServer(*snapshot);
+    if (Status s = applyDhcpServer(*snapshot); !s) return s;
   }
+  if (diff.touches("ROUTER_MODE") || diff.touches("HOSTNAME")) return applyDhcpClient(*snapshot);
   return {};
 }
 

@@ -39,10 +39,14 @@ class NetModule final : public runtime::Module {
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
   void stop() override { links_.reset(); }
 
+  // A DHCP client event from udhcpc-event ({"ctl": "dhcp-event", ...}); the JSON answer.
+  std::string handleDhcpEvent(const std::string& request);
+
  private:
   Status applyInternal(const config::Config& config);
   void applyHostname(const config::Config& config);
   Status applyDhcpServer(const config::Config& config);
+  Status applyDhcpClient(const config::Config& config);
 
   boost::asio::io_context& io_;
   runtime::Timers& timers_;
@@ -54,6 +58,8 @@ class NetModule final : public runtime::Module {
   std::filesystem::path runDir_;
   std::string internalAddress_;  // in place now
   bool dhcpServer_ = false;      // dhcp-int is declared
+  bool dhcpClient_ = false;      // dhclient is declared
+  std::string externalAddress_;  // from DHCP
 };
 
 }  // namespace bulwark::net

@@ -112,6 +112,27 @@ Status setLinkUp(const std::string& interface, bool up) {
   return talk(nlh, fmt::format("setting {} {}", interface, up ? "up" : "down"));
 }
 
+Status setDefaultRoute(const std::string& interface, const std::string& gateway) {
+  unsigned index = if_nametoindex(interface.c_str());
+  if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
+  in_addr via{};
+  if (inet_pton(AF_INET, gateway.c_str(), &via) != 1) return Error{fmt::format("'{}' is not an address", gateway)};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
+  nlh->nlmsg_type = RTM_NEWROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_dst_len = 0;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_BOOT;
+  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_GATEWAY, sizeof(in_addr), &via);
+  mnl_attr_put_u32(nlh, RTA_OIF, index);
+  return talk(nlh, fmt::format("default route via {} on {}", gateway, interface));
+}
+
 Status addAddress(const std::string& interface, const std::string& cidr) {
   return addressRequest(interface, cidr, true);
 }

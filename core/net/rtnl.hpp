@@ -15,6 +15,8 @@ Status setLinkUp(const std::string& interface, bool up = true);
 Status addAddress(const std::string& interface, const std::string& cidr);
 // Removes the address; absent is fine.
 Status removeAddress(const std::string& interface, const std::string& cidr);
+// Sets the default route (0.0.0.0/0) via `gateway` on `interface`, replacing one there.
+Status setDefaultRoute(const std::string& interface, const std::string& gateway);
 // True when the kernel knows the interface.
 bool interfaceExists(const std::string& interface);
 

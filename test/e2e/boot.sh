@@ -57,6 +57,16 @@ case "$kernel" in *'kernel: ['*e1000*) ;; *) fail "no kernel lines in the log: $
 dhcp=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhcp-int&limit=20")
 case "$dhcp" in *'dhcp-int: udhcpd: started'*) ;; *) fail "the DHCP server did not start: $dhcp" ;; esac
 
+lease=""
+for _ in $(seq 1 40); do
+  lease=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=net&text=by%20DHCP&limit=5")
+  case "$lease" in *'XF1 (eth0): address 10.0.2.15/24 by DHCP, gateway 10.0.2.2'*) break ;; esac
+  sleep 0.5
+done
+case "$lease" in *'by DHCP, gateway 10.0.2.2'*) ;; *) fail "no DHCP lease on XF1: $lease" ;; esac
+client=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhclient&limit=50")
+case "$client" in *'dhclient: udhcpc: lease of 10.0.2.15 obtained'*) ;; *) fail "udhcpc's lines: $client" ;; esac
+
 answer=$(curl -sk -u admin:mGuard --data-binary '{"set":{"HOSTNAME":"e2e-plant"}}' "$base/api/v1/config")
 case "$answer" in *'"ok":true'*) ;; *) fail "config change: $answer" ;; esac
 
