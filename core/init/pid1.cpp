@@ -25,6 +25,7 @@
 
 #include "board.hpp"
 #include "init/core.hpp"
+#include "net/rtnl.hpp"
 
 namespace bulwark::init {
 
@@ -148,6 +149,7 @@ void mountData(const platform::Board& board) {
   const char* envBoard = std::getenv("BULWARK_BOARD");
   const char* envData = std::getenv("BULWARK_DATA_DIR");
   const char* envServices = std::getenv("BULWARK_SERVICES");
+  const char* envListen = std::getenv("BULWARK_LISTEN");
   bool namespaceMode = envBoard != nullptr;
   if (!namespaceMode) attachConsole();
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) {
@@ -179,6 +181,7 @@ void mountData(const platform::Board& board) {
     board = platform::findBoard("qemu");
   }
   auto started = std::chrono::steady_clock::now();
+  if (Status s = net::setLinkUp("lo"); !s) say(s.message());
   loadModules(board->modules);
   if (!envData) mountData(*board);
   say(fmt::format("board {}, modules and /data ready in {} ms", board->name,
@@ -188,6 +191,7 @@ void mountData(const platform::Board& board) {
   CoreOptions options;
   options.dataDir = envData ? envData : "/data";
   if (envServices) options.servicesFile = envServices;
+  if (envListen) options.listen = envListen;
   options.runDir = "/run/bulwark";
   options.board = board->name;
   options.consoleLog = true;

@@ -6,7 +6,7 @@
 // line. In a namespace (tests: unshare --pid --mount --net --fork) the
 // environment may name the board (BULWARK_BOARD), a data directory to use
 // instead of the data partition (BULWARK_DATA_DIR) and a services file
-// (BULWARK_SERVICES); the machine's console and the caller's /tmp are then
+// (BULWARK_SERVICES) and where HTTPS listens (BULWARK_LISTEN); the machine's console and the caller's /tmp are then
 // left alone. A fatal signal writes one line, syncs and reboots instead of
 // panicking the kernel. When the core stops: SIGTERM or SIGUSR2 power off,
 // SIGINT (Ctrl-Alt-Del) reboots; processes are ended, /data is unmounted.
