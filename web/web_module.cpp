@@ -13,6 +13,7 @@
 
 #include "build_config.hpp"
 #include "config/atv.hpp"
+#include "net/net_module.hpp"
 #include "pki/store.hpp"
 #include "server/server.hpp"
 #include "site.hpp"
@@ -42,15 +43,11 @@ std::string kernelRelease() {
   return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
 }
 
-// "192.168.1.1:443": the first address of the internal interface.
+// "192.168.1.1:443": HTTPS_PORT on the internal address.
 std::string configuredListen(const config::Config& config) {
-  std::string port = config.get("HTTPS_PORT");
-  const config::Value* addresses = config.find("INT_ADDRESSES");
-  if (!addresses || addresses->rows.empty()) return {};
-  auto cell = addresses->rows.front().fields.find("ADDRESS");
-  if (cell == addresses->rows.front().fields.end()) return {};
-  std::string address = cell->second.text.substr(0, cell->second.text.find('/'));
-  return fmt::format("{}:{}", address, port);
+  std::string cidr = net::internalAddress(config);
+  if (cidr.empty()) return {};
+  return fmt::format("{}:{}", cidr.substr(0, cidr.find('/')), config.get("HTTPS_PORT"));
 }
 
 }  // namespace

@@ -181,18 +181,8 @@ void Supervisor::launch(Service& s) {
   if (!pid) {
     log_.write(kTag, fmt::format("cannot start {}: {}", s.spec.name, pid.error()));
     s.pid = 0;
-    ++s.crashes;
     s.lastExit = 127;
-    if (s.crashes > s.spec.restart.retries) {
-      setState(s, ServiceState::Failed);
-      log_.write(kTag, fmt::format("{} failed: it could not be started", s.spec.name));
-      return;
-    }
-    setState(s, ServiceState::Backoff);
-    s.timer = timers_.after(s.spec.restart.delay, [this, name] {
-      if (Service* svc = find(name); svc && svc->state == ServiceState::Backoff && !stopping_) launch(*svc);
-    });
-    return;
+    return crashed(s, "could not be started");
   }
   s.pid = *pid;
   log_.write(kTag, fmt::format("started {} (pid {})", s.spec.name, s.pid));
@@ -259,27 +249,30 @@ bool Supervisor::childExited(pid_t pid, int status) {
     finishStopAll();
     return true;
   }
-  auto ran = clock_.now() - s.startedAt;
-  if (ran >= s.spec.restart.threshold) s.crashes = 0;
+  crashed(s, fmt::format("exited with status {}", code));
+  return true;
+}
+
+void Supervisor::crashed(Service& s, const std::string& what) {
+  if (clock_.now() - s.startedAt >= s.spec.restart.threshold) s.crashes = 0;
   ++s.crashes;
   if (s.crashes > s.spec.restart.retries) {
     setState(s, ServiceState::Failed);
-    log_.write(kTag, fmt::format("{} exited with status {}; failed after {} crashes in a row, not restarted",
-                                 s.spec.name, code, s.crashes));
-    return true;
+    log_.write(kTag, fmt::format("{} {}; failed after {} crashes in a row, not restarted", s.spec.name, what,
+                                 s.crashes));
+    return;
   }
   // The delay doubles with every crash in a row.
   auto delay = s.spec.restart.delay;
   for (int i = 1; i < s.crashes && delay < s.spec.restart.maxDelay; ++i) delay *= 2;
   delay = std::min(delay, s.spec.restart.maxDelay);
-  log_.write(kTag, fmt::format("{} exited with status {}; restarting in {} ms", s.spec.name, code, delay.count()));
+  log_.write(kTag, fmt::format("{} {}; restarting in {} ms", s.spec.name, what, delay.count()));
   setState(s, ServiceState::Backoff);
   ++s.restarts;
   std::string name = s.spec.name;
   s.timer = timers_.after(delay, [this, name] {
     if (Service* svc = find(name); svc && svc->state == ServiceState::Backoff && !stopping_) launch(*svc);
   });
-  return true;
 }
 
 void Supervisor::stopAll(std::function<void()> done) {

@@ -128,6 +128,8 @@ class Supervisor {
   void probe(Service& s);
   void finishStopAll();
   void stopOne(Service& s);
+  // A run ended too early (or could not start): back-off, or failed.
+  void crashed(Service& s, const std::string& what);
   Service* find(const std::string& name);
 
   runtime::Timers& timers_;

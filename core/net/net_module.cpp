@@ -18,13 +18,14 @@
 
 namespace bulwark::net {
 
-namespace {
-std::string firstAddress(const config::Config& config) {
+std::string internalAddress(const config::Config& config) {
   const config::Value* table = config.find("INT_ADDRESSES");
   if (!table || table->rows.empty()) return {};
   auto cell = table->rows.front().fields.find("ADDRESS");
   return cell == table->rows.front().fields.end() ? std::string() : cell->second.text;
 }
+
+namespace {
 constexpr const char* kBusybox = "/bin/busybox";
 
 // "192.168.1.1/24" -> "255.255.255.0"
@@ -42,7 +43,7 @@ std::string netmaskOf(const std::string& cidr) {
 
 // The udhcpd configuration of the internal network.
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir) {
-  std::string address = firstAddress(config);
+  std::string address = internalAddress(config);
   std::string own = address.substr(0, address.find('/'));
   std::string out = fmt::format("interface {}\n", interface);
   const config::Value* pools = config.find("DHCP_INT_POOL");
@@ -202,7 +203,7 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
 Status NetModule::applyInternal(const config::Config& config) {
   const platform::Port* internal = board_.port(platform::Port::Role::Internal);
   if (!internal) return {};
-  std::string wanted = firstAddress(config);
+  std::string wanted = internalAddress(config);
   if (wanted == internalAddress_) return {};
   if (!wanted.empty()) {
     if (Status s = addAddress(internal->interface, wanted); !s) return s;

@@ -25,6 +25,10 @@
 
 namespace bulwark::net {
 
+// The first address of INT_ADDRESSES, "192.168.1.1/24" ("" when none): the
+// appliance's address on the internal network.
+std::string internalAddress(const config::Config& config);
+
 // The udhcpd configuration for the internal network (for tests).
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir);
 
