@@ -128,7 +128,8 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(logModule);
   auth::AuthModule authModule(workers, log, clock);
   modules.add(authModule);
-  net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir);
+  net::KernelTime systemTime(options.ownsClock);
+  net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
@@ -136,7 +137,8 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   auto serial = platform::deviceSerial(*board, options.dataDir);
   if (!serial) return fail(serial.error());
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
-                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get()});
+                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get(),
+                            [&netModule] { return netModule.timeStatus(); }});
   modules.add(webModule);
 
   auto control = runtime::ControlServer::listen(

@@ -182,7 +182,8 @@ void mountData(const platform::Board& board) {
   }
   auto started = std::chrono::steady_clock::now();
   if (Status s = net::setLinkUp("lo"); !s) say(s.message());
-  loadModules(board->modules);
+  // Modules, like the clock, belong to the whole machine: not in a namespace.
+  if (!namespaceMode) loadModules(board->modules);
   if (!envData) mountData(*board);
   say(fmt::format("board {}, modules and /data ready in {} ms", board->name,
                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
@@ -197,6 +198,7 @@ void mountData(const platform::Board& board) {
   options.consoleLog = true;
   options.console = !namespaceMode;
   options.kernelLog = !namespaceMode;
+  options.ownsClock = !namespaceMode;  // CLOCK_REALTIME is not namespaced: in a namespace it is the host's
   int stopSignal = 0;
   int code = runCore(options, &stopSignal);
   if (code != 0) say(fmt::format("the core ended with status {}", code));
