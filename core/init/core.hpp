@@ -18,6 +18,7 @@ struct CoreOptions {
   bool kernelLog = false;    // the kernel's messages into the log (PID 1)
   bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)
   bool ownsClock = false;    // NTP may set the system clock (PID 1 of the image only)
+  bool ownsAccounts = false; // SSH: /etc/passwd and friends are ours to bind over (PID 1)
 };
 
 // Returns the process exit code; `stopSignal` (when given) receives the signal

@@ -199,6 +199,7 @@ void mountData(const platform::Board& board) {
   options.console = !namespaceMode;
   options.kernelLog = !namespaceMode;
   options.ownsClock = !namespaceMode;  // CLOCK_REALTIME is not namespaced: in a namespace it is the host's
+  options.ownsAccounts = true;         // the mount namespace is ours in both modes
   int stopSignal = 0;
   int code = runCore(options, &stopSignal);
   if (code != 0) say(fmt::format("the core ended with status {}", code));

@@ -6,12 +6,13 @@
 #   - the appliance's DHCP client gets a lease on XF1 (address, default
 #     route, name servers into <run>/resolv.conf);
 #   - the LAN host gets a lease from the appliance's DHCP server and reaches
-#     the web management at the address it was given as router;
+#     the web management at the address it was given as router, and SSH:
+#     admin gets the CLI, within the role's session limit;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
 #     those networks is refused and changes nothing;
 #   - the WAN link going down is noticed; SIGTERM powers off.
-# Needs root, ip, unshare, nsenter, busybox and curl. Usage: network_test.sh BULWARK
+# Needs root, ip, unshare, nsenter, busybox, curl and dropbear (server and dbclient). Usage: network_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
 id=$$
@@ -110,7 +111,42 @@ eventually ip netns exec "$lan" curl -sfk --max-time 5 -o /dev/null "https://192
 sysinfo=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/nph-vpn.cgi?cmd=sysinfo")
 [ "$(head -1 <<<"$sysinfo")" = "mGuardProductName=bulwark qemu" ] || fail "sysinfo from the LAN: $sysinfo"
 
-# 3. Static addressing and user-defined name servers.
+# 3. SSH from the LAN: admin gets the CLI (counted against the role's limit),
+#    dropbear's lines come out as the reference's sshd lines.
+ssh_lan() { # PASSWORD USER [COMMAND]
+  local password=$1 user=$2
+  shift 2
+  HOME=$tmp DROPBEAR_PASSWORD=$password ip netns exec "$lan" timeout 20 dbclient -y -y "$user@192.168.1.1" "$@"
+}
+eventually logged "init: started sshd" || fail "sshd did not start"
+eventually ip netns exec "$lan" bash -c "exec 3<>/dev/tcp/192.168.1.1/22" || fail "nothing listens on port 22"
+status=$(ssh_lan mGuard admin "show status" 2>&1) || fail "ssh admin show status: $status"
+grep -q "bulwark" <<<"$status" || fail "show status over SSH: $status"
+lan_ip=$(sed -E 's/^ip=([0-9.]+) .*/\1/' "$tmp/lan.lease")
+eventually grep -qE "sshd\[[0-9]+\]: Accepted password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
+  fail "no sshd line for the login"
+logged "inno-sshlimitd: allow session 1 of maximum 4 for role admin (class 1) at fd" || fail "no inno-sshlimitd line"
+grep -qE "sshd\[[0-9]+\]: session start for user 'admin'" "$tmp/pid1.log" || fail "no session start line"
+if ssh_lan wrong admin "show status" >/dev/null 2>&1; then fail "a wrong password logged in"; fi
+eventually grep -qE "sshd\[[0-9]+\]: Failed password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
+  fail "no line for the failed password"
+# One session of admin at a time: a second one is refused while the first lasts.
+in_appliance "$bin" gaiconfig --set SSH_ADMIN_LOGIN_ALLOWED_MAX 1 >/dev/null
+mkfifo "$tmp/hold"
+HOME=$tmp DROPBEAR_PASSWORD=mGuard ip netns exec "$lan" dbclient -y -y -T admin@192.168.1.1 <"$tmp/hold" \
+  >"$tmp/first-session" 2>&1 &
+first=$!
+pids+=("$first")
+exec 7>"$tmp/hold"  # the first session's input stays open as long as fd 7
+eventually grep -q "Welcome, admin (admin)" "$tmp/first-session" || fail "the first session: $(cat "$tmp/first-session")"
+second=$(ssh_lan mGuard admin "show status" 2>&1) && fail "a second admin session was allowed: $second"
+grep -q "Too many shell sessions of role admin (at most 1)." <<<"$second" || fail "the refusal: $second"
+logged "inno-sshlimitd: deny session 2 of maximum 1 for role admin (class 1)" || fail "no line for the refusal"
+exec 7>&-  # end of input: the CLI ends the session, and the slot is free again
+wait "$first" || fail "the first session did not end cleanly: $(cat "$tmp/first-session")"
+third=$(ssh_lan mGuard admin "show status" 2>&1) || fail "no session after the first ended: $third"
+
+# 4. Static addressing and user-defined name servers.
 static_profile() {
   cat <<ATV
 ROUTER_MODE = "static"
@@ -144,14 +180,14 @@ services=$(in_appliance "$bin" ctl services)
 grep -q "^dhclient" <<<"$services" && fail "the DHCP client still runs in static mode: $services"
 logged "XF1 (eth0): static address 10.0.5.2/24, 10.0.6.2/24, gateway 10.0.5.1" || fail "no line for static mode"
 
-# 4. The link of XF1 goes down.
+# 5. The link of XF1 goes down.
 changes() { grep -c "service-mauman: \[011\] Running service loop because an interface changed" "$tmp/pid1.log"; }
 before=$(changes || true)
 ip -n "$wan" link set wan0 down
 more_changes() { [ "$(changes)" -gt "$before" ]; }
 eventually more_changes || fail "the link going down was not noticed"
 
-# 5. Power off.
+# 6. Power off.
 kill -TERM "$pid1"
 wait "$outer" || true
 logged "init: powering off" || fail "no clean power off"
