@@ -24,6 +24,7 @@
 #include "init/spawn.hpp"
 #include "init/ssh.hpp"
 #include "init/supervisor.hpp"
+#include "init/system_state.hpp"
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
@@ -156,8 +157,10 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       });
   if (!control) return fail(control.error());
 
+  bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Booting});
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
   supervisor.start();
+  bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Running});
 
   std::unique_ptr<log::KmsgReader> kernelLog;
   if (options.kernelLog) {
@@ -210,6 +213,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (stopSignal) *stopSignal = signal;
+    bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Stopping, signal == SIGINT});
     log.write("bulwark", fmt::format("stopping on signal {}", signal));
     // No new requests; a change in flight is finished (committed, applied,
     // logged and answered) before the modules stop.
