@@ -180,7 +180,7 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
     log.write(kTag, fmt::format("allow session {} of maximum {} for role {} (class {}) at fd {}", number,
                                 limit == 0 ? std::string("unlimited") : std::to_string(limit), role,
                                 roleClass(s.who->role), fd));
-    log.write(fmt::format("sshd[{}]", peer.pid), fmt::format("session start for user '{}'", s.who->user));
+    log.write("sshd", fmt::format("session start for user '{}'", s.who->user), peer.pid);
     s.counted = true;
     s.console = hooks.console(fds[0], fds[1], [weak = weak_from_this(), fd] {
       if (auto self = weak.lock()) self->end(fd, '0');

@@ -96,6 +96,10 @@ AccountFiles accountFiles(const config::Config& config, const std::string& shell
     f.shadow += fmt::format("{}:{}:0:0:99999:7:::\n", a.user, hash);
     f.group += fmt::format("{}:x:{}:\n", a.user, a.uid);
   }
+  // The unprivileged user of daemons that drop root (dnsmasq); no login.
+  f.passwd += "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+  f.shadow += "nobody:!:0:0:99999:7:::\n";
+  f.group += "nogroup:x:65534:\n";
   f.shells = fmt::format("/bin/sh\n{}\n", shell);
   return f;
 }
@@ -120,31 +124,36 @@ unsigned sessionLimit(const config::Config& config, auth::Role role) {
   }
 }
 
-std::pair<std::string, std::string> sshdLogLine(const std::string& line) {
+ServiceLogLine sshdLogLine(const std::string& line) {
   // "[pid] Mon DD HH:MM:SS message"
   static const std::regex head(R"(^\[(\d{1,10})\] [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (.*)$)");
   std::smatch m;
   // std::regex backtracks recursively: long lines (dropbear writes none) stay as they are.
-  if (line.size() > 512 || !std::regex_match(line, m, head)) return {"sshd", line};
-  std::string tag = fmt::format("sshd[{}]", m[1].str());
+  if (line.size() > 512 || !std::regex_match(line, m, head)) return {"sshd", line, std::nullopt};
+  std::optional<int> pid;
+  try {
+    pid = std::stoi(m[1].str());
+  } catch (...) {
+  }
+  auto tag = [&pid](std::string text) { return ServiceLogLine{"sshd", std::move(text), pid}; };
   std::string text = m[2].str();
   static const std::regex accepted(R"(^Password auth succeeded for '([^']*)' from (.+):(\d+)$)");
   static const std::regex failed(R"(^Bad password attempt for '([^']*)' from (.+):(\d+)$)");
   static const std::regex closing(R"(^Exit \(([^)]*)\) from <(.+):(\d+)>: .*$)");
   static const std::regex unknown(R"(^Login attempt for nonexistent user from (.+):(\d+)$)");
   if (std::regex_match(text, m, accepted)) {
-    return {tag, fmt::format("Accepted password for {} from {} port {} ssh2", m[1].str(), m[2].str(), m[3].str())};
+    return tag(fmt::format("Accepted password for {} from {} port {} ssh2", m[1].str(), m[2].str(), m[3].str()));
   }
   if (std::regex_match(text, m, failed)) {
-    return {tag, fmt::format("Failed password for {} from {} port {} ssh2", m[1].str(), m[2].str(), m[3].str())};
+    return tag(fmt::format("Failed password for {} from {} port {} ssh2", m[1].str(), m[2].str(), m[3].str()));
   }
   if (std::regex_match(text, m, closing)) {
-    return {tag, fmt::format("Closing connection for {} from {} port {}", m[1].str(), m[2].str(), m[3].str())};
+    return tag(fmt::format("Closing connection for {} from {} port {}", m[1].str(), m[2].str(), m[3].str()));
   }
   if (std::regex_match(text, m, unknown)) {
-    return {tag, fmt::format("Failed password for invalid user from {} port {} ssh2", m[1].str(), m[2].str())};
+    return tag(fmt::format("Failed password for invalid user from {} port {} ssh2", m[1].str(), m[2].str()));
   }
-  return {tag, text};
+  return tag(text);
 }
 
 Status SshModule::writeAccounts(const config::Config& config) {
@@ -203,9 +212,7 @@ Status SshModule::start(const config::Snapshot& snapshot) {
   spec.argv = {kDropbear, "-F", "-E", "-j", "-k", "-m", "-T", "3", "-r", key.string(), "-p", "22",
                "-P", (runDir_ / "dropbear.pid").string()};
   spec.logTag = "sshd";
-  spec.logLine = [](const std::string& line) -> std::optional<std::pair<std::string, std::string>> {
-    return sshdLogLine(line);
-  };
+  spec.logLine = sshdLogLine;
   running_ = true;
   return supervisor_.update(std::move(spec));
 }

@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "auth/roles.hpp"
 #include "config/config.hpp"
@@ -45,10 +44,10 @@ std::optional<auth::Role> roleOfUid(unsigned uid);
 unsigned sessionLimit(const config::Config& config, auth::Role role);
 
 // One line of dropbear's stderr ("[28654] Nov 27 05:10:11 Password auth
-// succeeded for 'admin' from 192.168.1.55:53721") as the log's tag and
-// message ("sshd[28654]", "Accepted password for admin from 192.168.1.55
-// port 53721 ssh2"). Lines without a translation keep their text.
-std::pair<std::string, std::string> sshdLogLine(const std::string& line);
+// succeeded for 'admin' from 192.168.1.55:53721") as the log's ("sshd",
+// pid 28654, "Accepted password for admin from 192.168.1.55 port 53721
+// ssh2"). Lines without a translation keep their text.
+ServiceLogLine sshdLogLine(const std::string& line);
 
 class SshModule final : public runtime::Module {
  public:

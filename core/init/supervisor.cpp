@@ -170,9 +170,10 @@ void Supervisor::launch(Service& s) {
   Spawner::Output output{[this, tag, name, generation, mine, rewrite](std::string line) {
     Service* svc = find(name);
     // As the reference prints a daemon's lines: "dhcp-int: udhcpd: started, v1.36.1".
-    if (auto entry = rewrite ? rewrite(line) : std::nullopt) {
-      log_.write(entry->first, entry->second);
-    } else if (!rewrite) {
+    if (rewrite) {
+      ServiceLogLine entry = rewrite(line);
+      log_.write(entry.tag, std::move(entry.message), entry.pid);
+    } else {
       log_.write(tag, line);
     }
     if (!svc || *generation != mine || svc->ready) return;

@@ -48,6 +48,13 @@ struct RestartPolicy {
   int retries = 5;  // crashes in a row before `failed`; 0: never restarted
 };
 
+// One output line of a service as the log takes it.
+struct ServiceLogLine {
+  std::string tag;
+  std::string message;
+  std::optional<int> pid;  // printed as tag[pid]
+};
+
 struct ServiceSpec {
   std::string name;
   std::vector<std::string> argv;
@@ -59,9 +66,9 @@ struct ServiceSpec {
   RestartPolicy restart;
   std::chrono::milliseconds stopTimeout{5000};
   std::string logTag;  // "" = name
-  // Turns an output line into the log's tag and message, e.g. dropbear's
-  // "[28654] Nov 27 ..." into "sshd[28654]" lines; empty: logTag and the line.
-  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& line)> logLine;
+  // Turns an output line into the log's, e.g. dropbear's "[28654] Nov 27 ..."
+  // into "sshd[28654]: ..." lines; empty: logTag and the line as it is.
+  std::function<ServiceLogLine(const std::string& line)> logLine;
 };
 
 enum class ServiceState { Waiting, Starting, Running, Backoff, Stopping, Stopped, Failed };

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -29,6 +30,7 @@ std::string internalAddress(const config::Config& config) {
 
 namespace {
 constexpr const char* kBusybox = "/bin/busybox";
+constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
 
 // "192.168.1.1/24" -> "255.255.255.0"
 std::string netmaskOf(const std::string& cidr) {
@@ -66,6 +68,23 @@ bool inNetworkOf(const std::string& address, const std::vector<std::string>& cid
     if ((ntohl(a.s_addr) & mask) == (ntohl(net.s_addr) & mask)) return true;
   }
   return false;
+}
+
+// Writes `text` to a new file beside `path` and renames it over `path`:
+// readers see the old or the new file, never a part.
+Status replaceFile(const std::filesystem::path& path, const std::string& text, mode_t mode = 0600) {
+  auto temporary = path;
+  temporary += ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Error{fmt::format("cannot write {}", path.string())};
+  }
+  chmod(temporary.c_str(), mode);
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
+  return {};
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -122,14 +141,7 @@ Status NetModule::applyDhcpServer(const config::Config& config) {
     return {};
   }
   auto path = runDir_ / "udhcpd-int.conf";
-  {
-    std::ofstream out(runDir_ / "udhcpd-int.conf.new", std::ios::trunc);
-    out << udhcpdConfig(config, internal->interface, runDir_.string());
-    if (!out.flush()) return Error{fmt::format("cannot write {}", path.string())};
-  }
-  std::error_code ec;
-  std::filesystem::rename(runDir_ / "udhcpd-int.conf.new", path, ec);
-  if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
+  if (Status s = replaceFile(path, udhcpdConfig(config, internal->interface, runDir_.string())); !s) return s;
   std::ofstream(runDir_ / "udhcpd-int.leases", std::ios::app);  // udhcpd wants it to exist
   init::ServiceSpec spec;
   spec.name = "dhcp-int";
@@ -149,6 +161,58 @@ void NetModule::stopDhcpClient(const platform::Port& external) {
     externalAddress_.clear();
   }
   dhcpDns_.clear();
+}
+
+// The name server of the internal network: dnsmasq on the internal address,
+// forwarding to the servers of <run>/resolv.conf (it notices changes).
+std::string dnsmasqConfig(const std::string& internalCidr, const std::string& runDir) {
+  std::string own = internalCidr.substr(0, internalCidr.find('/'));
+  return fmt::format(
+      "listen-address={}\nbind-interfaces\nport=53\nresolv-file={}/resolv.conf\n"
+      "cache-size=1000\ndomain-needed\nbogus-priv\nno-hosts\npid-file=\nuser=nobody\ngroup=nogroup\n",
+      own, runDir);
+}
+
+Status NetModule::applyDnsForwarder(const config::Config& config) {
+  const platform::Port* internal = board_.port(platform::Port::Role::Internal);
+  std::string address = internalAddress(config);
+  struct stat st {};
+  bool wanted = internal && !address.empty();
+  if (wanted && stat(kDnsmasq, &st) != 0) {
+    if (!dnsForwarder_) log_.write("net", fmt::format("the name server of the internal network needs {}, which this "
+                                                      "system lacks",
+                                                      kDnsmasq));
+    wanted = false;
+  }
+  if (!wanted) {
+    if (dnsForwarder_) supervisor_.remove("dns");
+    dnsForwarder_ = false;
+    return {};
+  }
+  auto path = runDir_ / "dnsmasq.conf";
+  if (Status s = replaceFile(path, dnsmasqConfig(address, runDir_.string())); !s) return s;
+  chmod(runDir_.c_str(), 0711);  // dnsmasq, as nobody, re-reads <run>/resolv.conf
+  init::ServiceSpec spec;
+  spec.name = "dns";
+  spec.argv = {kDnsmasq, "--keep-in-foreground", "--log-facility=-", "--conf-file=" + path.string()};
+  spec.logTag = "dnsmasq";
+  // dnsmasq's stderr lines read "dnsmasq[7]: started, ...": logged as tag
+  // and pid, as syslog would have them.
+  spec.logLine = [](const std::string& line) {
+    constexpr std::string_view kHead = "dnsmasq[";
+    auto close = line.find("]: ");
+    if (line.rfind(kHead, 0) == 0 && close != std::string::npos && close < 20) {
+      int pid = 0;
+      auto digits = std::string_view(line).substr(kHead.size(), close - kHead.size());
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+      if (ec == std::errc() && end == digits.data() + digits.size()) {
+        return init::ServiceLogLine{"dnsmasq", line.substr(close + 3), pid};
+      }
+    }
+    return init::ServiceLogLine{"dnsmasq", line, std::nullopt};
+  };
+  dnsForwarder_ = true;
+  return supervisor_.update(std::move(spec));
 }
 
 Status NetModule::applyDhcpClient(const config::Config& config) {
@@ -264,7 +328,7 @@ Status NetModule::start(const config::Snapshot& snapshot) {
   if (Status s = applyDhcpServer(*snapshot); !s) return s;
   if (Status s = applyExternal(*snapshot); !s) return s;
   applyDns(*snapshot);
-  return {};
+  return applyDnsForwarder(*snapshot);
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
@@ -273,6 +337,7 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
   if (diff.touches("INT_ADDRESSES")) {
     if (Status s = applyInternal(*snapshot); !s) return s;
+    if (Status s = applyDnsForwarder(*snapshot); !s) return s;
   }
   if (diff.touches("INT_ADDRESSES") || diff.touches("DHCP_INT_MODE") || diff.touches("DHCP_INT_POOL") ||
       diff.touches("DHCP_INT_DNS") || diff.touches("DHCP_INT_LEASE_TIME")) {
@@ -340,21 +405,8 @@ void NetModule::applyDns(const config::Config& config) {
       config.get("DNS_MODE") == "user" ? column(config, "DNS_SERVERS", "SERVER") : dhcpDns_;
   std::string text = resolvConf(servers);
   if (text == resolvConf_) return;
-  auto path = runDir_ / "resolv.conf";
-  {
-    std::ofstream out(runDir_ / "resolv.conf.new", std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      log_.write("net", fmt::format("cannot write {}", path.string()));
-      return;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(runDir_ / "resolv.conf.new", path, ec);
-  if (ec) {
-    log_.write("net", fmt::format("cannot write {}: {}", path.string(), ec.message()));
-    return;
-  }
+  // 0644: dnsmasq reads it as nobody.
+  if (Status s = replaceFile(runDir_ / "resolv.conf", text, 0644); !s) return log_.write("net", s.message());
   resolvConf_ = text;
   log_.write("net", servers.empty() ? std::string("no DNS server known")
                                     : fmt::format("DNS servers {}", joined(servers)));

@@ -9,7 +9,9 @@
 // udhcpc-event, and the lease is applied over rtnetlink), static puts
 // EXT_ADDRESSES on it with the default route via EXT_GATEWAY. The name
 // servers (DNS_MODE: the lease's, or DNS_SERVERS) go to <run>/resolv.conf,
-// which the image's /etc/resolv.conf points to. The NTP client
+// which the image's /etc/resolv.conf points to; dnsmasq (supervised as
+// "dns") answers the internal network on the internal address, forwarding
+// to those servers. The NTP client
 // (ntp_client.hpp) follows NTP_ENABLE and NTP_SERVERS, on every board.
 // Boards without ports (sim) leave the host's network alone.
 #pragma once
@@ -39,6 +41,9 @@ std::string udhcpdConfig(const config::Config& config, const std::string& interf
 
 // The resolv.conf text for these name servers (for tests).
 std::string resolvConf(const std::vector<std::string>& servers);
+
+// The configuration of dnsmasq, the name server of the internal network (for tests).
+std::string dnsmasqConfig(const std::string& internalCidr, const std::string& runDir);
 
 class NetModule final : public runtime::Module {
  public:
@@ -72,6 +77,7 @@ class NetModule final : public runtime::Module {
   Status applyExternal(const config::Config& config, bool restartDhcp = false);
   void applyDns(const config::Config& config);
   void applyNtp(const config::Config& config);
+  Status applyDnsForwarder(const config::Config& config);
 
   boost::asio::io_context& io_;
   runtime::Timers& timers_;
@@ -84,6 +90,7 @@ class NetModule final : public runtime::Module {
   std::string internalAddress_;  // in place now
   bool dhcpServer_ = false;      // dhcp-int is declared
   bool dhcpClient_ = false;      // dhclient is declared
+  bool dnsForwarder_ = false;    // dns (dnsmasq) is declared
   std::string externalAddress_;  // from DHCP
   std::vector<std::string> dhcpDns_;          // name servers of the lease
   std::vector<std::string> staticAddresses_;  // in place now (ROUTER_MODE static)

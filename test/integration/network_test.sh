@@ -6,13 +6,15 @@
 #   - the appliance's DHCP client gets a lease on XF1 (address, default
 #     route, name servers into <run>/resolv.conf);
 #   - the LAN host gets a lease from the appliance's DHCP server and reaches
-#     the web management at the address it was given as router, and SSH:
+#     the web management at the address it was given as router, resolves
+#     names through the appliance's name server (dnsmasq), and SSH:
 #     admin gets the CLI, within the role's session limit;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
 #     those networks is refused and changes nothing;
 #   - the WAN link going down is noticed; SIGTERM powers off.
-# Needs root, ip, unshare, nsenter, busybox, curl and dropbear (server and dbclient). Usage: network_test.sh BULWARK
+# Needs root, ip, unshare, nsenter, busybox, curl, dnsmasq and dropbear (server and
+# dbclient). Usage: network_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
 id=$$
@@ -50,6 +52,7 @@ ip link add eth1 netns "$dev" type veth peer name lan0 netns "$lan"
 for ns in "$wan" "$lan"; do ip -n "$ns" link set lo up; done
 ip -n "$wan" link set wan0 up
 ip -n "$wan" addr add 10.0.2.2/24 dev wan0
+ip -n "$wan" addr add 10.0.2.3/24 dev wan0
 ip -n "$lan" link set lan0 up
 
 # The provider's DHCP server.
@@ -66,6 +69,11 @@ pidfile $tmp/wan.pid
 CONF
 : >"$tmp/wan.leases"
 ip netns exec "$wan" busybox udhcpd -f "$tmp/wan.conf" >"$tmp/wan.log" 2>&1 &
+pids+=($!)
+
+# The provider's name server: it knows plant.example.
+ip netns exec "$wan" dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=10.0.2.3 \
+  --bind-interfaces --pid-file= --address=/plant.example/10.0.2.99 >"$tmp/wan-dns.log" 2>&1 &
 pids+=($!)
 
 # The appliance.
@@ -108,6 +116,14 @@ lease=$(cat "$tmp/lan.lease")
   fail "the LAN lease: $lease"
 eventually ip netns exec "$lan" curl -sfk --max-time 5 -o /dev/null "https://192.168.1.1/" ||
   fail "the LAN host cannot reach the web management"
+# ... and names through the appliance's name server, from the provider's.
+eventually logged "init: started dns" || fail "the name server did not start"
+answer=""
+for _ in $(seq 1 50); do
+  answer=$(ip netns exec "$lan" busybox nslookup plant.example 192.168.1.1 2>&1) && break
+  sleep 0.2
+done
+grep -q "Address: 10.0.2.99" <<<"$answer" || fail "plant.example through 192.168.1.1: $answer"
 sysinfo=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/nph-vpn.cgi?cmd=sysinfo")
 [ "$(head -1 <<<"$sysinfo")" = "mGuardProductName=bulwark qemu" ] || fail "sysinfo from the LAN: $sysinfo"
 

@@ -6,20 +6,24 @@
 using namespace bulwark;
 
 TEST_CASE("dropbear's lines become the reference's sshd lines", "[init][ssh]") {
-  using P = std::pair<std::string, std::string>;
+  struct P {
+    std::string tag, message;
+    std::optional<int> pid;
+    bool operator==(const init::ServiceLogLine& l) const { return l.tag == tag && l.message == message && l.pid == pid; }
+  };
   CHECK(init::sshdLogLine("[28654] Nov 27 05:10:11 Password auth succeeded for 'admin' from 192.168.1.55:53721") ==
-        P{"sshd[28654]", "Accepted password for admin from 192.168.1.55 port 53721 ssh2"});
+        P{"sshd", "Accepted password for admin from 192.168.1.55 port 53721 ssh2", 28654});
   CHECK(init::sshdLogLine("[28766] Mar  6 13:24:10 Bad password attempt for 'admin' from 192.168.1.55:53933") ==
-        P{"sshd[28766]", "Failed password for admin from 192.168.1.55 port 53933 ssh2"});
+        P{"sshd", "Failed password for admin from 192.168.1.55 port 53933 ssh2", 28766});
   CHECK(init::sshdLogLine("[28666] Mar  6 13:24:10 Exit (admin) from <192.168.1.55:53716>: Disconnect received") ==
-        P{"sshd[28666]", "Closing connection for admin from 192.168.1.55 port 53716"});
+        P{"sshd", "Closing connection for admin from 192.168.1.55 port 53716", 28666});
   CHECK(init::sshdLogLine("[9] Jan  1 00:00:00 Login attempt for nonexistent user from 10.0.0.1:4000") ==
-        P{"sshd[9]", "Failed password for invalid user from 10.0.0.1 port 4000 ssh2"});
+        P{"sshd", "Failed password for invalid user from 10.0.0.1 port 4000 ssh2", 9});
   // Other lines keep their text, under the pid's tag; foreign lines as they are.
-  CHECK(init::sshdLogLine("[7] Nov 27 05:06:41 Not backgrounding") == P{"sshd[7]", "Not backgrounding"});
-  CHECK(init::sshdLogLine("dropbear: something odd") == P{"sshd", "dropbear: something odd"});
+  CHECK(init::sshdLogLine("[7] Nov 27 05:06:41 Not backgrounding") == P{"sshd", "Not backgrounding", 7});
+  CHECK(init::sshdLogLine("dropbear: something odd") == P{"sshd", "dropbear: something odd", std::nullopt});
   // A user name cannot smuggle a second line or a quote into the translation.
-  CHECK(init::sshdLogLine("[1] Nov 27 05:10:11 Password auth succeeded for 'a'b' from 1.2.3.4:5").second ==
+  CHECK(init::sshdLogLine("[1] Nov 27 05:10:11 Password auth succeeded for 'a'b' from 1.2.3.4:5").message ==
         "Password auth succeeded for 'a'b' from 1.2.3.4:5");
 }
 
@@ -30,7 +34,8 @@ TEST_CASE("the accounts of SSH come from the configuration", "[init][ssh]") {
         "root:x:0:0:root:/root:/bin/sh\n"
         "admin:x:1000:1000:admin:/:/run/bulwark/bulwark-shell\n"
         "netadmin:x:1001:1001:netadmin:/:/run/bulwark/bulwark-shell\n"
-        "audit:x:1002:1002:audit:/:/run/bulwark/bulwark-shell\n");
+        "audit:x:1002:1002:audit:/:/run/bulwark/bulwark-shell\n"
+        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
   CHECK(files.shadow.find("root:$6$bulwarkroot00001$") == 0);
   CHECK(files.shadow.find("\nadmin:$6$bulwarkadmin0001$") != std::string::npos);
   // No password: locked.

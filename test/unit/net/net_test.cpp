@@ -19,3 +19,11 @@ TEST_CASE("the DHCP server's configuration from the factory default", "[net]") {
   CHECK(text.find("option subnet 255.255.0.0\noption router 10.1.0.1\n") != std::string::npos);
   CHECK(text.find("option dns") == std::string::npos);
 }
+
+TEST_CASE("the name server of the internal network", "[net]") {
+  CHECK(net::dnsmasqConfig("192.168.1.1/24", "/run/bulwark") ==
+        "listen-address=192.168.1.1\nbind-interfaces\nport=53\nresolv-file=/run/bulwark/resolv.conf\n"
+        "cache-size=1000\ndomain-needed\nbogus-priv\nno-hosts\npid-file=\nuser=nobody\ngroup=nogroup\n");
+  CHECK(net::resolvConf({"10.0.2.3", "10.0.2.4"}) ==
+        "# written by bulwark: DNS_MODE, DNS_SERVERS or the DHCP lease\nnameserver 10.0.2.3\nnameserver 10.0.2.4\n");
+}
