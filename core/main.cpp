@@ -108,8 +108,8 @@ int boardMain(int argc, char** argv) {
   }
   std::string modules;
   for (const std::string& m : board->modules) modules += (modules.empty() ? "" : " ") + m;
-  std::printf("name: %s\ndescription: %s\nmodules: %s\ndata device: %s\n", board->name.c_str(),
-              board->description.c_str(), modules.c_str(), board->dataDevice.c_str());
+  std::printf("name: %s\ndescription: %s\nmodules: %s\ndata device: %s\nwatchdog: %s\n", board->name.c_str(),
+              board->description.c_str(), modules.c_str(), board->dataDevice.c_str(), board->watchdog.c_str());
   return 0;
 }
 

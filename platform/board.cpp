@@ -35,8 +35,11 @@ Result<Board> findBoard(std::string_view name) {
                              // SHA-1/256, HMAC
                              "esp4", "xfrm_user", "authenc", "echainiv", "seqiv", "gcm", "ctr", "sha512_generic",
                              // OpenVPN and kernel-libipsec (tun), test peers in namespaces (veth)
-                             "tun", "veth"},
-                 .dataDevice = "/dev/vda"};
+                             "tun", "veth",
+                             // the watchdog (QEMU's -device i6300esb)
+                             "i6300esb"},
+                 .dataDevice = "/dev/vda",
+                 .watchdog = "/dev/watchdog"};
   }
   return Error{fmt::format("Unknown board \"{}\" (known boards: sim, qemu).", name)};
 }

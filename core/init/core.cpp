@@ -22,6 +22,7 @@
 #include "init/services_file.hpp"
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
+#include "init/watchdog.hpp"
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
@@ -100,6 +101,13 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   runtime::ModuleSet modules;
 
   runtime::AsioTimers timers(io);
+
+  // The hardware watchdog: armed before anything that could hang.
+  std::unique_ptr<init::WatchdogKeeper> watchdog;
+  if (options.watchdog) {
+    watchdog = std::make_unique<init::WatchdogKeeper>(timers, log, *options.watchdog);
+    if (Status s = watchdog->start(); !s) log.write("init", s.message());
+  }
 
   // The supervisor and the reaper. As an ordinary process the core is the
   // reaper of its descendants' orphans, as PID 1 is anyway.

@@ -8,6 +8,8 @@
 
 namespace bulwark::init {
 
+class WatchdogDevice;
+
 struct CoreOptions {
   std::filesystem::path dataDir = "/data";
   std::filesystem::path runDir = "/run/bulwark";
@@ -17,6 +19,9 @@ struct CoreOptions {
   std::filesystem::path servicesFile;
   bool kernelLog = false;    // the kernel's messages into the log (PID 1)
   bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)  // extra services (services_file.hpp), for development and tests
+  // The hardware watchdog to arm and kick on the loop (watchdog.hpp); PID 1
+  // owns it and decides at shutdown whether to disarm it.
+  WatchdogDevice* watchdog = nullptr;
 };
 
 // Returns the process exit code; `stopSignal` (when given) receives the signal

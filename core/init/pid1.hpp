@@ -10,6 +10,9 @@
 // left alone. A fatal signal writes one line, syncs and reboots instead of
 // panicking the kernel. When the core stops: SIGTERM or SIGUSR2 power off,
 // SIGINT (Ctrl-Alt-Del) reboots; processes are ended, /data is unmounted.
+// The board's hardware watchdog is armed and kicked by the core
+// (watchdog.hpp); it stays armed through the shutdown and is disarmed just
+// before a power-off, not before a reboot.
 // Never returns.
 #pragma once
 
