@@ -37,7 +37,9 @@ Result<Board> findBoard(std::string_view name) {
                              // OpenVPN and kernel-libipsec (tun), test peers in namespaces (veth)
                              "tun", "veth",
                              // the watchdog (QEMU's -device i6300esb)
-                             "i6300esb"},
+                             "i6300esb",
+                             // the ACPI power button as an input device (system_powerdown)
+                             "button", "evdev"},
                  .dataDevice = "/dev/vda",
                  .watchdog = "/dev/watchdog"};
   }

@@ -1,5 +1,6 @@
 #include "init/core.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "auth/authenticator.hpp"
 #include "board.hpp"
@@ -18,6 +20,7 @@
 #include "config/commands.hpp"
 #include "config/service.hpp"
 #include "init/console.hpp"
+#include "init/power_button.hpp"
 #include "init/ctl.hpp"
 #include "init/services_file.hpp"
 #include "init/spawn.hpp"
@@ -168,6 +171,26 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       kernelLog = std::move(*reader);
     } else {
       log.write("init", reader.error());
+    }
+  }
+
+  // The power button powers off the way SIGUSR2 does.
+  std::unique_ptr<init::PowerButton> powerButton;
+  if (options.powerButton) {
+    std::vector<std::string> watched;
+    auto button = init::PowerButton::open(
+        io,
+        [&log](const std::string& device) {
+          log.write("init", fmt::format("power button {} pressed: powering off", device));
+          kill(getpid(), SIGUSR2);
+        },
+        &watched);
+    if (!button) {
+      log.write("init", button.error());
+    } else {
+      powerButton = std::move(*button);
+      log.write("init", watched.empty() ? "power button: no input device reports the power key"
+                                        : fmt::format("power button: {}", fmt::join(watched, ", ")));
     }
   }
 

@@ -22,6 +22,9 @@ struct CoreOptions {
   // The hardware watchdog to arm and kick on the loop (watchdog.hpp); PID 1
   // owns it and decides at shutdown whether to disarm it.
   WatchdogDevice* watchdog = nullptr;
+  // Power off when an input device's power key is pressed (power_button.hpp;
+  // PID 1: QEMU's system_powerdown).
+  bool powerButton = false;
 };
 
 // Returns the process exit code; `stopSignal` (when given) receives the signal

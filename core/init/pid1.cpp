@@ -199,6 +199,7 @@ void mountData(const platform::Board& board) {
   options.consoleLog = true;
   options.console = !namespaceMode;
   options.kernelLog = !namespaceMode;
+  options.powerButton = !namespaceMode;
   std::unique_ptr<LinuxWatchdogDevice> watchdog;
   if (!namespaceMode && !board->watchdog.empty()) {
     watchdog = std::make_unique<LinuxWatchdogDevice>(board->watchdog);
