@@ -6,7 +6,8 @@
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
 # logs in on the serial console, changes a variable there, reboots from the
-# CLI and checks that change after the reboot.
+# CLI and checks that change after the reboot; last, SIGTERM to image/qemu
+# must power the appliance off cleanly (the power button) and end QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,7 +32,7 @@ HTTPS_PORT=$https QEMU_MONITOR="tcp:127.0.0.1:$monitor,server,nowait" \
   QEMU_SERIAL="tcp:127.0.0.1:$serial,server,nowait" \
   ./image/qemu </dev/null >"$IMAGE_DIR/qemu.log" 2>&1 &
 qemu=$!
-trap 'kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true' EXIT
+trap 'kill "$qemu" 2>/dev/null || true; wait "$qemu" 2>/dev/null || true' EXIT
 
 base="https://127.0.0.1:$https"
 wait_https() {
@@ -115,4 +116,27 @@ curl -sk --max-time 5 -o /dev/null "$base/" || fail "no HTTPS 35 s after the reb
 kill "$reader" 2>/dev/null || true
 grep -q "Welcome, admin (admin)" "$log" || fail "no console login"
 grep -q "Rebooting." "$log" || fail "no reboot from the console"
-echo "e2e: ok (sysinfo; the watchdog; an API change survived a hard reset; console login, change and reboot)"
+
+# A clean power-off, as ./scripts/run's user gets one: SIGTERM to image/qemu
+# presses the power button (system_powerdown), the appliance shuts down and
+# QEMU ends by itself.
+exec 4<>"/dev/tcp/127.0.0.1/$serial"
+(timeout 60 cat <&4 >"$log") &
+reader=$!
+exec 4>&-
+sleep 1
+kill -TERM "$qemu"
+for _ in $(seq 1 90); do
+  kill -0 "$qemu" 2>/dev/null || break
+  sleep 0.5
+done
+kill -0 "$qemu" 2>/dev/null && fail "QEMU still runs 45 s after SIGTERM"
+wait "$qemu" || fail "image/qemu ended with status $?"
+kill "$reader" 2>/dev/null || true
+grep -q "system_powerdown" "$IMAGE_DIR/qemu.log" || fail "image/qemu did not press the power button"
+! grep -q "no power-off after" "$IMAGE_DIR/qemu.log" || fail "the appliance did not power off: QEMU was quit"
+grep -q "init: power button /dev/input/event[0-9]* (Power Button) pressed: powering off" "$log" ||
+  fail "no power button line on the console"
+grep -q "^init: powering off" "$log" || fail "PID 1 did not power off"
+echo "e2e: ok (sysinfo; the watchdog; an API change survived a hard reset; console login, change and reboot;" \
+  "power-off by the power button)"
