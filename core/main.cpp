@@ -21,6 +21,7 @@
 #include "init/core.hpp"
 #include "init/ctl.hpp"
 #include "init/pid1.hpp"
+#include "init/shell_server.hpp"
 #include "net/dhcp_event.hpp"
 #include "log/log_cli.hpp"
 
@@ -124,6 +125,8 @@ int main(int argc, char** argv) {
   std::string self = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "bulwark";
   if (self == "gaiconfig") return bulwark::config::gaiconfigMain(argc, argv);
   if (self == "udhcpc-event") return bulwark::net::dhcpEventMain(argc, argv);
+  // The login shell of admin, netadmin and audit ("-bulwark-shell" as a login shell).
+  if (self == "bulwark-shell" || self == "-bulwark-shell") return bulwark::init::shellMain(argc, argv);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 1;

@@ -1,7 +1,6 @@
 #include "web_module.hpp"
 
 #include <sqlite3.h>
-#include <sys/timex.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -30,12 +29,6 @@ constexpr std::pair<std::string_view, std::string_view> kPasswordAccounts[] = {
     {"ROOT_PASSWORD", "root"},        {"WWW_PASSWORD_RAW", "admin"}, {"NETADMIN_PASSWORD", "netadmin"},
     {"AUDIT_PASSWORD", "audit"},      {"USER_PASSWORD", "user"},     {"MOBILE_PASSWORD", "mobile"},
 };
-
-// True when the kernel clock is disciplined (by an NTP client).
-bool kernelClockSynchronised() {
-  timex tx{};
-  return adjtimex(&tx) != TIME_ERROR;
-}
 
 std::string kernelRelease() {
   utsname u{};
@@ -114,13 +107,9 @@ struct WebModule::Impl {
     cgi::CgiServices s;
     s.device = {options.board.productName, options.board.hardware, options.board.hardwareVersion,
                 fmt::format("{}.default", build::version)};
-    s.ntpState = [this] {
-      if (config.snapshot()->get("NTP_ENABLE") != "yes") return std::string("disabled");
-      return std::string(kernelClockSynchronised() ? "synchronized" : "not_synced");
-    };
-    // Until the NTP client of the network room runs, the only source of
-    // synchronised time is whatever disciplines the kernel clock.
-    s.timeSync = [] { return std::string(kernelClockSynchronised() ? "ntp" : "not_synced"); };
+    auto time = options.timeStatus ? options.timeStatus : [] { return net::TimeStatus{}; };
+    s.ntpState = [time] { return net::ntpStateText(time()); };
+    s.timeSync = [time] { return net::timeSyncText(time()); };
     bool hasEcs = options.board.hasEcs;
     s.ecsStatus = [hasEcs] { return std::string(hasEcs ? "8" : "1"); };
     s.snapshot = [this](std::function<void(Result<std::filesystem::path>)> done) { makeSnapshot(std::move(done)); };

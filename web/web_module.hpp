@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "config/service.hpp"
 #include "log/log.hpp"
 #include "log/log_store.hpp"
+#include "net/time_status.hpp"
 #include "runtime/module.hpp"
 #include "runtime/timers.hpp"
 #include "runtime/worker_pool.hpp"
@@ -38,6 +40,7 @@ struct WebOptions {
   platform::Board board;
   std::string serial;
   log::LogStore* logStore = nullptr;  // flushed before the log is read for an answer
+  std::function<net::TimeStatus()> timeStatus;  // the NTP client's (net/ntp_client.hpp)
 };
 
 class WebModule final : public runtime::Module {

@@ -76,6 +76,7 @@ constexpr SV kMenuInterfaces = "Network >> Interfaces >> General";
 constexpr SV kMenuExternal = "Network >> Interfaces >> External";
 constexpr SV kMenuInternal = "Network >> Interfaces >> Internal";
 constexpr SV kMenuDhcp = "Network >> DHCP >> Internal DHCP";
+constexpr SV kMenuDns = "Network >> DNS >> DNS server";
 constexpr SV kMenuNat = "Network >> NAT >> Masquerading";
 constexpr SV kMenuSwitch = "Network >> Ethernet >> Switch";
 constexpr SV kMenuMirror = "Network >> Ethernet >> Port Mirroring";
@@ -103,6 +104,7 @@ constexpr SV kRouterModesUnsupported[] = {"pppoe", "pptp"};  // reference table 
 constexpr SV kYes[] = {"yes"};
 constexpr SV kNatInterfaces[] = {"external", "internal", "dmz", "vpn"};
 constexpr SV kDhcpModes[] = {"off", "server", "relay"};
+constexpr SV kDnsModes[] = {"provider", "user"};
 constexpr SV kProtocols[] = {"all", "tcp", "udp", "icmp", "esp", "gre"};
 constexpr SV kTargets[] = {"accept", "reject", "drop"};
 constexpr SV kTimeoutTypes[] = {"static", "dynamic"};
@@ -144,6 +146,10 @@ constexpr Variable kAddressColumns[] = {
 };
 constexpr DefaultCell kIntAddressCells[] = {{"ADDRESS", "192.168.1.1/24"}};
 constexpr DefaultRow kIntAddressRows[] = {{"MAIv100000011", kIntAddressCells}};
+
+constexpr Variable kDnsColumns[] = {
+    ipv4("SERVER", "", {kMenuDns, "net", "Address of a DNS server."}, true),
+};
 
 constexpr Variable kDhcpPoolColumns[] = {
     ipv4("START", "192.168.1.100", {kMenuDhcp, "net", "First address of the pool."}),
@@ -273,6 +279,9 @@ constexpr Variable kVariables[] = {
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
     table("DHCP_INT_POOL", kDhcpPoolColumns, {kMenuDhcp, "net", "Address pools of the DHCP server."},
           kDhcpPoolRows),
+    oneOf("DNS_MODE", "provider", kDnsModes,
+          {kMenuDns, "net", "Name servers the device asks: the provider's (from DHCP) or DNS_SERVERS."}),
+    table("DNS_SERVERS", kDnsColumns, {kMenuDns, "net", "User-defined name servers (DNS_MODE user)."}),
     text("EMAIL_RELAY_SERVER", "", {kMenuEmail, "mail", "Host name or address of the e-mail server."}, 253),
     integer("EMAIL_RELAY_PORT", "465", 1, 65535, {kMenuEmail, "mail", "Port of the e-mail server."}),
     oneOf("EMAIL_RELAY_TLS", "tls", kEmailTls,

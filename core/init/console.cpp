@@ -88,6 +88,9 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
   std::string user;
   std::optional<auth::Identity> who;
   bool busy = false;  // a command is running; input waits
+  bool session = false;    // a shell session (SSH): already logged in, logout ends it
+  bool oneShot = false;    // one command (ssh HOST COMMAND), then the end
+  bool finishing = false;  // ends once the output is written
 
   Impl(boost::asio::io_context& io, int inFd, int outFd, ConsoleServices s)
       : in(io, fcntl(inFd, F_DUPFD_CLOEXEC, 3)), out(io, fcntl(outFd, F_DUPFD_CLOEXEC, 3)), services(std::move(s)) {
@@ -102,6 +105,7 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
   void flush() {
     if (pending.empty()) {
       writing = false;
+      if (finishing) stop();
       return;
     }
     writing = true;
@@ -152,8 +156,15 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
   // Called when a command is done: the next prompt, the next line.
   void next() {
     busy = false;
+    if (oneShot) return finish();
     prompt();
     read();
+  }
+
+  // Ends the console once what is pending has been written.
+  void finish() {
+    finishing = true;
+    if (!writing) flush();
   }
 
   void onLine(std::string line) {
@@ -212,6 +223,7 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
     }
     if (c == "logout" || c == "exit") {
       print("Bye.\n");
+      if (session) return finish();
       who.reset();
       stage = Stage::User;
       return next();
@@ -337,6 +349,7 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
     boost::system::error_code ignored;
     in.close(ignored);
     out.close(ignored);
+    if (services.ended) services.ended();
   }
 };
 
@@ -347,6 +360,22 @@ Console::~Console() { stop(); }
 
 void Console::start() {
   impl_->print(fmt::format("\nbulwark {} on {} — serial console\n", build::version, impl_->services.board.productName));
+  impl_->prompt();
+  impl_->read();
+}
+
+void Console::startSession(const auth::Identity& who, const std::string& command) {
+  impl_->who = who;
+  impl_->stage = Impl::Stage::Shell;
+  impl_->session = true;
+  if (!command.empty()) {
+    impl_->oneShot = true;
+    impl_->busy = true;
+    impl_->onLine(command);
+    return;
+  }
+  impl_->print(fmt::format("bulwark {} on {}. Welcome, {} ({}). Type help for the commands.\n", build::version,
+                           impl_->services.board.productName, who.user, auth::roleName(who.role)));
   impl_->prompt();
   impl_->read();
 }

@@ -7,7 +7,8 @@
 // changes go through the configuration service with the user's name and role;
 // only root and admin change the configuration, reboot or power off. The
 // password is read with echo off when the console is a terminal. PID 1 has no
-// controlling terminal, so Ctrl-C on the console never signals it.
+// controlling terminal, so Ctrl-C on the console never signals it. The same
+// CLI serves SSH sessions (shell_server.hpp) without the login prompt.
 #pragma once
 
 #include <filesystem>
@@ -39,6 +40,7 @@ struct ConsoleServices {
   std::filesystem::path logDatabase;
   std::function<void()> flushLog;
   std::function<void(int signal)> shutdown;  // SIGINT reboot, SIGTERM power off
+  std::function<void()> ended;               // once, when the console has stopped (may be empty)
 };
 
 class Console {
@@ -46,7 +48,11 @@ class Console {
   // Reads commands from `inFd` and answers on `outFd` (both duplicated).
   Console(boost::asio::io_context& io, int inFd, int outFd, ConsoleServices services);
   ~Console();
+  // The login prompt (the serial console).
   void start();
+  // A session of a user someone else has authenticated (SSH): the CLI at
+  // once; logout ends it. With a `command`, only that command, then the end.
+  void startSession(const auth::Identity& who, const std::string& command = {});
   void stop();
 
  private:

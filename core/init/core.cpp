@@ -23,9 +23,12 @@
 #include "init/power_button.hpp"
 #include "init/ctl.hpp"
 #include "init/services_file.hpp"
+#include "init/shell_server.hpp"
 #include "init/spawn.hpp"
+#include "init/ssh.hpp"
 #include "init/supervisor.hpp"
 #include "init/watchdog.hpp"
+#include "init/system_state.hpp"
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
@@ -139,15 +142,19 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(logModule);
   auth::AuthModule authModule(workers, log, clock);
   modules.add(authModule);
-  net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir);
+  net::KernelTime systemTime(options.ownsClock);
+  net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
+  init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
+  modules.add(sshModule);
 
   config::ConfigService service(workers, **store, log, config::Schema::builtin(), modules, std::move(*initial), &bus);
 
   auto serial = platform::deviceSerial(*board, options.dataDir);
   if (!serial) return fail(serial.error());
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
-                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get()});
+                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get(),
+                            [&netModule] { return netModule.timeStatus(); }});
   modules.add(webModule);
 
   auto control = runtime::ControlServer::listen(
@@ -161,8 +168,10 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       });
   if (!control) return fail(control.error());
 
+  bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Booting});
   if (Status s = modules.startAll(service.snapshot()); !s) return fail(s.message());
   supervisor.start();
+  bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Running});
 
   std::unique_ptr<log::KmsgReader> kernelLog;
   if (options.kernelLog) {
@@ -194,24 +203,54 @@ int runCore(const CoreOptions& options, int* stopSignal) {
     }
   }
 
+  log::LogStore* logStorePtr = logStore->get();
+  auto consoleServices = [&](std::function<void()> ended) {
+    return init::ConsoleServices{authModule.authenticator(),
+                                 service,
+                                 supervisor,
+                                 workers,
+                                 clock,
+                                 *board,
+                                 options.dataDir,
+                                 options.dataDir / "logs.db",
+                                 [logStorePtr] { logStorePtr->flush(); },
+                                 [](int signal) { kill(getpid(), signal); },
+                                 std::move(ended)};
+  };
   std::unique_ptr<init::Console> serialConsole;
-  if (options.console) {
-    log::LogStore* logStorePtr = logStore->get();
-    serialConsole = std::make_unique<init::Console>(
-        io, 0, 1,
-        init::ConsoleServices{authModule.authenticator(), service, supervisor, workers, clock, *board, options.dataDir,
-                              options.dataDir / "logs.db", [logStorePtr] { logStorePtr->flush(); },
-                              [](int signal) { kill(getpid(), signal); }});
+  if (options.console) serialConsole = std::make_unique<init::Console>(io, 0, 1, consoleServices({}));
+
+  // SSH sessions of admin, netadmin and audit (ssh.hpp, shell_server.hpp).
+  std::unique_ptr<init::ShellServer> shells;
+  if (options.ownsAccounts) {
+    auto server = init::ShellServer::listen(
+        io, timers, log, options.runDir / "shell.sock",
+        {[](uid_t uid) -> std::optional<auth::Identity> {
+           auto role = init::roleOfUid(uid);
+           if (!role) return std::nullopt;
+           return auth::Identity{std::string(auth::roleName(*role)), *role};
+         },
+         [&service](auth::Role role) { return init::sessionLimit(*service.snapshot(), role); },
+         [&](int in, int out, std::function<void()> ended) {
+           return std::make_unique<init::Console>(io, in, out, consoleServices(std::move(ended)));
+         }});
+    if (server) {
+      shells = std::move(*server);
+    } else {
+      log.write("init", server.error());
+    }
   }
 
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (stopSignal) *stopSignal = signal;
+    bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Stopping, signal == SIGINT});
     log.write("bulwark", fmt::format("stopping on signal {}", signal));
     // No new requests; a change in flight is finished (committed, applied,
     // logged and answered) before the modules stop.
     control->reset();
     if (serialConsole) serialConsole->stop();
+    shells.reset();
     service.whenIdle([&] {
       supervisor.stopAll([&] {
         modules.stopAll();

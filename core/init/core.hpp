@@ -16,9 +16,11 @@ struct CoreOptions {
   std::string board = "sim";
   std::string listen;        // ADDR:PORT of the HTTPS management (issue 3)
   bool consoleLog = false;   // also print log lines to stdout
-  std::filesystem::path servicesFile;
+  std::filesystem::path servicesFile;  // extra services (services_file.hpp), for development and tests
   bool kernelLog = false;    // the kernel's messages into the log (PID 1)
-  bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)  // extra services (services_file.hpp), for development and tests
+  bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)
+  bool ownsClock = false;    // NTP may set the system clock (PID 1 of the image only)
+  bool ownsAccounts = false; // SSH: /etc/passwd and friends are ours to bind over (PID 1)
   // The hardware watchdog to arm and kick on the loop (watchdog.hpp); PID 1
   // owns it and decides at shutdown whether to disarm it.
   WatchdogDevice* watchdog = nullptr;

@@ -184,7 +184,8 @@ void mountData(const platform::Board& board) {
   }
   auto started = std::chrono::steady_clock::now();
   if (Status s = net::setLinkUp("lo"); !s) say(s.message());
-  loadModules(board->modules);
+  // Modules, like the clock, belong to the whole machine: not in a namespace.
+  if (!namespaceMode) loadModules(board->modules);
   if (!envData) mountData(*board);
   say(fmt::format("board {}, modules and /data ready in {} ms", board->name,
                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
@@ -205,6 +206,8 @@ void mountData(const platform::Board& board) {
     watchdog = std::make_unique<LinuxWatchdogDevice>(board->watchdog);
     options.watchdog = watchdog.get();
   }
+  options.ownsClock = !namespaceMode;  // CLOCK_REALTIME is not namespaced: in a namespace it is the host's
+  options.ownsAccounts = true;         // the mount namespace is ours in both modes
   int stopSignal = 0;
   int code = runCore(options, &stopSignal);
   if (code != 0) say(fmt::format("the core ended with status {}", code));

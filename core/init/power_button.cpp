@@ -10,9 +10,9 @@
 #include <climits>
 #include <cstring>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <fmt/format.h>
+
+#include "runtime/fd_watch.hpp"
 
 namespace bulwark::init {
 
@@ -34,51 +34,42 @@ std::string deviceName(int fd) {
 
 }  // namespace
 
-struct PowerButton::Device : std::enable_shared_from_this<Device> {
-  boost::asio::posix::stream_descriptor stream;
+struct PowerButton::Device {
+  int fd;
   std::string name;
   Pressed pressed;
   input_event events[16];
+  std::unique_ptr<runtime::FdWatch> watch;
 
-  Device(boost::asio::io_context& io, int fd, std::string name, Pressed pressed)
-      : stream(io, fd), name(std::move(name)), pressed(std::move(pressed)) {}
-
-  void wait() {
-    stream.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                      [weak = weak_from_this()](boost::system::error_code ec) {
-                        auto self = weak.lock();
-                        if (!self || ec) return;
-                        if (self->readAll()) self->wait();
-                      });
+  Device(int fd, std::string name, Pressed pressed) : fd(fd), name(std::move(name)), pressed(std::move(pressed)) {}
+  ~Device() {
+    watch.reset();
+    ::close(fd);
   }
 
-  // False when the device is gone (or, in tests, the pipe closed).
-  bool readAll() {
+  void readAll() {
     for (int batch = 0; batch < 64; ++batch) {
-      ssize_t n = ::read(stream.native_handle(), events, sizeof events);
-      if (n < 0) return errno == EAGAIN || errno == EINTR;
-      if (n == 0) return false;
+      ssize_t n = ::read(fd, events, sizeof events);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+      if (n <= 0) {  // the device is gone (in tests: the pipe closed)
+        watch.reset();
+        return;
+      }
       for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof(input_event); ++i) {
         // value 1 is the press; 0 the release, 2 an autorepeat
         if (events[i].type == EV_KEY && events[i].code == KEY_POWER && events[i].value == 1) pressed(name);
       }
     }
-    return true;
   }
 };
 
 PowerButton::PowerButton(Pressed pressed) : pressed_(std::move(pressed)) {}
 
-PowerButton::~PowerButton() {
-  for (auto& device : devices_) {
-    boost::system::error_code ignored;
-    device->stream.close(ignored);
-  }
-}
+PowerButton::~PowerButton() = default;
 
 void PowerButton::add(boost::asio::io_context& io, int fd, const std::string& name) {
-  auto device = std::make_shared<Device>(io, fd, name, pressed_);
-  device->wait();
+  auto device = std::make_unique<Device>(fd, name, pressed_);
+  device->watch = std::make_unique<runtime::FdWatch>(io, fd, [raw = device.get()] { raw->readAll(); });
   devices_.push_back(std::move(device));
 }
 

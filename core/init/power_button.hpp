@@ -41,7 +41,7 @@ class PowerButton {
   void add(boost::asio::io_context& io, int fd, const std::string& name);
 
   Pressed pressed_;
-  std::vector<std::shared_ptr<Device>> devices_;
+  std::vector<std::unique_ptr<Device>> devices_;
 };
 
 }  // namespace bulwark::init

@@ -166,10 +166,15 @@ void Supervisor::launch(Service& s) {
   auto generation = s.generation;
   int mine = *generation;
   std::string name = s.spec.name;
-  Spawner::Output output{[this, tag, name, generation, mine](std::string line) {
+  auto rewrite = s.spec.logLine;
+  Spawner::Output output{[this, tag, name, generation, mine, rewrite](std::string line) {
     Service* svc = find(name);
     // As the reference prints a daemon's lines: "dhcp-int: udhcpd: started, v1.36.1".
-    log_.write(tag, line);
+    if (auto entry = rewrite ? rewrite(line) : std::nullopt) {
+      log_.write(entry->first, entry->second);
+    } else if (!rewrite) {
+      log_.write(tag, line);
+    }
     if (!svc || *generation != mine || svc->ready) return;
     if (svc->spec.readiness.kind == Readiness::Kind::OutputLine &&
         line.find(svc->spec.readiness.what) != std::string::npos) {

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.hpp"
@@ -58,6 +59,9 @@ struct ServiceSpec {
   RestartPolicy restart;
   std::chrono::milliseconds stopTimeout{5000};
   std::string logTag;  // "" = name
+  // Turns an output line into the log's tag and message, e.g. dropbear's
+  // "[28654] Nov 27 ..." into "sshd[28654]" lines; empty: logTag and the line.
+  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& line)> logLine;
 };
 
 enum class ServiceState { Waiting, Starting, Running, Backoff, Stopping, Stopped, Failed };

@@ -7,9 +7,9 @@
 #include <charconv>
 #include <cstring>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <fmt/format.h>
+
+#include "runtime/fd_watch.hpp"
 
 namespace bulwark::log {
 
@@ -34,27 +34,21 @@ std::optional<std::string> formatKmsgRecord(std::string_view record) {
   return fmt::format("[{:5}.{:06}] {}", us / 1000000, us % 1000000, text);
 }
 
-struct KmsgReader::Impl : std::enable_shared_from_this<Impl> {
-  boost::asio::posix::stream_descriptor stream;
+struct KmsgReader::Impl {
+  int fd;
   Log& log;
   char buffer[8192];
-  bool closed = false;
+  std::unique_ptr<runtime::FdWatch> watch;
 
-  Impl(boost::asio::io_context& io, int fd, Log& log) : stream(io, fd), log(log) {}
-
-  void wait() {
-    stream.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                      [weak = weak_from_this()](boost::system::error_code ec) {
-                        auto self = weak.lock();
-                        if (!self || ec || self->closed) return;
-                        self->readAll();
-                        self->wait();
-                      });
+  Impl(int fd, Log& log) : fd(fd), log(log) {}
+  ~Impl() {
+    watch.reset();
+    ::close(fd);
   }
 
   void readAll() {
     for (int i = 0; i < 256; ++i) {  // a bounded batch; the rest on the next turn
-      ssize_t n = ::read(stream.native_handle(), buffer, sizeof buffer);
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
       if (n < 0 && errno == EPIPE) {
         log.write("kernel", "(kernel messages were overwritten before they could be read)");
         continue;
@@ -68,16 +62,12 @@ struct KmsgReader::Impl : std::enable_shared_from_this<Impl> {
 Result<std::unique_ptr<KmsgReader>> KmsgReader::open(boost::asio::io_context& io, Log& log, const char* path) {
   int fd = ::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Error{fmt::format("{}: {}", path, std::strerror(errno))};
-  auto impl = std::make_shared<Impl>(io, fd, log);
+  auto impl = std::make_shared<Impl>(fd, log);
   impl->readAll();
-  impl->wait();
+  impl->watch = std::make_unique<runtime::FdWatch>(io, fd, [raw = impl.get()] { raw->readAll(); });
   return std::unique_ptr<KmsgReader>(new KmsgReader(impl));
 }
 
-KmsgReader::~KmsgReader() {
-  impl_->closed = true;
-  boost::system::error_code ignored;
-  impl_->stream.close(ignored);
-}
+KmsgReader::~KmsgReader() = default;
 
 }  // namespace bulwark::log

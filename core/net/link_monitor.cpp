@@ -8,15 +8,15 @@
 #include <cstring>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <fmt/format.h>
+
+#include "runtime/fd_watch.hpp"
 
 namespace bulwark::net {
 
 struct LinkMonitor::Impl : std::enable_shared_from_this<Impl> {
-  boost::asio::posix::stream_descriptor stream;
   mnl_socket* socket;
+  std::unique_ptr<runtime::FdWatch> watch;
   runtime::Timers& timers;
   log::Log& log;
   runtime::EventBus& bus;
@@ -26,12 +26,10 @@ struct LinkMonitor::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, bool> seen;      // carrier last seen
   std::map<std::string, runtime::Timers::Id> pending;
   std::vector<char> buffer = std::vector<char>(MNL_SOCKET_BUFFER_SIZE);
-  bool closed = false;
 
-  Impl(boost::asio::io_context& io, mnl_socket* s, runtime::Timers& timers, log::Log& log, runtime::EventBus& bus,
+  Impl(mnl_socket* s, runtime::Timers& timers, log::Log& log, runtime::EventBus& bus,
        std::set<std::string> interfaces, std::chrono::milliseconds debounce)
-      : stream(io, mnl_socket_get_fd(s)),
-        socket(s),
+      : socket(s),
         timers(timers),
         log(log),
         bus(bus),
@@ -40,18 +38,8 @@ struct LinkMonitor::Impl : std::enable_shared_from_this<Impl> {
 
   ~Impl() {
     for (auto& [name, id] : pending) timers.cancel(id);
-    stream.release();
+    watch.reset();
     mnl_socket_close(socket);
-  }
-
-  void wait() {
-    stream.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                      [weak = weak_from_this()](boost::system::error_code ec) {
-                        auto self = weak.lock();
-                        if (!self || ec || self->closed) return;
-                        self->readAll();
-                        self->wait();
-                      });
   }
 
   static int onMessage(const nlmsghdr* nlh, void* data) {
@@ -124,7 +112,7 @@ Result<std::unique_ptr<LinkMonitor>> LinkMonitor::open(boost::asio::io_context& 
     mnl_socket_close(s);
     return Error{fmt::format("link monitor: netlink bind: {}", std::strerror(e))};
   }
-  auto impl = std::make_shared<Impl>(io, s, timers, log, bus, std::move(interfaces), debounce);
+  auto impl = std::make_shared<Impl>(s, timers, log, bus, std::move(interfaces), debounce);
   // The current state of every link, as the starting point.
   std::vector<char> request(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(request.data());
@@ -142,15 +130,11 @@ Result<std::unique_ptr<LinkMonitor>> LinkMonitor::open(boost::asio::io_context& 
                         impl.get());
     if (rc <= MNL_CB_STOP) break;
   }
-  impl->wait();
+  impl->watch = std::make_unique<runtime::FdWatch>(io, mnl_socket_get_fd(s), [raw = impl.get()] { raw->readAll(); });
   return std::unique_ptr<LinkMonitor>(new LinkMonitor(impl));
 }
 
-LinkMonitor::~LinkMonitor() {
-  impl_->closed = true;
-  boost::system::error_code ignored;
-  impl_->stream.cancel(ignored);
-}
+LinkMonitor::~LinkMonitor() = default;
 
 std::optional<bool> LinkMonitor::carrier(const std::string& interface) const {
   auto it = impl_->reported.find(interface);

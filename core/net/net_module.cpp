@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -39,7 +41,46 @@ std::string netmaskOf(const std::string& cidr) {
   return text;
 }
 
+// The cells of one column of a table, in row order, empty cells left out.
+std::vector<std::string> column(const config::Config& config, const char* table, const char* name) {
+  std::vector<std::string> out;
+  const config::Value* value = config.find(table);
+  if (!value) return out;
+  for (const auto& row : value->rows) {
+    auto cell = row.fields.find(name);
+    if (cell != row.fields.end() && !cell->second.text.empty()) out.push_back(cell->second.text);
+  }
+  return out;
+}
+
+// True when `address` lies in the network of one of the "a.b.c.d/n" entries.
+bool inNetworkOf(const std::string& address, const std::vector<std::string>& cidrs) {
+  in_addr a{};
+  if (inet_pton(AF_INET, address.c_str(), &a) != 1) return false;
+  for (const std::string& cidr : cidrs) {
+    auto slash = cidr.find('/');
+    in_addr net{};
+    if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1) continue;
+    unsigned prefix = static_cast<unsigned>(std::stoul(cidr.substr(slash + 1)));
+    std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
+    if ((ntohl(a.s_addr) & mask) == (ntohl(net.s_addr) & mask)) return true;
+  }
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 }  // namespace
+
+std::string resolvConf(const std::vector<std::string>& servers) {
+  std::string out = "# written by bulwark: DNS_MODE, DNS_SERVERS or the DHCP lease\n";
+  for (const std::string& server : servers) out += fmt::format("nameserver {}\n", server);
+  return out;
+}
 
 // The udhcpd configuration of the internal network.
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir) {
@@ -99,19 +140,40 @@ Status NetModule::applyDhcpServer(const config::Config& config) {
   return supervisor_.update(std::move(spec));
 }
 
+void NetModule::stopDhcpClient(const platform::Port& external) {
+  if (dhcpClient_) supervisor_.remove("dhclient");
+  dhcpClient_ = false;
+  if (!externalAddress_.empty()) {
+    (void)removeAddress(external.interface, externalAddress_);
+    log_.write("net", fmt::format("{} ({}): address {} given up", external.name, external.interface, externalAddress_));
+    externalAddress_.clear();
+  }
+  dhcpDns_.clear();
+}
+
 Status NetModule::applyDhcpClient(const config::Config& config) {
   const platform::Port* external = board_.port(platform::Port::Role::External);
   struct stat st {};
-  bool wanted = external && config.get("ROUTER_MODE") == "dhcp" && stat(kBusybox, &st) == 0;
-  if (!wanted) {
-    if (dhcpClient_) supervisor_.remove("dhclient");
-    dhcpClient_ = false;
+  if (stat(kBusybox, &st) != 0) {
+    log_.write("net", fmt::format("the DHCP client needs {}, which this system lacks", kBusybox));
+    stopDhcpClient(*external);
     return {};
+  }
+  // udhcpc runs its callback by path; the callback is this binary under the
+  // name udhcpc-event (main.cpp), linked into the run directory.
+  auto callback = runDir_ / "udhcpc-event";
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return Error{fmt::format("cannot find the running binary: {}", ec.message())};
+  if (std::filesystem::read_symlink(callback, ec) != self) {
+    std::filesystem::remove(callback, ec);
+    std::filesystem::create_symlink(self, callback, ec);
+    if (ec) return Error{fmt::format("cannot link {}: {}", callback.string(), ec.message())};
   }
   init::ServiceSpec spec;
   spec.name = "dhclient";
   // -f: in the foreground; -s: our callback; it keeps asking until a server answers.
-  spec.argv = {kBusybox, "udhcpc", "-f", "-i", external->interface, "-s", "/sbin/udhcpc-event",
+  spec.argv = {kBusybox, "udhcpc", "-f", "-i", external->interface, "-s", callback.string(),
                "-x", "hostname:" + config.get("HOSTNAME")};
   spec.env = {"BULWARK_RUN_DIR=" + runDir_.string(), "PATH=/sbin:/bin"};
   spec.logTag = "dhclient";
@@ -130,12 +192,15 @@ std::string NetModule::handleDhcpEvent(const std::string& request) {
   const platform::Port* external = board_.port(platform::Port::Role::External);
   std::string interface = text("interface");
   if (!external || interface != external->interface) return answer(Error{"DHCP event for an unknown interface"});
+  if (!dhcpClient_) return answer(Error{"the external interface is not in DHCP mode"});
   std::string event = text("event");
   if (event == "deconfig" || event == "leasefail" || event == "nak") {
     if (event == "deconfig" && !externalAddress_.empty()) {
       (void)removeAddress(interface, externalAddress_);
       log_.write("net", fmt::format("{} ({}): address {} given up", external->name, interface, externalAddress_));
       externalAddress_.clear();
+      dhcpDns_.clear();
+      if (current_) applyDns(*current_);
     }
     return answer({});
   }
@@ -154,6 +219,14 @@ std::string NetModule::handleDhcpEvent(const std::string& request) {
   }
   log_.write("net", fmt::format("{} ({}): address {} by DHCP, gateway {}, lease {} s", external->name, interface,
                                 cidr, router.empty() ? "none" : router, text("lease")));
+  std::vector<std::string> dns;
+  std::istringstream words(text("dns"));
+  for (std::string word; words >> word;) {
+    in_addr a{};
+    if (inet_pton(AF_INET, word.c_str(), &a) == 1 && dns.size() < 3) dns.push_back(word);
+  }
+  dhcpDns_ = std::move(dns);
+  if (current_) applyDns(*current_);
   return answer({});
 }
 
@@ -164,7 +237,12 @@ void NetModule::applyHostname(const config::Config& config) {
   }
 }
 
+void NetModule::applyNtp(const config::Config& config) {
+  ntp_.configure(config.get("NTP_ENABLE") == "yes", column(config, "NTP_SERVERS", "NTP_SERVER"));
+}
+
 Status NetModule::start(const config::Snapshot& snapshot) {
+  applyNtp(*snapshot);
   if (board_.ports.empty()) return {};
   applyHostname(*snapshot);
   std::set<std::string> watched;
@@ -181,12 +259,16 @@ Status NetModule::start(const config::Snapshot& snapshot) {
       log_.write("net", fmt::format("{} ({}): {}", port.name, port.interface, s.message()));
     }
   }
+  current_ = snapshot;
   if (Status s = applyInternal(*snapshot); !s) return s;
   if (Status s = applyDhcpServer(*snapshot); !s) return s;
-  return applyDhcpClient(*snapshot);
+  if (Status s = applyExternal(*snapshot); !s) return s;
+  applyDns(*snapshot);
+  return {};
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
+  if (diff.touches("NTP_ENABLE") || diff.touches("NTP_SERVERS")) applyNtp(*snapshot);
   if (board_.ports.empty()) return {};
   if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
   if (diff.touches("INT_ADDRESSES")) {
@@ -196,8 +278,86 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
       diff.touches("DHCP_INT_DNS") || diff.touches("DHCP_INT_LEASE_TIME")) {
     if (Status s = applyDhcpServer(*snapshot); !s) return s;
   }
-  if (diff.touches("ROUTER_MODE") || diff.touches("HOSTNAME")) return applyDhcpClient(*snapshot);
+  if (diff.touches("ROUTER_MODE") || diff.touches("HOSTNAME") || diff.touches("EXT_ADDRESSES") ||
+      diff.touches("EXT_GATEWAY")) {
+    if (Status s = applyExternal(*snapshot, diff.touches("HOSTNAME")); !s) return s;
+  }
+  current_ = snapshot;
+  if (diff.touches("ROUTER_MODE") || diff.touches("DNS_MODE") || diff.touches("DNS_SERVERS")) applyDns(*snapshot);
   return {};
+}
+
+Status NetModule::applyExternal(const config::Config& config, bool restartDhcp) {
+  const platform::Port* external = board_.port(platform::Port::Role::External);
+  if (!external) return {};
+  const std::string& mode = config.get("ROUTER_MODE");
+  std::vector<std::string> wanted;
+  std::string gateway;
+  if (mode == "static") {
+    wanted = column(config, "EXT_ADDRESSES", "ADDRESS");
+    gateway = config.get("EXT_GATEWAY");
+    if (!gateway.empty() && !inNetworkOf(gateway, wanted)) {
+      return Error{fmt::format("EXT_GATEWAY {} lies in no network of EXT_ADDRESSES", gateway)};
+    }
+  }
+  if (mode != "dhcp") stopDhcpClient(*external);
+  // Static addresses: add the new ones first, then take the old ones away.
+  for (const std::string& cidr : wanted) {
+    if (std::find(staticAddresses_.begin(), staticAddresses_.end(), cidr) != staticAddresses_.end()) continue;
+    if (Status s = addAddress(external->interface, cidr); !s) return s;
+    staticAddresses_.push_back(cidr);
+  }
+  for (auto it = staticAddresses_.begin(); it != staticAddresses_.end();) {
+    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
+      ++it;
+      continue;
+    }
+    (void)removeAddress(external->interface, *it);
+    it = staticAddresses_.erase(it);
+  }
+  if (gateway != staticGateway_) {
+    Status s = gateway.empty() ? removeDefaultRoute(external->interface)
+                               : setDefaultRoute(external->interface, gateway);
+    if (!s) return s;
+    staticGateway_ = gateway;
+  }
+  if (mode == "static") {
+    log_.write("net", fmt::format("{} ({}): static address {}, gateway {}", external->name, external->interface,
+                                  wanted.empty() ? "none" : joined(wanted), gateway.empty() ? "none" : gateway));
+    return {};
+  }
+  if (mode == "dhcp") {
+    if (dhcpClient_ && !restartDhcp) return {};
+    return applyDhcpClient(config);
+  }
+  log_.write("net", fmt::format("ROUTER_MODE {}: {} has no modem; the external interface stays unconfigured", mode,
+                                board_.productName));
+  return {};
+}
+
+void NetModule::applyDns(const config::Config& config) {
+  std::vector<std::string> servers =
+      config.get("DNS_MODE") == "user" ? column(config, "DNS_SERVERS", "SERVER") : dhcpDns_;
+  std::string text = resolvConf(servers);
+  if (text == resolvConf_) return;
+  auto path = runDir_ / "resolv.conf";
+  {
+    std::ofstream out(runDir_ / "resolv.conf.new", std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      log_.write("net", fmt::format("cannot write {}", path.string()));
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(runDir_ / "resolv.conf.new", path, ec);
+  if (ec) {
+    log_.write("net", fmt::format("cannot write {}: {}", path.string(), ec.message()));
+    return;
+  }
+  resolvConf_ = text;
+  log_.write("net", servers.empty() ? std::string("no DNS server known")
+                                    : fmt::format("DNS servers {}", joined(servers)));
 }
 
 Status NetModule::applyInternal(const config::Config& config) {

@@ -1,24 +1,29 @@
-// The network module (first step): brings the board's ports up, puts the
-// first address of INT_ADDRESSES on the internal port and sets the kernel's
-// host name from HOSTNAME, following changes; supervises the ports' links
-// (link_monitor.hpp: LinkChanged events and the 4.3.10 line); runs the DHCP
-// server of the internal network (busybox udhcpd, supervised as dhcp-int,
-// its lines as in 4.3.11) from DHCP_INT_MODE, DHCP_INT_POOL, DHCP_INT_DNS
-// and DHCP_INT_LEASE_TIME.
-// Boards without ports (sim) leave the host's network alone. DHCP on the
-// external port, routes, link supervision and the daemons come next (issue 5).
+// The network module: brings the board's ports up, puts the first address
+// of INT_ADDRESSES on the internal port and sets the kernel's host name from
+// HOSTNAME, following changes; supervises the ports' links (link_monitor.hpp:
+// LinkChanged events and the 4.3.10 line); runs the DHCP server of the
+// internal network (busybox udhcpd, supervised as dhcp-int, its lines as in
+// 4.3.11) from DHCP_INT_MODE, DHCP_INT_POOL, DHCP_INT_DNS and
+// DHCP_INT_LEASE_TIME. The external port follows ROUTER_MODE: dhcp runs
+// busybox udhcpc (supervised as dhclient; its callback is this binary as
+// udhcpc-event, and the lease is applied over rtnetlink), static puts
+// EXT_ADDRESSES on it with the default route via EXT_GATEWAY. The name
+// servers (DNS_MODE: the lease's, or DNS_SERVERS) go to <run>/resolv.conf,
+// which the image's /etc/resolv.conf points to. The NTP client
+// (ntp_client.hpp) follows NTP_ENABLE and NTP_SERVERS, on every board.
+// Boards without ports (sim) leave the host's network alone.
 #pragma once
 
-#include <string>
-
-#include <memory>
-
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "board.hpp"
 #include "init/supervisor.hpp"
 #include "log/log.hpp"
 #include "net/link_monitor.hpp"
+#include "net/ntp_client.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module.hpp"
 #include "runtime/timers.hpp"
@@ -32,25 +37,41 @@ std::string internalAddress(const config::Config& config);
 // The udhcpd configuration for the internal network (for tests).
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir);
 
+// The resolv.conf text for these name servers (for tests).
+std::string resolvConf(const std::vector<std::string>& servers);
+
 class NetModule final : public runtime::Module {
  public:
   NetModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::EventBus& bus,
-            const platform::Board& board, log::Log& log, init::Supervisor& supervisor, std::filesystem::path runDir)
+            const platform::Board& board, log::Log& log, init::Supervisor& supervisor, std::filesystem::path runDir,
+            SystemTime& time, NtpTiming ntpTiming = NtpTiming())
       : io_(io), timers_(timers), bus_(bus), board_(board), log_(log), supervisor_(supervisor),
-        runDir_(std::move(runDir)) {}
+        runDir_(std::move(runDir)), ntp_(io, timers, log, time, ntpTiming) {}
   std::string_view name() const override { return "net"; }
   Status start(const config::Snapshot& snapshot) override;
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
-  void stop() override { links_.reset(); }
+  void stop() override {
+    links_.reset();
+    ntp_.configure(false, {});
+  }
 
   // A DHCP client event from udhcpc-event ({"ctl": "dhcp-event", ...}); the JSON answer.
   std::string handleDhcpEvent(const std::string& request);
+
+  // The time synchronisation (NTP_ENABLE, NTP_SERVERS), for nph-status.cgi.
+  TimeStatus timeStatus() const { return ntp_.status(); }
 
  private:
   Status applyInternal(const config::Config& config);
   void applyHostname(const config::Config& config);
   Status applyDhcpServer(const config::Config& config);
   Status applyDhcpClient(const config::Config& config);
+  void stopDhcpClient(const platform::Port& external);
+  // ROUTER_MODE: static addresses and gateway, or the DHCP client (restarted
+  // when `restartDhcp`, e.g. for a new host name).
+  Status applyExternal(const config::Config& config, bool restartDhcp = false);
+  void applyDns(const config::Config& config);
+  void applyNtp(const config::Config& config);
 
   boost::asio::io_context& io_;
   runtime::Timers& timers_;
@@ -64,6 +85,12 @@ class NetModule final : public runtime::Module {
   bool dhcpServer_ = false;      // dhcp-int is declared
   bool dhcpClient_ = false;      // dhclient is declared
   std::string externalAddress_;  // from DHCP
+  std::vector<std::string> dhcpDns_;          // name servers of the lease
+  std::vector<std::string> staticAddresses_;  // in place now (ROUTER_MODE static)
+  std::string staticGateway_;                 // the default route set for static mode
+  std::string resolvConf_;                    // last written
+  config::Snapshot current_;                  // for DHCP events between changes
+  NtpClient ntp_;
 };
 
 }  // namespace bulwark::net

@@ -112,25 +112,41 @@ Status setLinkUp(const std::string& interface, bool up) {
   return talk(nlh, fmt::format("setting {} {}", interface, up ? "up" : "down"));
 }
 
+// A request about the default route (0.0.0.0/0) of the main table on `index`.
+static nlmsghdr* defaultRouteRequest(std::vector<char>& buffer, std::uint16_t type, std::uint16_t flags, unsigned index) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_dst_len = 0;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_BOOT;
+  rtm->rtm_scope = type == RTM_NEWROUTE ? RT_SCOPE_UNIVERSE : RT_SCOPE_NOWHERE;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put_u32(nlh, RTA_OIF, index);
+  return nlh;
+}
+
 Status setDefaultRoute(const std::string& interface, const std::string& gateway) {
   unsigned index = if_nametoindex(interface.c_str());
   if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
   in_addr via{};
   if (inet_pton(AF_INET, gateway.c_str(), &via) != 1) return Error{fmt::format("'{}' is not an address", gateway)};
   std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
-  nlh->nlmsg_type = RTM_NEWROUTE;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
-  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-  rtm->rtm_family = AF_INET;
-  rtm->rtm_dst_len = 0;
-  rtm->rtm_table = RT_TABLE_MAIN;
-  rtm->rtm_protocol = RTPROT_BOOT;
-  rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-  rtm->rtm_type = RTN_UNICAST;
+  nlmsghdr* nlh = defaultRouteRequest(buffer, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, index);
   mnl_attr_put(nlh, RTA_GATEWAY, sizeof(in_addr), &via);
-  mnl_attr_put_u32(nlh, RTA_OIF, index);
   return talk(nlh, fmt::format("default route via {} on {}", gateway, interface));
+}
+
+Status removeDefaultRoute(const std::string& interface) {
+  unsigned index = if_nametoindex(interface.c_str());
+  if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  Status s = talk(defaultRouteRequest(buffer, RTM_DELROUTE, 0, index),
+                  fmt::format("removing the default route on {}", interface));
+  if (!s && s.message().find(std::strerror(ESRCH)) != std::string::npos) return {};
+  return s;
 }
 
 Status addAddress(const std::string& interface, const std::string& cidr) {

@@ -17,6 +17,8 @@ Status addAddress(const std::string& interface, const std::string& cidr);
 Status removeAddress(const std::string& interface, const std::string& cidr);
 // Sets the default route (0.0.0.0/0) via `gateway` on `interface`, replacing one there.
 Status setDefaultRoute(const std::string& interface, const std::string& gateway);
+// Removes the default route on `interface`; absent is fine.
+Status removeDefaultRoute(const std::string& interface);
 // True when the kernel knows the interface.
 bool interfaceExists(const std::string& interface);
 

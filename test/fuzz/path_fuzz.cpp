@@ -1,7 +1,8 @@
 // libFuzzer target for the small parsers of names and times that come from
 // the command line and the control socket: variable paths
 // ("USERFW_TEMPLATE:0.TEMPLATE_RULE:0.DST_IP") with resolve() and setScalar(),
-// and log query times ("2025-03-06_13:41", "-7d"). The input is split at the
+// log query times ("2025-03-06_13:41", "-7d"), and dropbear's log lines
+// (init/ssh.hpp). The input is split at the
 // first NUL byte into a path and a value. Rejecting is fine; crashing, a
 // sanitizer report, or a setScalar() that leaves an invalid configuration is a bug.
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "init/ssh.hpp"
 #include "log/log.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -20,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string path = input.substr(0, nul);
   std::string value = nul == std::string::npos ? std::string() : input.substr(nul + 1);
 
+  (void)init::sshdLogLine(input);  // dropbear's lines carry names a remote client chose
   (void)config::parsePath(path);
   (void)config::resolve(config::Schema::builtin(), factory, path);
   config::Config copy = factory;

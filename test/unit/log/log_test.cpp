@@ -177,14 +177,9 @@ TEST_CASE("the uptime-audit line is written every 30 minutes", "[log]") {
 
 TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[log]") {
   Utc utc;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  std::uint16_t port = 0;
+  int fd = test::udpOnLoopback(port);
   REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   timeval tv{2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 
@@ -199,7 +194,7 @@ TEST_CASE("log entries reach the configured remote syslog servers over UDP", "[l
   const auto& table = *config::Schema::builtin().find("LOGGING_REMOTE_SERVERS");
   config::Row row = config::defaultRow(table, "MAIv9");
   row.fields["SERVER_IP"].text = "127.0.0.1";
-  row.fields["SERVER_PORT"].text = std::to_string(ntohs(addr.sin_port));
+  row.fields["SERVER_PORT"].text = std::to_string(port);
   config->values["LOGGING_REMOTE_SERVERS"].rows.push_back(row);
 
   REQUIRE(module.start(config));

@@ -59,4 +59,8 @@ int waitProcess(pid_t pid);
 // The bulwark binary under test (set by CMake).
 std::string bulwarkBinary();
 
+// A UDP socket bound to 127.0.0.1 on a port the kernel chose (returned in
+// `port`); -1 when that fails. The caller closes it.
+int udpOnLoopback(std::uint16_t& port, int flags = 0);
+
 }  // namespace bulwark::test

@@ -1,0 +1,347 @@
+#include "net/ntp_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "net/ntp.hpp"
+#include "runtime/fd_watch.hpp"
+
+namespace bulwark::net {
+
+// --- the kernel's clock --------------------------------------------------------
+
+double KernelTime::now() const {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+Status KernelTime::step(double offset) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double target = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9 + offset;
+  double whole = std::floor(target);
+  timespec next{static_cast<time_t>(whole), static_cast<long>((target - whole) * 1e9)};
+  if (clock_settime(CLOCK_REALTIME, &next) != 0) return Error{fmt::format("cannot set the clock: {}", std::strerror(errno))};
+  return {};
+}
+
+Status KernelTime::slew(double offset) {
+  double whole = std::trunc(offset);
+  timeval delta{static_cast<time_t>(whole), static_cast<suseconds_t>((offset - whole) * 1e6)};
+  if (adjtime(&delta, nullptr) != 0) return Error{fmt::format("cannot slew the clock: {}", std::strerror(errno))};
+  return {};
+}
+
+void KernelTime::synchronised(double maxError) {
+  timex tx{};
+  if (adjtimex(&tx) < 0) return;
+  long micro = static_cast<long>(std::min(maxError, 16.0) * 1e6);
+  timex set{};
+  set.modes = ADJ_STATUS | ADJ_MAXERROR | ADJ_ESTERROR;
+  set.status = tx.status & ~STA_UNSYNC;
+  set.maxerror = micro;
+  set.esterror = micro;
+  (void)adjtimex(&set);
+}
+
+// --- the client ----------------------------------------------------------------
+
+namespace {
+
+constexpr int kExchanges = 3;        // per server and round
+constexpr double kStepAbove = 0.128;  // seconds: step rather than slew (ntpd's STEPT)
+constexpr double kCalm = 0.05;        // seconds: below this the poll interval may grow
+constexpr int kLostAfter = 3;         // rounds without an answer
+
+struct Server {
+  std::string text;
+  sockaddr_in address{};
+  bool denied = false;  // kiss code DENY or RSTR: not asked again until reconfigured
+  std::optional<ntp::Sample> best;
+  ntp::Reply bestReply;
+};
+
+std::optional<sockaddr_in> parseServer(const std::string& text) {
+  std::string host = text;
+  unsigned port = 123;
+  if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    std::string digits = text.substr(colon + 1);
+    if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return {};
+    port = static_cast<unsigned>(std::stoul(digits));
+    if (port == 0 || port > 65535) return {};
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) return {};
+  return a;
+}
+
+ntp::Timestamp randomNonce() {
+  ntp::Timestamp t;
+  std::uint32_t words[2] = {};
+  if (getrandom(words, sizeof words, 0) != sizeof words) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    words[0] = static_cast<std::uint32_t>(ts.tv_sec);
+    words[1] = static_cast<std::uint32_t>(ts.tv_nsec);
+  }
+  t.seconds = words[0] | 1;  // never the all-zero "unknown" time stamp
+  t.fraction = words[1];
+  return t;
+}
+
+}  // namespace
+
+struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
+  boost::asio::io_context& io;
+  runtime::Timers& timers;
+  log::Log& log;
+  SystemTime& time;
+  Timing timing;
+
+  bool enabled = false;
+  std::vector<Server> servers;
+  TimeStatus status;
+  int failedRounds = 0;
+  std::chrono::milliseconds poll{0};
+  bool notOwnedSaid = false;
+
+  // The exchange in flight.
+  std::size_t current = 0;
+  int tries = 0;
+  int fd = -1;
+  std::unique_ptr<runtime::FdWatch> watch;
+  ntp::Timestamp nonce;
+  double sentAt = 0;
+  runtime::Timers::Id timer = 0;
+  std::uint64_t generation = 0;  // bumped by configure: callbacks of an older one do nothing
+
+  Impl(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time, Timing timing)
+      : io(io), timers(timers), log(log), time(time), timing(timing) {}
+
+  ~Impl() {
+    closeExchange();
+    if (timer) timers.cancel(timer);
+  }
+
+  void closeExchange() {
+    watch.reset();
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+
+  void later(std::chrono::milliseconds delay, void (Impl::*step)()) {
+    if (timer) timers.cancel(timer);
+    timer = timers.after(delay, [weak = weak_from_this(), step, gen = generation] {
+      auto self = weak.lock();
+      if (!self || gen != self->generation) return;
+      self->timer = 0;
+      ((*self).*step)();
+    });
+  }
+
+  void configure(bool on, const std::vector<std::string>& list) {
+    ++generation;
+    closeExchange();
+    if (timer) timers.cancel(timer);
+    timer = 0;
+    servers.clear();
+    enabled = on;
+    if (!on) {
+      status.ntp = TimeStatus::Ntp::Disabled;
+      status.rounds = 0;
+      return;
+    }
+    if (status.ntp == TimeStatus::Ntp::Disabled) status.ntp = TimeStatus::Ntp::NotSynchronised;
+    for (const std::string& text : list) {
+      auto address = parseServer(text);
+      if (!address) {
+        log.write("ntp", fmt::format("NTP server '{}' left out: give an IPv4 address (host names are not resolved "
+                                     "yet)",
+                                     text));
+        continue;
+      }
+      servers.push_back({text, *address});
+    }
+    if (servers.empty()) {
+      log.write("ntp", "NTP is enabled but no server can be asked");
+      status.ntp = TimeStatus::Ntp::NotSynchronised;
+      return;
+    }
+    failedRounds = 0;
+    poll = timing.minPoll;
+    round();
+  }
+
+  void round() {
+    for (Server& s : servers) s.best.reset();
+    current = 0;
+    tries = 0;
+    exchange();
+  }
+
+  void exchange() {
+    while (current < servers.size() && (servers[current].denied || tries >= kExchanges)) {
+      ++current;
+      tries = 0;
+    }
+    if (current >= servers.size()) return finish();
+    closeExchange();
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const Server& server = servers[current];
+    if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&server.address), sizeof server.address) != 0) {
+      closeExchange();
+      tries = kExchanges;  // unreachable now (no route): the next server
+      return exchange();
+    }
+    nonce = randomNonce();
+    auto packet = ntp::request(nonce);
+    sentAt = time.now();
+    if (send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
+      closeExchange();
+      tries = kExchanges;
+      return exchange();
+    }
+    watch = std::make_unique<runtime::FdWatch>(io, fd, [this] { receive(); });
+    later(timing.answerTimeout, &Impl::timedOut);
+  }
+
+  void timedOut() {
+    closeExchange();
+    ++tries;
+    exchange();
+  }
+
+  void receive() {
+    std::uint8_t buffer[512];
+    for (;;) {
+      ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n < 0) return;  // EAGAIN, or ECONNREFUSED: the timeout moves on
+      double receivedAt = time.now();
+      auto reply = ntp::parseReply(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)), nonce);
+      if (!reply) {
+        const std::string& why = reply.error();
+        if (why.rfind("kiss code DENY", 0) == 0 || why.rfind("kiss code RSTR", 0) == 0) {
+          servers[current].denied = true;
+          log.write("ntp", fmt::format("NTP server {} refuses us ({}); not asked again", servers[current].text, why));
+        } else if (why.rfind("kiss code", 0) == 0) {
+          tries = kExchanges;  // RATE and others: leave this server alone for this round
+        } else if (why != "the reply does not answer our request") {
+          tries = kExchanges;  // a server that cannot give time now
+        } else {
+          continue;  // a stray or forged datagram: keep waiting for ours
+        }
+        closeExchange();
+        return later(std::chrono::milliseconds(0), &Impl::exchange);
+      }
+      ntp::Sample sample = ntp::measure(sentAt, ntp::toUnix(reply->receive), ntp::toUnix(reply->transmit), receivedAt);
+      Server& server = servers[current];
+      if (sample.delay >= 0 && (!server.best || sample.delay < server.best->delay)) {
+        server.best = sample;
+        server.bestReply = *reply;
+      }
+      closeExchange();
+      ++tries;
+      return later(tries < kExchanges ? timing.spacing : std::chrono::milliseconds(0), &Impl::exchange);
+    }
+  }
+
+  void finish() {
+    closeExchange();
+    const Server* chosen = nullptr;
+    for (const Server& s : servers) {
+      if (!s.best) continue;
+      if (!chosen || s.bestReply.stratum < chosen->bestReply.stratum ||
+          (s.bestReply.stratum == chosen->bestReply.stratum && s.best->delay < chosen->best->delay)) {
+        chosen = &s;
+      }
+    }
+    if (!chosen) return lost();
+    apply(*chosen);
+  }
+
+  void lost() {
+    ++failedRounds;
+    if (failedRounds == kLostAfter && status.ntp == TimeStatus::Ntp::Synchronised) {
+      status.ntp = TimeStatus::Ntp::NotSynchronised;
+      status.rounds = 0;
+      log.write("ntp", "no NTP server has answered for three polls: the time is not synchronised");
+    } else if (failedRounds == 1 && status.ntp != TimeStatus::Ntp::Synchronised) {
+      std::string names;
+      for (const Server& s : servers) names += (names.empty() ? "" : ", ") + s.text;
+      log.write("ntp", fmt::format("no answer from the NTP servers ({}); trying again", names));
+    }
+    auto wait = timing.retry * (1 << std::min(failedRounds - 1, 6));
+    later(std::min(wait, timing.minPoll), &Impl::round);
+  }
+
+  void apply(const Server& server) {
+    const ntp::Sample& s = *server.best;
+    const ntp::Reply& r = server.bestReply;
+    failedRounds = 0;
+    bool agrees = std::fabs(s.offset) <= kStepAbove;
+    if (time.owned()) {
+      Status done = agrees ? time.slew(s.offset) : time.step(s.offset);
+      if (!done) {
+        log.write("ntp", done.message());
+        return later(timing.minPoll, &Impl::round);
+      }
+      if (!agrees) {
+        log.write("ntp", fmt::format("system time stepped by {:+.3f} s (NTP server {})", s.offset, server.text));
+      }
+      time.synchronised(r.rootDelay / 2 + r.rootDispersion + s.delay / 2);
+      agrees = true;
+    } else if (!notOwnedSaid) {
+      notOwnedSaid = true;
+      log.write("ntp", fmt::format("the system clock is not this process's to set: NTP measures only (offset "
+                                   "{:+.3f} s)",
+                                   s.offset));
+    }
+    if (agrees) {
+      if (status.ntp != TimeStatus::Ntp::Synchronised) {
+        log.write("ntp", fmt::format("time synchronised with NTP server {} (stratum {}): offset {:+.3f} s, delay "
+                                     "{:.3f} s",
+                                     server.text, r.stratum, s.offset, s.delay));
+      }
+      status.ntp = TimeStatus::Ntp::Synchronised;
+      status.setByNtp = status.setByNtp || time.owned();
+      ++status.rounds;
+    } else if (status.ntp == TimeStatus::Ntp::Synchronised) {
+      status.ntp = TimeStatus::Ntp::NotSynchronised;
+      status.rounds = 0;
+      log.write("ntp", fmt::format("the system clock is {:+.3f} s off NTP server {}: not synchronised", -s.offset,
+                                   server.text));
+    }
+    poll = std::fabs(s.offset) < kCalm ? std::min(poll * 2, timing.maxPoll) : timing.minPoll;
+    if (status.rounds <= 1) poll = timing.minPoll;
+    later(poll, &Impl::round);
+  }
+};
+
+NtpClient::NtpClient(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time,
+                     Timing timing)
+    : impl_(std::make_shared<Impl>(io, timers, log, time, timing)) {}
+
+NtpClient::~NtpClient() = default;
+
+void NtpClient::configure(bool enabled, const std::vector<std::string>& servers) { impl_->configure(enabled, servers); }
+
+TimeStatus NtpClient::status() const { return impl_->status; }
+
+}  // namespace bulwark::net

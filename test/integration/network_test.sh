@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The network room of a real appliance: bulwark runs as PID 1 with the qemu
+# board (eth0 = XF1 external, eth1 = XF2 internal) in a network namespace of
+# this test's own, wired by veth pairs to two more namespaces: a WAN with a
+# DHCP server (busybox udhcpd) and a LAN host (busybox udhcpc). Checks:
+#   - the appliance's DHCP client gets a lease on XF1 (address, default
+#     route, name servers into <run>/resolv.conf);
+#   - the LAN host gets a lease from the appliance's DHCP server and reaches
+#     the web management at the address it was given as router, and SSH:
+#     admin gets the CLI, within the role's session limit;
+#   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
+#     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
+#     those networks is refused and changes nothing;
+#   - the WAN link going down is noticed; SIGTERM powers off.
+# Needs root, ip, unshare, nsenter, busybox, curl and dropbear (server and dbclient). Usage: network_test.sh BULWARK
+set -euo pipefail
+bin=$(realpath "$1")
+id=$$
+dev=bw-dev-$id wan=bw-wan-$id lan=bw-lan-$id
+tmp=$(mktemp -d -t bulwark-net.XXXXXX)
+pids=()
+cleanup() {
+  # unshare ignores SIGTERM while it waits; SIGKILL ends it, and --kill-child
+  # then sends SIGTERM to the appliance (it powers off).
+  if [ -n "${pid1:-}" ]; then kill -TERM "$pid1" 2>/dev/null || true; fi
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for ns in "$dev" "$wan" "$lan"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "network_test: FAIL: $*"
+  echo "--- appliance log"; tail -"${FAIL_LINES:-25}" "$tmp/pid1.log" || true
+  exit 1
+}
+# Waits up to 20 s for a command to succeed.
+eventually() {
+  for _ in $(seq 1 100); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  "$@"
+}
+logged() { grep -qF -- "$1" "$tmp/pid1.log"; }
+
+for ns in "$dev" "$wan" "$lan"; do ip netns add "$ns"; done
+ip link add eth0 netns "$dev" type veth peer name wan0 netns "$wan"
+ip link add eth1 netns "$dev" type veth peer name lan0 netns "$lan"
+for ns in "$wan" "$lan"; do ip -n "$ns" link set lo up; done
+ip -n "$wan" link set wan0 up
+ip -n "$wan" addr add 10.0.2.2/24 dev wan0
+ip -n "$lan" link set lan0 up
+
+# The provider's DHCP server.
+cat >"$tmp/wan.conf" <<CONF
+interface wan0
+start 10.0.2.15
+end 10.0.2.20
+option subnet 255.255.255.0
+option router 10.0.2.2
+option dns 10.0.2.3 10.0.2.4
+option lease 600
+lease_file $tmp/wan.leases
+pidfile $tmp/wan.pid
+CONF
+: >"$tmp/wan.leases"
+ip netns exec "$wan" busybox udhcpd -f "$tmp/wan.conf" >"$tmp/wan.log" 2>&1 &
+pids+=($!)
+
+# The appliance.
+mkdir -p "$tmp/data"
+ip netns exec "$dev" env BULWARK_BOARD=qemu BULWARK_DATA_DIR="$tmp/data" \
+  unshare --pid --mount --fork --kill-child=SIGTERM "$bin" >"$tmp/pid1.log" 2>&1 &
+outer=$!
+pids+=("$outer")
+pid1=""
+# ip netns exec and env exec unshare (the same pid), which forks PID 1.
+eventually grep -q . "/proc/$outer/task/$outer/children" || fail "no PID 1"
+pid1=$(cut -d' ' -f1 "/proc/$outer/task/$outer/children")
+in_appliance() { nsenter -t "$pid1" -m "$@"; }
+
+# 1. The lease on XF1 (udhcpd picks the address from the MAC: any of the pool).
+eventually grep -qE "XF1 \(eth0\): address 10\.0\.2\.(1[5-9]|20)/24 by DHCP, gateway 10\.0\.2\.2, lease 600 s" \
+  "$tmp/pid1.log" || fail "no lease on XF1"
+wan_address=$(grep -oE "XF1 \(eth0\): address [0-9.]+/24 by DHCP" "$tmp/pid1.log" | head -1 | cut -d' ' -f4)
+ip -n "$dev" route show default | grep -q "default via 10.0.2.2 dev eth0" || fail "no default route via 10.0.2.2"
+resolv=$(in_appliance cat /run/bulwark/resolv.conf)
+[ "$(grep '^nameserver' <<<"$resolv")" = $'nameserver 10.0.2.3\nnameserver 10.0.2.4' ] ||
+  fail "resolv.conf after the lease: $resolv"
+logged "net: DNS servers 10.0.2.3, 10.0.2.4" || fail "no line for the name servers"
+
+# 2. A LAN host asks the appliance's DHCP server.
+cat >"$tmp/lan-event" <<'SCRIPT'
+#!/bin/sh
+if [ "$1" = bound ]; then
+  echo "ip=$ip router=$router dns=$dns subnet=$subnet" >"$LEASE_FILE"
+  ip addr add "$ip/24" dev "$interface"
+fi
+exit 0
+SCRIPT
+chmod 755 "$tmp/lan-event"
+eventually logged "dhcp-int: udhcpd: started" || fail "dhcp-int did not start"
+LEASE_FILE=$tmp/lan.lease ip netns exec "$lan" busybox udhcpc -f -q -n -t 20 -T 1 -i lan0 -s "$tmp/lan-event" \
+  >"$tmp/lan.log" 2>&1 || fail "the LAN host got no lease: $(cat "$tmp/lan.log")"
+lease=$(cat "$tmp/lan.lease")
+[[ "$lease" =~ ^ip=192\.168\.1\.1[0-9][0-9]\ router=192\.168\.1\.1\ dns=192\.168\.1\.1\ subnet=255\.255\.255\.0$ ]] ||
+  fail "the LAN lease: $lease"
+eventually ip netns exec "$lan" curl -sfk --max-time 5 -o /dev/null "https://192.168.1.1/" ||
+  fail "the LAN host cannot reach the web management"
+sysinfo=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/nph-vpn.cgi?cmd=sysinfo")
+[ "$(head -1 <<<"$sysinfo")" = "mGuardProductName=bulwark qemu" ] || fail "sysinfo from the LAN: $sysinfo"
+
+# 3. SSH from the LAN: admin gets the CLI (counted against the role's limit),
+#    dropbear's lines come out as the reference's sshd lines.
+ssh_lan() { # PASSWORD USER [COMMAND]
+  local password=$1 user=$2
+  shift 2
+  HOME=$tmp DROPBEAR_PASSWORD=$password ip netns exec "$lan" timeout 20 dbclient -y -y "$user@192.168.1.1" "$@"
+}
+eventually logged "init: started sshd" || fail "sshd did not start"
+eventually ip netns exec "$lan" bash -c "exec 3<>/dev/tcp/192.168.1.1/22" || fail "nothing listens on port 22"
+status=$(ssh_lan mGuard admin "show status" 2>&1) || fail "ssh admin show status: $status"
+grep -q "bulwark" <<<"$status" || fail "show status over SSH: $status"
+lan_ip=$(sed -E 's/^ip=([0-9.]+) .*/\1/' "$tmp/lan.lease")
+eventually grep -qE "sshd\[[0-9]+\]: Accepted password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
+  fail "no sshd line for the login"
+logged "inno-sshlimitd: allow session 1 of maximum 4 for role admin (class 1) at fd" || fail "no inno-sshlimitd line"
+grep -qE "sshd\[[0-9]+\]: session start for user 'admin'" "$tmp/pid1.log" || fail "no session start line"
+if ssh_lan wrong admin "show status" >/dev/null 2>&1; then fail "a wrong password logged in"; fi
+eventually grep -qE "sshd\[[0-9]+\]: Failed password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
+  fail "no line for the failed password"
+# One session of admin at a time: a second one is refused while the first lasts.
+in_appliance "$bin" gaiconfig --set SSH_ADMIN_LOGIN_ALLOWED_MAX 1 >/dev/null
+mkfifo "$tmp/hold"
+HOME=$tmp DROPBEAR_PASSWORD=mGuard ip netns exec "$lan" dbclient -y -y -T admin@192.168.1.1 <"$tmp/hold" \
+  >"$tmp/first-session" 2>&1 &
+first=$!
+pids+=("$first")
+exec 7>"$tmp/hold"  # the first session's input stays open as long as fd 7
+eventually grep -q "Welcome, admin (admin)" "$tmp/first-session" || fail "the first session: $(cat "$tmp/first-session")"
+second=$(ssh_lan mGuard admin "show status" 2>&1) && fail "a second admin session was allowed: $second"
+grep -q "Too many shell sessions of role admin (at most 1)." <<<"$second" || fail "the refusal: $second"
+logged "inno-sshlimitd: deny session 2 of maximum 1 for role admin (class 1)" || fail "no line for the refusal"
+exec 7>&-  # end of input: the CLI ends the session, and the slot is free again
+wait "$first" || fail "the first session did not end cleanly: $(cat "$tmp/first-session")"
+third=$(ssh_lan mGuard admin "show status" 2>&1) || fail "no session after the first ended: $third"
+
+# 4. Static addressing and user-defined name servers.
+static_profile() {
+  cat <<ATV
+ROUTER_MODE = "static"
+EXT_ADDRESSES = {
+  { ADDRESS = "10.0.5.2/24" }
+  { ADDRESS = "10.0.6.2/24" }
+}
+EXT_GATEWAY = "$1"
+DNS_MODE = "user"
+DNS_SERVERS = {
+  { SERVER = "9.9.9.9" }
+}
+// End of configuration profile
+ATV
+}
+if static_profile 10.9.9.9 | in_appliance "$bin" gaiconfig --set-all 2>"$tmp/refused"; then
+  fail "a gateway outside EXT_ADDRESSES was accepted"
+fi
+grep -q "EXT_GATEWAY 10.9.9.9 lies in no network of EXT_ADDRESSES" "$tmp/refused" || fail "refusal: $(cat "$tmp/refused")"
+ip -n "$dev" -4 addr show dev eth0 | grep -q "inet $wan_address" || fail "the refused change touched the lease"
+ip -n "$dev" route show default | grep -q "default via 10.0.2.2 dev eth0" || fail "the refused change touched the route"
+[ "$(in_appliance "$bin" gaiconfig --get ROUTER_MODE)" = dhcp ] || fail "the refused change was stored"
+
+static_profile 10.0.5.1 | in_appliance "$bin" gaiconfig --set-all || fail "static mode refused"
+addresses=$(ip -n "$dev" -4 -o addr show dev eth0 | awk '{print $4}' | sort | tr '\n' ' ')
+[ "$addresses" = "10.0.5.2/24 10.0.6.2/24 " ] || fail "static addresses: $addresses"
+ip -n "$dev" route show default | grep -q "default via 10.0.5.1 dev eth0" || fail "no route via EXT_GATEWAY"
+resolv=$(in_appliance cat /run/bulwark/resolv.conf)
+[ "$(grep '^nameserver' <<<"$resolv")" = "nameserver 9.9.9.9" ] || fail "resolv.conf in user mode: $resolv"
+services=$(in_appliance "$bin" ctl services)
+grep -q "^dhclient" <<<"$services" && fail "the DHCP client still runs in static mode: $services"
+logged "XF1 (eth0): static address 10.0.5.2/24, 10.0.6.2/24, gateway 10.0.5.1" || fail "no line for static mode"
+
+# 5. The link of XF1 goes down.
+changes() { grep -c "service-mauman: \[011\] Running service loop because an interface changed" "$tmp/pid1.log"; }
+before=$(changes || true)
+ip -n "$wan" link set wan0 down
+more_changes() { [ "$(changes)" -gt "$before" ]; }
+eventually more_changes || fail "the link going down was not noticed"
+
+# 6. Power off.
+kill -TERM "$pid1"
+wait "$outer" || true
+logged "init: powering off" || fail "no clean power off"
+echo "network_test: all checks passed"
