@@ -3,6 +3,7 @@
 //   bulwark init ...       the appliance core
 //   gaiconfig ...          the configuration command line (also: bulwark gaiconfig)
 //   bulwark log ...        stored log lines
+//   bulwark board NAME     what the core knows of a board (image/build reads it)
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "board.hpp"
 #include "build_config.hpp"
 #include "common/command_line.hpp"
 #include "config/gaiconfig.hpp"
@@ -36,6 +38,7 @@ constexpr const char* kUsage =
     "  gaiconfig   read and change the configuration (also installed as gaiconfig)\n"
     "  log         print stored log lines\n"
     "  ctl         ask the running core (bulwark ctl services)\n"
+    "  board NAME  print a board's facts (the kernel modules PID 1 loads, ...)\n"
     "  --version   print the version\n"
     "  --help      print this help\n";
 
@@ -72,6 +75,45 @@ int initMain(int argc, char** argv) {
   return bulwark::init::runCore(o);
 }
 
+// One "key: value" line a fact; lists are separated by spaces.
+int boardMain(int argc, char** argv) {
+  po::options_description options(
+      "Usage: bulwark board NAME\n"
+      "\n"
+      "Prints what the core knows of the board NAME (sim, qemu), one \"key: value\"\n"
+      "line a fact. image/build takes the kernel modules of the image from it.\n"
+      "\n"
+      "Options");
+  options.add_options()("help,h", "print this help")("name", po::value<std::string>(), "the board");
+  po::positional_options_description positional;
+  positional.add("name", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << options;
+      return 0;
+    }
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "bulwark board: %s\n", e.what());
+    return 1;
+  }
+  if (!vm.count("name")) {
+    std::fputs("bulwark board: which board? (bulwark board --help)\n", stderr);
+    return 1;
+  }
+  auto board = bulwark::platform::findBoard(vm["name"].as<std::string>());
+  if (!board) {
+    std::fprintf(stderr, "bulwark board: %s\n", board.error().c_str());
+    return 1;
+  }
+  std::string modules;
+  for (const std::string& m : board->modules) modules += (modules.empty() ? "" : " ") + m;
+  std::printf("name: %s\ndescription: %s\nmodules: %s\ndata device: %s\nwatchdog: %s\n", board->name.c_str(),
+              board->description.c_str(), modules.c_str(), board->dataDevice.c_str(), board->watchdog.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +137,7 @@ int main(int argc, char** argv) {
   if (command == "gaiconfig") return bulwark::config::gaiconfigMain(argc - 1, argv + 1);
   if (command == "log") return bulwark::log::logMain(argc - 1, argv + 1);
   if (command == "ctl") return bulwark::init::ctlMain(argc - 1, argv + 1);
+  if (command == "board") return boardMain(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

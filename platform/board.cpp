@@ -24,8 +24,24 @@ Result<Board> findBoard(std::string_view name) {
                  .hardware = "QEMU",
                  .hardwareVersion = "00000001",
                  .ports = {{"XF1", "eth0", Port::Role::External}, {"XF2", "eth1", Port::Role::Internal}},
-                 .modules = {"e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4"},
-                 .dataDevice = "/dev/vda"};
+                 // The image has no modprobe for the kernel to load modules on demand:
+                 // all the packet filter, the VPNs and the tests need is loaded at boot.
+                 .modules = {// disks and NICs
+                             "e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4",
+                             // nftables: the packet filter, NAT, NFLOG (nft_counter is part of nf_tables)
+                             "nf_tables", "nf_conntrack", "nf_nat", "nft_ct", "nft_nat", "nft_masq",
+                             "nft_chain_nat", "nft_reject_inet", "nft_log", "nft_limit", "nfnetlink_log",
+                             // IPsec in the kernel (ESP, XFRM) and the ESP algorithms beyond the built-in AES, CBC,
+                             // SHA-1/256, HMAC
+                             "esp4", "xfrm_user", "authenc", "echainiv", "seqiv", "gcm", "ctr", "sha512_generic",
+                             // OpenVPN and kernel-libipsec (tun), test peers in namespaces (veth)
+                             "tun", "veth",
+                             // the watchdog (QEMU's -device i6300esb)
+                             "i6300esb",
+                             // the ACPI power button as an input device (system_powerdown)
+                             "button", "evdev"},
+                 .dataDevice = "/dev/vda",
+                 .watchdog = "/dev/watchdog"};
   }
   return Error{fmt::format("Unknown board \"{}\" (known boards: sim, qemu).", name)};
 }

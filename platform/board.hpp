@@ -36,6 +36,9 @@ struct Board {
   std::vector<std::string> modules;
   // The block device of the persistent data partition ("" = none: /data is a tmpfs).
   std::string dataDevice;
+  // The hardware watchdog's device node ("" = none), which PID 1 arms
+  // (core/init/watchdog.hpp).
+  std::string watchdog;
 
   const Port* port(Port::Role role) const;
 };

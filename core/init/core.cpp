@@ -1,5 +1,6 @@
 #include "init/core.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "auth/authenticator.hpp"
 #include "board.hpp"
@@ -18,12 +20,14 @@
 #include "config/commands.hpp"
 #include "config/service.hpp"
 #include "init/console.hpp"
+#include "init/power_button.hpp"
 #include "init/ctl.hpp"
 #include "init/services_file.hpp"
 #include "init/shell_server.hpp"
 #include "init/spawn.hpp"
 #include "init/ssh.hpp"
 #include "init/supervisor.hpp"
+#include "init/watchdog.hpp"
 #include "init/system_state.hpp"
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
@@ -104,6 +108,13 @@ int runCore(const CoreOptions& options, int* stopSignal) {
 
   runtime::AsioTimers timers(io);
 
+  // The hardware watchdog: armed before anything that could hang.
+  std::unique_ptr<init::WatchdogKeeper> watchdog;
+  if (options.watchdog) {
+    watchdog = std::make_unique<init::WatchdogKeeper>(timers, log, *options.watchdog);
+    if (Status s = watchdog->start(); !s) log.write("init", s.message());
+  }
+
   // The supervisor and the reaper. As an ordinary process the core is the
   // reaper of its descendants' orphans, as PID 1 is anyway.
   if (getpid() != 1) {
@@ -169,6 +180,26 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       kernelLog = std::move(*reader);
     } else {
       log.write("init", reader.error());
+    }
+  }
+
+  // The power button powers off the way SIGUSR2 does.
+  std::unique_ptr<init::PowerButton> powerButton;
+  if (options.powerButton) {
+    std::vector<std::string> watched;
+    auto button = init::PowerButton::open(
+        io,
+        [&log](const std::string& device) {
+          log.write("init", fmt::format("power button {} pressed: powering off", device));
+          kill(getpid(), SIGUSR2);
+        },
+        &watched);
+    if (!button) {
+      log.write("init", button.error());
+    } else {
+      powerButton = std::move(*button);
+      log.write("init", watched.empty() ? "power button: no input device reports the power key"
+                                        : fmt::format("power button: {}", fmt::join(watched, ", ")));
     }
   }
 

@@ -8,6 +8,8 @@
 
 namespace bulwark::init {
 
+class WatchdogDevice;
+
 struct CoreOptions {
   std::filesystem::path dataDir = "/data";
   std::filesystem::path runDir = "/run/bulwark";
@@ -19,6 +21,12 @@ struct CoreOptions {
   bool console = false;      // the login prompt and CLI on stdin/stdout (console.hpp)
   bool ownsClock = false;    // NTP may set the system clock (PID 1 of the image only)
   bool ownsAccounts = false; // SSH: /etc/passwd and friends are ours to bind over (PID 1)
+  // The hardware watchdog to arm and kick on the loop (watchdog.hpp); PID 1
+  // owns it and decides at shutdown whether to disarm it.
+  WatchdogDevice* watchdog = nullptr;
+  // Power off when an input device's power key is pressed (power_button.hpp;
+  // PID 1: QEMU's system_powerdown).
+  bool powerButton = false;
 };
 
 // Returns the process exit code; `stopSignal` (when given) receives the signal

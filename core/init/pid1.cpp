@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -25,6 +26,7 @@
 
 #include "board.hpp"
 #include "init/core.hpp"
+#include "init/watchdog.hpp"
 #include "net/rtnl.hpp"
 
 namespace bulwark::init {
@@ -198,6 +200,12 @@ void mountData(const platform::Board& board) {
   options.consoleLog = true;
   options.console = !namespaceMode;
   options.kernelLog = !namespaceMode;
+  options.powerButton = !namespaceMode;
+  std::unique_ptr<LinuxWatchdogDevice> watchdog;
+  if (!namespaceMode && !board->watchdog.empty()) {
+    watchdog = std::make_unique<LinuxWatchdogDevice>(board->watchdog);
+    options.watchdog = watchdog.get();
+  }
   options.ownsClock = !namespaceMode;  // CLOCK_REALTIME is not namespaced: in a namespace it is the host's
   options.ownsAccounts = true;         // the mount namespace is ours in both modes
   int stopSignal = 0;
@@ -213,6 +221,12 @@ void mountData(const platform::Board& board) {
   sync();
   umount2("/data", MNT_DETACH);
   sync();
+  // The watchdog stayed armed through all this: a shutdown that hangs resets
+  // the device. A reboot is what it would do anyway; a device told to power
+  // off must stay off, even where it can only halt.
+  if (watchdog && !rebootWanted) {
+    if (Status s = watchdog->disarm(); !s) say(s.message());
+  }
   reboot(rebootWanted ? RB_AUTOBOOT : RB_POWER_OFF);
   // Never exit: PID 1 ending panics the kernel.
   for (;;) pause();

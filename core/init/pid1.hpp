@@ -8,8 +8,12 @@
 // instead of the data partition (BULWARK_DATA_DIR) and a services file
 // (BULWARK_SERVICES) and where HTTPS listens (BULWARK_LISTEN); the machine's console and the caller's /tmp are then
 // left alone. A fatal signal writes one line, syncs and reboots instead of
-// panicking the kernel. When the core stops: SIGTERM or SIGUSR2 power off,
+// panicking the kernel. When the core stops: SIGTERM or SIGUSR2 (or the
+// power button, power_button.hpp) power off,
 // SIGINT (Ctrl-Alt-Del) reboots; processes are ended, /data is unmounted.
+// The board's hardware watchdog is armed and kicked by the core
+// (watchdog.hpp); it stays armed through the shutdown and is disarmed just
+// before a power-off, not before a reboot.
 // Never returns.
 #pragma once
 

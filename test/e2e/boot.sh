@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # End to end: builds the image (image/build) into build-e2e with a fresh data
 # disk, boots it in QEMU (software emulation), waits for HTTPS through the
-# forwarded port, checks sysinfo, the kernel's lines and the DHCP server's start in the log, changes a
+# forwarded port, checks sysinfo, the kernel's lines, the watchdog and the DHCP server's start in the log, changes a
 # variable through the JSON API,
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
 # logs in on the serial console, changes a variable there, reboots from the
-# CLI and checks that change after the reboot.
+# CLI and checks that change after the reboot; last, SIGTERM to image/qemu
+# must power the appliance off cleanly (the power button) and end QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,7 +32,7 @@ HTTPS_PORT=$https QEMU_MONITOR="tcp:127.0.0.1:$monitor,server,nowait" \
   QEMU_SERIAL="tcp:127.0.0.1:$serial,server,nowait" \
   ./image/qemu </dev/null >"$IMAGE_DIR/qemu.log" 2>&1 &
 qemu=$!
-trap 'kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null || true' EXIT
+trap 'kill "$qemu" 2>/dev/null || true; wait "$qemu" 2>/dev/null || true' EXIT
 
 base="https://127.0.0.1:$https"
 wait_https() {
@@ -53,6 +54,9 @@ sysinfo=$(curl -sk "https://admin:mGuard@127.0.0.1:$https/nph-vpn.cgi?cmd=sysinf
 
 kernel=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=kernel&text=e1000&limit=50")
 case "$kernel" in *'kernel: ['*e1000*) ;; *) fail "no kernel lines in the log: $kernel" ;; esac
+
+armed() { curl -sk -u admin:mGuard "$base/api/v1/logs?tag=init&text=watchdog&limit=20"; }
+case "$(armed)" in *'init: watchdog /dev/watchdog armed, timeout 30 s'*) ;; *) fail "the watchdog: $(armed)" ;; esac
 
 dhcp=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhcp-int&limit=20")
 case "$dhcp" in *'dhcp-int: udhcpd: started'*) ;; *) fail "the DHCP server did not start: $dhcp" ;; esac
@@ -100,9 +104,39 @@ wait_down() {
 }
 wait_down
 wait_https
+up=$(date +%s)
 value=$(curl -sk -u admin:mGuard "$base/api/v1/config/HOSTNAME")
 case "$value" in *'"value":"e2e-console"'*) ;; *) fail "after the reboot from the console: $value" ;; esac
+# The watchdog (30 s) is kicked: 35 s on, the same boot still answers.
+boots=$(armed | grep -o 'init: watchdog /dev/watchdog armed' | wc -l)
+left=$((35 - ($(date +%s) - up)))
+[ "$left" -le 0 ] || sleep "$left"
+curl -sk --max-time 5 -o /dev/null "$base/" || fail "no HTTPS 35 s after the reboot"
+[ "$(armed | grep -o 'init: watchdog /dev/watchdog armed' | wc -l)" = "$boots" ] || fail "a reset by the watchdog: $(armed)"
 kill "$reader" 2>/dev/null || true
 grep -q "Welcome, admin (admin)" "$log" || fail "no console login"
 grep -q "Rebooting." "$log" || fail "no reboot from the console"
-echo "e2e: ok (sysinfo; an API change survived a hard reset; console login, change and reboot)"
+
+# A clean power-off, as ./scripts/run's user gets one: SIGTERM to image/qemu
+# presses the power button (system_powerdown), the appliance shuts down and
+# QEMU ends by itself.
+exec 4<>"/dev/tcp/127.0.0.1/$serial"
+(timeout 60 cat <&4 >"$log") &
+reader=$!
+exec 4>&-
+sleep 1
+kill -TERM "$qemu"
+for _ in $(seq 1 90); do
+  kill -0 "$qemu" 2>/dev/null || break
+  sleep 0.5
+done
+kill -0 "$qemu" 2>/dev/null && fail "QEMU still runs 45 s after SIGTERM"
+wait "$qemu" || fail "image/qemu ended with status $?"
+kill "$reader" 2>/dev/null || true
+grep -q "system_powerdown" "$IMAGE_DIR/qemu.log" || fail "image/qemu did not press the power button"
+! grep -q "no power-off after" "$IMAGE_DIR/qemu.log" || fail "the appliance did not power off: QEMU was quit"
+grep -q "init: power button /dev/input/event[0-9]* (Power Button) pressed: powering off" "$log" ||
+  fail "no power button line on the console"
+grep -q "^init: powering off" "$log" || fail "PID 1 did not power off"
+echo "e2e: ok (sysinfo; the watchdog; an API change survived a hard reset; console login, change and reboot;" \
+  "power-off by the power button)"
