@@ -6,7 +6,8 @@
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
 # logs in on the serial console, changes a variable there, reboots from the
-# CLI and checks that change after the reboot; last, SIGTERM to image/qemu
+# CLI and checks that change after the reboot; syncs the clock with an NTP
+# server an hour ahead and runs show status over SSH; last, SIGTERM to image/qemu
 # must power the appliance off cleanly (the power button) and end QEMU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,10 +26,12 @@ free_port() {
 }
 https=$(free_port)
 monitor=$(free_port)
+ssh=$(free_port)
+ntp=$(free_port)
 serial=$(free_port)
 log="$IMAGE_DIR/console.log"
 : >"$log"
-HTTPS_PORT=$https QEMU_MONITOR="tcp:127.0.0.1:$monitor,server,nowait" \
+HTTPS_PORT=$https SSH_PORT=$ssh QEMU_MONITOR="tcp:127.0.0.1:$monitor,server,nowait" \
   QEMU_SERIAL="tcp:127.0.0.1:$serial,server,nowait" \
   ./image/qemu </dev/null >"$IMAGE_DIR/qemu.log" 2>&1 &
 qemu=$!
@@ -61,13 +64,20 @@ case "$(armed)" in *'init: watchdog /dev/watchdog armed, timeout 30 s'*) ;; *) f
 dhcp=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhcp-int&limit=20")
 case "$dhcp" in *'dhcp-int: udhcpd: started'*) ;; *) fail "the DHCP server did not start: $dhcp" ;; esac
 
-lease=""
-for _ in $(seq 1 40); do
-  lease=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=net&text=by%20DHCP&limit=5")
-  case "$lease" in *'XF1 (eth0): address 10.0.2.15/24 by DHCP, gateway 10.0.2.2'*) break ;; esac
-  sleep 0.5
-done
-case "$lease" in *'by DHCP, gateway 10.0.2.2'*) ;; *) fail "no DHCP lease on XF1: $lease" ;; esac
+# Prints the log lines of QUERY (the logs API's parameters) once one has
+# TEXT in it, waiting up to 20 s; the last answer and status 1 if none does.
+log_wait() {
+  local query=$1 text=$2 lines=""
+  for _ in $(seq 1 40); do
+    lines=$(curl -sk -u admin:mGuard "$base/api/v1/logs?$query")
+    case "$lines" in *"$text"*) echo "$lines"; return 0 ;; esac
+    sleep 0.5
+  done
+  echo "$lines"
+  return 1
+}
+lease=$(log_wait "tag=net&text=by%20DHCP&limit=5" 'XF1 (eth0): address 10.0.2.15/24 by DHCP, gateway 10.0.2.2') ||
+  fail "no DHCP lease on XF1: $lease"
 client=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhclient&limit=50")
 case "$client" in *'dhclient: udhcpc: lease of 10.0.2.15 obtained'*) ;; *) fail "udhcpc's lines: $client" ;; esac
 
@@ -109,6 +119,29 @@ value=$(curl -sk -u admin:mGuard "$base/api/v1/config/HOSTNAME")
 case "$value" in *'"value":"e2e-console"'*) ;; *) fail "after the reboot from the console: $value" ;; esac
 # The watchdog (30 s) is kicked: 35 s on, the same boot still answers.
 boots=$(armed | grep -o 'init: watchdog /dev/watchdog armed' | wc -l)
+# Meanwhile, NTP and SSH. An NTP server on this machine, an hour ahead, which
+# the appliance reaches as 10.0.2.2 through QEMU's user network: its clock
+# is stepped.
+python3 test/e2e/ntp_server.py "$ntp" 3600 &
+ntp_server=$!
+answer=$(curl -sk -u admin:mGuard --data-binary \
+  "{\"set\":{\"NTP_ENABLE\":\"yes\",\"NTP_SERVERS:0.NTP_SERVER\":\"10.0.2.2:$ntp\"}}" "$base/api/v1/config")
+case "$answer" in *'"ok":true'*) ;; *) fail "enabling NTP: $answer" ;; esac
+stepped=$(log_wait "tag=ntp&limit=20" 'time synchronised with NTP server 10.0.2.2') || true
+kill "$ntp_server" 2>/dev/null || true
+wait "$ntp_server" 2>/dev/null || true
+# (The guest's clock came from the RTC, to the second: the step is 3600 +- 1 s.)
+grep -qE "system time stepped by \+(3599|3600|3601)\.[0-9]+ s" <<<"$stepped" || fail "no NTP step: $stepped"
+[ "$(curl -sk "https://admin:mGuard@127.0.0.1:$https/nph-status.cgi?path=/network/ntp_state")" = synchronized ] ||
+  fail "ntp_state is not synchronized"
+[ "$(curl -sk "https://admin:mGuard@127.0.0.1:$https/nph-status.cgi?path=/system/time_sync")" = ntp ] ||
+  fail "time_sync is not ntp"
+# SSH: admin's CLI through the forwarded port.
+shell=$(HOME=$IMAGE_DIR DROPBEAR_PASSWORD=mGuard timeout 60 dbclient -y -y -p "$ssh" admin@127.0.0.1 "show status" 2>&1) ||
+  fail "ssh: $shell"
+case "$shell" in *"hostname   e2e-console"*) ;; *) fail "show status over SSH: $shell" ;; esac
+sshd=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=sshd&limit=20")
+case "$sshd" in *'Accepted password for admin from 192.168.1.2 port '*) ;; *) fail "no sshd line: $sshd" ;; esac
 left=$((35 - ($(date +%s) - up)))
 [ "$left" -le 0 ] || sleep "$left"
 curl -sk --max-time 5 -o /dev/null "$base/" || fail "no HTTPS 35 s after the reboot"
@@ -139,4 +172,4 @@ grep -q "init: power button /dev/input/event[0-9]* (Power Button) pressed: power
   fail "no power button line on the console"
 grep -q "^init: powering off" "$log" || fail "PID 1 did not power off"
 echo "e2e: ok (sysinfo; the watchdog; an API change survived a hard reset; console login, change and reboot;" \
-  "power-off by the power button)"
+  "NTP stepped the clock; SSH show status; power-off by the power button)"
