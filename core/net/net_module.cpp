@@ -301,6 +301,22 @@ void NetModule::applyHostname(const config::Config& config) {
   }
 }
 
+std::unique_ptr<Resolver> NetModule::makeResolver(boost::asio::io_context& io, runtime::Timers& timers,
+                                                  log::Log& log) {
+  auto resolver = Resolver::create(io, timers);
+  if (resolver) return std::move(*resolver);
+  log.write("net", fmt::format("no resolver for host names: {}", resolver.error()));
+  return nullptr;
+}
+
+NtpClient::Resolve NetModule::resolveFunction() {
+  if (!resolver_) return {};
+  Resolver* resolver = resolver_.get();
+  return [resolver](const std::string& name, std::function<void(Result<std::vector<std::string>>)> done) {
+    resolver->resolve(name, std::move(done));
+  };
+}
+
 void NetModule::applyNtp(const config::Config& config) {
   ntp_.configure(config.get("NTP_ENABLE") == "yes", column(config, "NTP_SERVERS", "NTP_SERVER"));
 }
@@ -405,6 +421,7 @@ void NetModule::applyDns(const config::Config& config) {
       config.get("DNS_MODE") == "user" ? column(config, "DNS_SERVERS", "SERVER") : dhcpDns_;
   std::string text = resolvConf(servers);
   if (text == resolvConf_) return;
+  if (resolver_) resolver_->setServers(servers);
   // 0644: dnsmasq reads it as nobody.
   if (Status s = replaceFile(runDir_ / "resolv.conf", text, 0644); !s) return log_.write("net", s.message());
   resolvConf_ = text;

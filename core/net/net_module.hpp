@@ -26,6 +26,7 @@
 #include "log/log.hpp"
 #include "net/link_monitor.hpp"
 #include "net/ntp_client.hpp"
+#include "net/resolver.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module.hpp"
 #include "runtime/timers.hpp"
@@ -51,7 +52,8 @@ class NetModule final : public runtime::Module {
             const platform::Board& board, log::Log& log, init::Supervisor& supervisor, std::filesystem::path runDir,
             SystemTime& time, NtpTiming ntpTiming = NtpTiming())
       : io_(io), timers_(timers), bus_(bus), board_(board), log_(log), supervisor_(supervisor),
-        runDir_(std::move(runDir)), ntp_(io, timers, log, time, ntpTiming) {}
+        runDir_(std::move(runDir)), resolver_(makeResolver(io, timers, log)),
+        ntp_(io, timers, log, time, ntpTiming, resolveFunction()) {}
   std::string_view name() const override { return "net"; }
   Status start(const config::Snapshot& snapshot) override;
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
@@ -77,6 +79,8 @@ class NetModule final : public runtime::Module {
   Status applyExternal(const config::Config& config, bool restartDhcp = false);
   void applyDns(const config::Config& config);
   void applyNtp(const config::Config& config);
+  static std::unique_ptr<Resolver> makeResolver(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log);
+  NtpClient::Resolve resolveFunction();
   Status applyDnsForwarder(const config::Config& config);
 
   boost::asio::io_context& io_;
@@ -97,6 +101,7 @@ class NetModule final : public runtime::Module {
   std::string staticGateway_;                 // the default route set for static mode
   std::string resolvConf_;                    // last written
   config::Snapshot current_;                  // for DHCP events between changes
+  std::unique_ptr<Resolver> resolver_;        // names for the NTP client, from resolv.conf's servers
   NtpClient ntp_;
 };
 

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -67,29 +69,42 @@ constexpr double kStepAbove = 0.128;  // seconds: step rather than slew (ntpd's 
 constexpr double kCalm = 0.05;        // seconds: below this the poll interval may grow
 constexpr int kLostAfter = 3;         // rounds without an answer
 
-struct Server {
+// A configured server: a host (name or address) and a port.
+struct Entry {
   std::string text;
+  std::string host;
+  std::uint16_t port = 123;
+};
+
+// A server to ask in this round: an address of an entry.
+struct Server {
+  std::string text;  // "10.0.2.2" or "pool.ntp.org (192.0.2.7)"
+  std::string key;   // "address:port"
   sockaddr_in address{};
-  bool denied = false;  // kiss code DENY or RSTR: not asked again until reconfigured
   std::optional<ntp::Sample> best;
   ntp::Reply bestReply;
 };
 
-std::optional<sockaddr_in> parseServer(const std::string& text) {
-  std::string host = text;
-  unsigned port = 123;
+std::optional<Entry> parseEntry(const std::string& text) {
+  Entry e{text, text, 123};
   if (auto colon = text.rfind(':'); colon != std::string::npos) {
-    host = text.substr(0, colon);
+    e.host = text.substr(0, colon);
     std::string digits = text.substr(colon + 1);
     if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return {};
-    port = static_cast<unsigned>(std::stoul(digits));
+    unsigned port = static_cast<unsigned>(std::stoul(digits));
     if (port == 0 || port > 65535) return {};
+    e.port = static_cast<std::uint16_t>(port);
   }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) return {};
-  return a;
+  bool name = !e.host.empty() && e.host.size() <= 253 && std::all_of(e.host.begin(), e.host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  });
+  if (!name) return {};
+  return e;
+}
+
+bool isAddress(const std::string& host) {
+  in_addr a{};
+  return inet_pton(AF_INET, host.c_str(), &a) == 1;
 }
 
 ntp::Timestamp randomNonce() {
@@ -115,8 +130,13 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
   SystemTime& time;
   Timing timing;
 
+  NtpClient::Resolve resolve;
   bool enabled = false;
-  std::vector<Server> servers;
+  std::vector<Entry> entries;
+  std::vector<Server> servers;        // this round's
+  std::set<std::string> denied;       // kiss code DENY or RSTR: not asked again until reconfigured
+  std::set<std::string> unresolved;   // entries whose failure to resolve has been logged
+  std::size_t resolving = 0;
   TimeStatus status;
   int failedRounds = 0;
   std::chrono::milliseconds poll{0};
@@ -132,8 +152,9 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
   runtime::Timers::Id timer = 0;
   std::uint64_t generation = 0;  // bumped by configure: callbacks of an older one do nothing
 
-  Impl(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time, Timing timing)
-      : io(io), timers(timers), log(log), time(time), timing(timing) {}
+  Impl(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time, Timing timing,
+       NtpClient::Resolve resolve)
+      : io(io), timers(timers), log(log), time(time), timing(timing), resolve(std::move(resolve)) {}
 
   ~Impl() {
     closeExchange();
@@ -162,6 +183,9 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     if (timer) timers.cancel(timer);
     timer = 0;
     servers.clear();
+    entries.clear();
+    denied.clear();
+    unresolved.clear();
     enabled = on;
     if (!on) {
       status.ntp = TimeStatus::Ntp::Disabled;
@@ -170,16 +194,15 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     }
     if (status.ntp == TimeStatus::Ntp::Disabled) status.ntp = TimeStatus::Ntp::NotSynchronised;
     for (const std::string& text : list) {
-      auto address = parseServer(text);
-      if (!address) {
-        log.write("ntp", fmt::format("NTP server '{}' left out: give an IPv4 address (host names are not resolved "
-                                     "yet)",
-                                     text));
+      auto entry = parseEntry(text);
+      if (!entry || (!resolve && !isAddress(entry->host))) {
+        log.write("ntp", fmt::format("NTP server '{}' left out: {}", text,
+                                     entry ? "no resolver for host names here" : "not a host name or address"));
         continue;
       }
-      servers.push_back({text, *address});
+      entries.push_back(*entry);
     }
-    if (servers.empty()) {
+    if (entries.empty()) {
       log.write("ntp", "NTP is enabled but no server can be asked");
       status.ntp = TimeStatus::Ntp::NotSynchronised;
       return;
@@ -189,15 +212,51 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     round();
   }
 
+  // A round: the entries' addresses (names resolved anew: pools change), then
+  // the exchanges with each.
   void round() {
-    for (Server& s : servers) s.best.reset();
+    servers.clear();
+    resolving = entries.size();
+    for (const Entry& e : entries) {
+      auto found = [weak = weak_from_this(), gen = generation, e](Result<std::vector<std::string>> addresses) {
+        auto self = weak.lock();
+        if (!self || gen != self->generation) return;
+        self->found(e, std::move(addresses));
+      };
+      if (isAddress(e.host) || !resolve) {
+        found(std::vector<std::string>{e.host});
+      } else {
+        resolve(e.host, std::move(found));
+      }
+    }
+  }
+
+  void found(const Entry& e, Result<std::vector<std::string>> addresses) {
+    if (!addresses) {
+      if (unresolved.insert(e.text).second) log.write("ntp", fmt::format("NTP server {}", addresses.error()));
+    } else {
+      unresolved.erase(e.text);
+      std::size_t taken = 0;
+      for (const std::string& text : *addresses) {
+        Server s;
+        s.key = fmt::format("{}:{}", text, e.port);
+        if (denied.count(s.key) || taken == 3) continue;
+        s.text = isAddress(e.host) ? e.text : fmt::format("{} ({})", e.text, text);
+        s.address.sin_family = AF_INET;
+        s.address.sin_port = htons(e.port);
+        inet_pton(AF_INET, text.c_str(), &s.address.sin_addr);
+        servers.push_back(std::move(s));
+        ++taken;
+      }
+    }
+    if (--resolving > 0) return;
     current = 0;
     tries = 0;
     exchange();
   }
 
   void exchange() {
-    while (current < servers.size() && (servers[current].denied || tries >= kExchanges)) {
+    while (current < servers.size() && (denied.count(servers[current].key) || tries >= kExchanges)) {
       ++current;
       tries = 0;
     }
@@ -238,7 +297,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
       if (!reply) {
         const std::string& why = reply.error();
         if (why.rfind("kiss code DENY", 0) == 0 || why.rfind("kiss code RSTR", 0) == 0) {
-          servers[current].denied = true;
+          denied.insert(servers[current].key);
           log.write("ntp", fmt::format("NTP server {} refuses us ({}); not asked again", servers[current].text, why));
         } else if (why.rfind("kiss code", 0) == 0) {
           tries = kExchanges;  // RATE and others: leave this server alone for this round
@@ -284,7 +343,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
       log.write("ntp", "no NTP server has answered for three polls: the time is not synchronised");
     } else if (failedRounds == 1 && status.ntp != TimeStatus::Ntp::Synchronised) {
       std::string names;
-      for (const Server& s : servers) names += (names.empty() ? "" : ", ") + s.text;
+      for (const Entry& e : entries) names += (names.empty() ? "" : ", ") + e.text;
       log.write("ntp", fmt::format("no answer from the NTP servers ({}); trying again", names));
     }
     auto wait = timing.retry * (1 << std::min(failedRounds - 1, 6));
@@ -335,8 +394,8 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
 };
 
 NtpClient::NtpClient(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time,
-                     Timing timing)
-    : impl_(std::make_shared<Impl>(io, timers, log, time, timing)) {}
+                     Timing timing, Resolve resolve)
+    : impl_(std::make_shared<Impl>(io, timers, log, time, timing, std::move(resolve))) {}
 
 NtpClient::~NtpClient() = default;
 

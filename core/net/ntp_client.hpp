@@ -1,5 +1,8 @@
 // The NTP client of the appliance (NTP_ENABLE, NTP_SERVERS): on the loop,
-// without a daemon. Each round asks every server three times (one UDP socket
+// without a daemon (Debian's busybox has no ntpd; chrony would bring a
+// daemon and its libraries for what fits in a few hundred lines here; it
+// does not discipline the clock's frequency, only its offset). Each round
+// asks every server three times (one UDP socket
 // per exchange, a random nonce as transmit time stamp), keeps each server's
 // exchange with the smallest round trip, and takes the best server (lowest
 // stratum, then delay). An offset above 128 ms steps the clock, a smaller one
@@ -13,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,13 +71,19 @@ struct NtpTiming {
 class NtpClient {
  public:
   using Timing = NtpTiming;
+  // Resolves a host name to IPv4 addresses (resolver.hpp), calling back on the loop.
+  using Resolve = std::function<void(const std::string& name,
+                                     std::function<void(Result<std::vector<std::string>>)> done)>;
 
+  // Without `resolve`, servers must be given as addresses.
   NtpClient(boost::asio::io_context& io, runtime::Timers& timers, log::Log& log, SystemTime& time,
-            Timing timing = NtpTiming());
+            Timing timing = NtpTiming(), Resolve resolve = {});
   ~NtpClient();
 
-  // Starts polling `servers` ("address" or "address:port"; port 123 by
-  // default) at once, or stops when `enabled` is false.
+  // Starts polling `servers` ("host" or "host:port", a host name or an IPv4
+  // address; port 123 by default) at once, or stops when `enabled` is false.
+  // Names are resolved anew each round; up to three addresses of a name are
+  // asked.
   void configure(bool enabled, const std::vector<std::string>& servers);
   TimeStatus status() const;
 

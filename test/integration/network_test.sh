@@ -9,14 +9,16 @@
 #     the web management at the address it was given as router, resolves
 #     names through the appliance's name server (dnsmasq), and SSH:
 #     admin gets the CLI, within the role's session limit;
+#   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
 #     those networks is refused and changes nothing;
 #   - the WAN link going down is noticed; SIGTERM powers off.
-# Needs root, ip, unshare, nsenter, busybox, curl, dnsmasq and dropbear (server and
+# Needs root, ip, unshare, nsenter, busybox, curl, dnsmasq, python3 and dropbear (server and
 # dbclient). Usage: network_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 id=$$
 dev=bw-dev-$id wan=bw-wan-$id lan=bw-lan-$id
 tmp=$(mktemp -d -t bulwark-net.XXXXXX)
@@ -73,7 +75,11 @@ pids+=($!)
 
 # The provider's name server: it knows plant.example.
 ip netns exec "$wan" dnsmasq --keep-in-foreground --no-resolv --no-hosts --listen-address=10.0.2.3 \
-  --bind-interfaces --pid-file= --address=/plant.example/10.0.2.99 >"$tmp/wan-dns.log" 2>&1 &
+  --bind-interfaces --pid-file= --address=/plant.example/10.0.2.99 --address=/ntp.plant.example/10.0.2.2 \
+  >"$tmp/wan-dns.log" 2>&1 &
+pids+=($!)
+# The provider's time server, with this machine's time.
+ip netns exec "$wan" python3 "$here/../e2e/ntp_server.py" 123 0 10.0.2.2 >"$tmp/wan-ntp.log" 2>&1 &
 pids+=($!)
 
 # The appliance.
@@ -162,7 +168,17 @@ exec 7>&-  # end of input: the CLI ends the session, and the slot is free again
 wait "$first" || fail "the first session did not end cleanly: $(cat "$tmp/first-session")"
 third=$(ssh_lan mGuard admin "show status" 2>&1) || fail "no session after the first ended: $third"
 
-# 4. Static addressing and user-defined name servers.
+# 4. NTP by name: resolved through the lease's name servers, measured (in a
+#    namespace the clock is the host's: nothing is set), reported.
+in_appliance "$bin" gaiconfig --set NTP_SERVERS:0.NTP_SERVER ntp.plant.example >/dev/null
+in_appliance "$bin" gaiconfig --set NTP_ENABLE yes >/dev/null
+eventually logged "ntp: time synchronised with NTP server ntp.plant.example (10.0.2.2) (stratum 2)" ||
+  fail "no NTP synchronisation by name"
+state=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard \
+  "https://192.168.1.1/nph-status.cgi?path=/network/ntp_state")
+[ "$state" = synchronized ] || fail "ntp_state: $state"
+
+# 5. Static addressing and user-defined name servers.
 static_profile() {
   cat <<ATV
 ROUTER_MODE = "static"
@@ -196,14 +212,14 @@ services=$(in_appliance "$bin" ctl services)
 grep -q "^dhclient" <<<"$services" && fail "the DHCP client still runs in static mode: $services"
 logged "XF1 (eth0): static address 10.0.5.2/24, 10.0.6.2/24, gateway 10.0.5.1" || fail "no line for static mode"
 
-# 5. The link of XF1 goes down.
+# 6. The link of XF1 goes down.
 changes() { grep -c "service-mauman: \[011\] Running service loop because an interface changed" "$tmp/pid1.log"; }
 before=$(changes || true)
 ip -n "$wan" link set wan0 down
 more_changes() { [ "$(changes)" -gt "$before" ]; }
 eventually more_changes || fail "the link going down was not noticed"
 
-# 6. Power off.
+# 7. Power off.
 kill -TERM "$pid1"
 wait "$outer" || true
 logged "init: powering off" || fail "no clean power off"

@@ -254,7 +254,7 @@ TEST_CASE("the NTP client prefers the lower stratum and skips what it cannot ask
   near.kiss = "GPS\0";
   near.ahead = 0.02;
   rig.client.configure(true, {"pool.ntp.org", far.address, near.address});
-  CHECK(rig.logged("NTP server 'pool.ntp.org' left out"));
+  CHECK(rig.logged("NTP server 'pool.ntp.org' left out: no resolver for host names here"));
   test::runUntil(rig.io, [&] { return rig.client.status().ntp == net::TimeStatus::Ntp::Synchronised; });
   CHECK(rig.time.steps.empty());
   REQUIRE(rig.time.slews.size() == 1);
@@ -303,4 +303,38 @@ TEST_CASE("the NTP client: refusals, unsynchronised servers, and a clock it does
     test::runUntil(rig.io, [&] { return rig.client.status().ntp == net::TimeStatus::Ntp::NotSynchronised; });
     CHECK(rig.logged("the system clock is -30.0"));
   }
+}
+
+TEST_CASE("the NTP client asks servers by name, resolved each round", "[net][ntp]") {
+  boost::asio::io_context io;
+  runtime::SystemClock clock;
+  runtime::AsioTimers timers{io};
+  log::Log log{clock};
+  test::MemorySink sink;
+  log.addSink(sink);
+  FakeTime time;
+  int lookups = 0;
+  net::NtpClient client(io, timers, log, time, quick(),
+                        [&](const std::string& name, std::function<void(Result<std::vector<std::string>>)> done) {
+                          ++lookups;
+                          if (name == "ntp.example") return done(std::vector<std::string>{"127.0.0.1"});
+                          done(Error{name + ": Domain name not found"});
+                        });
+  TestServer server(io);
+  server.ahead = 0.01;
+  std::string port = server.address.substr(server.address.find(':'));
+  client.configure(true, {"nowhere.example", "ntp.example" + port, "bad name!"});
+  test::runUntil(io, [&] { return client.status().ntp == net::TimeStatus::Ntp::Synchronised; });
+  auto lines = sink.messages("ntp");
+  auto has = [&](const std::string& part) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(part) != std::string::npos; });
+  };
+  CHECK(has("NTP server 'bad name!' left out: not a host name or address"));
+  CHECK(has("NTP server nowhere.example: Domain name not found"));
+  CHECK(has("time synchronised with NTP server ntp.example" + port + " (127.0.0.1) (stratum 2)"));
+  // The next round resolves again, and the failure is not logged twice.
+  test::runUntil(io, [&] { return lookups >= 4; });
+  lines = sink.messages("ntp");
+  CHECK(std::count_if(lines.begin(), lines.end(),
+                      [](const std::string& l) { return l.find("nowhere.example") != std::string::npos; }) == 1);
 }
