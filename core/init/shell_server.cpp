@@ -1,5 +1,6 @@
 #include "init/shell_server.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -23,6 +25,14 @@ namespace {
 
 constexpr const char* kTag = "inno-sshlimitd";
 constexpr std::size_t kMaxCommand = 4096;
+constexpr std::size_t kMaxWaiting = 8;                 // connections that have not handed over yet
+constexpr std::chrono::milliseconds kHandOver{5000};  // time to hand over the terminal
+
+// A terminal, a pipe or a socket: what a login session's stdin and stdout are.
+bool isStream(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 // The reference's "class" of a role in inno-sshlimitd's lines.
 int roleClass(auth::Role role) {
@@ -43,6 +53,8 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
     std::optional<auth::Identity> who;
     std::unique_ptr<Console> console;
     bool counted = false;
+    runtime::Timers::Id deadline = 0;
+    pid_t pid = 0;
   };
 
   boost::asio::io_context& io;
@@ -74,13 +86,40 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
     return n;
   }
 
+  std::size_t waiting() const {
+    std::size_t n = 0;
+    for (const auto& [fd, s] : sessions) n += !s->console;
+    return n;
+  }
+
   void acceptAll() {
     for (;;) {
       int fd = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
+      // Who it is, from the kernel, before anything else: other users of
+      // this machine (a daemon's uid) get nothing, not even a log line each.
+      ucred peer{};
+      socklen_t len = sizeof peer;
+      std::optional<auth::Identity> who;
+      if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0) who = hooks.identify(peer.uid);
+      if (!who || waiting() >= kMaxWaiting) {
+        close(fd);
+        continue;
+      }
       log.write(kTag, fmt::format("accepting new connection at fd {}", fd));
       auto session = std::make_unique<Session>();
       session->fd = fd;
+      session->who = who;
+      session->pid = peer.pid;
+      session->deadline = timers.after(kHandOver, [weak = weak_from_this(), fd] {
+        auto self = weak.lock();
+        if (!self) return;
+        auto it = self->sessions.find(fd);
+        if (it == self->sessions.end() || it->second->console) return;
+        it->second->deadline = 0;
+        self->log.write(kTag, fmt::format("no session handed over at fd {}", fd));
+        self->end(fd, '1');
+      });
       session->watch = std::make_unique<runtime::FdWatch>(io, fd, [weak = weak_from_this(), fd] {
         if (auto self = weak.lock()) self->readable(fd);
       });
@@ -95,6 +134,8 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
     if (it == sessions.end()) return;
     Session& s = *it->second;
     s.watch.reset();
+    if (s.deadline) timers.cancel(s.deadline);
+    s.deadline = 0;
     (void)!send(fd, &status, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (s.who && s.counted) {
       log.write(kTag, fmt::format("session of role {} at fd {} ended", auth::roleName(s.who->role), fd));
@@ -151,21 +192,17 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
         if (f >= 0) close(f);
       }
     };
-    if (n <= 0 || received != 2 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (data[0] != 'I' && data[0] != 'C')) {
+    if (n <= 0 || received != 2 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (data[0] != 'I' && data[0] != 'C') ||
+        !isStream(fds[0]) || !isStream(fds[1])) {
       closeReceived();
       log.write(kTag, fmt::format("malformed request at fd {}", fd));
       return end(fd, '1');
     }
     std::string command = data[0] == 'C' ? std::string(data + 1, static_cast<std::size_t>(n) - 1) : std::string();
-    ucred peer{};
-    socklen_t len = sizeof peer;
-    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len);
-    s.who = hooks.identify(peer.uid);
-    if (!s.who) {
-      closeReceived();
-      log.write(kTag, fmt::format("refused uid {} at fd {}: no shell account", peer.uid, fd));
-      return end(fd, '1');
-    }
+    if (s.deadline) timers.cancel(s.deadline);
+    s.deadline = 0;
+    // Nothing the session's end does may block the loop.
+    for (int f : fds) fcntl(f, F_SETFL, fcntl(f, F_GETFL) | O_NONBLOCK);
     std::string role(auth::roleName(s.who->role));
     unsigned limit = hooks.limit(s.who->role);
     std::size_t number = count(s.who->role) + 1;
@@ -180,11 +217,17 @@ struct ShellServer::Impl : std::enable_shared_from_this<Impl> {
     log.write(kTag, fmt::format("allow session {} of maximum {} for role {} (class {}) at fd {}", number,
                                 limit == 0 ? std::string("unlimited") : std::to_string(limit), role,
                                 roleClass(s.who->role), fd));
-    log.write("sshd", fmt::format("session start for user '{}'", s.who->user), peer.pid);
+    log.write("sshd", fmt::format("session start for user '{}'", s.who->user), s.pid);
     s.counted = true;
-    s.console = hooks.console(fds[0], fds[1], [weak = weak_from_this(), fd] {
-      if (auto self = weak.lock()) self->end(fd, '0');
-    });
+    try {
+      s.console = hooks.console(fds[0], fds[1], [weak = weak_from_this(), fd] {
+        if (auto self = weak.lock()) self->end(fd, '0');
+      });
+    } catch (const std::exception& e) {  // no descriptors left, say
+      closeReceived();
+      log.write(kTag, fmt::format("no console for the session at fd {}: {}", fd, e.what()));
+      return end(fd, '1');
+    }
     closeReceived();  // the console holds duplicates
     s.console->startSession(*s.who, command);
   }

@@ -1,7 +1,9 @@
 #include "init/ssh.hpp"
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +13,8 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+
+#include "net/net_module.hpp"
 
 namespace bulwark::init {
 
@@ -31,13 +35,17 @@ constexpr Account kAccounts[] = {
     {"audit", "AUDIT_PASSWORD", 1002, auth::Role::Audit},
 };
 
-// Writes `text` to `path` with `mode`, replacing it in place: the file may be
-// bound over /etc, and a bind mount follows the inode, not the name.
+// Writes `text` to `path` with `mode`, in place: the file may be bound over
+// /etc, and a bind mount follows the inode, not the name. Written first and
+// cut to length after, so a reader never finds it empty.
 Status writeInPlace(const std::filesystem::path& path, const std::string& text, mode_t mode) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  out << text;
-  if (!out.flush()) return Error{fmt::format("cannot write {}", path.string())};
-  chmod(path.c_str(), mode);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+  if (fd < 0) return Error{fmt::format("cannot write {}: {}", path.string(), std::strerror(errno))};
+  bool ok = fchmod(fd, mode) == 0 && pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
+            ftruncate(fd, static_cast<off_t>(text.size())) == 0;
+  int e = errno;
+  close(fd);
+  if (!ok) return Error{fmt::format("cannot write {}: {}", path.string(), std::strerror(e))};
   return {};
 }
 
@@ -70,13 +78,12 @@ Status makeHostKey(const std::filesystem::path& path) {
   OPENSSL_cleanse(both, sizeof both);
   auto temporary = path;
   temporary += ".new";
-  {
-    std::ofstream out(temporary, std::ios::trunc | std::ios::binary);
-    chmod(temporary.c_str(), 0600);
-    out << blob;
-    if (!out.flush()) return Error{fmt::format("cannot write {}", temporary.string())};
-  }
+  // Synced before the rename: after a power cut the key is whole or absent.
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && write(fd, blob.data(), blob.size()) == static_cast<ssize_t>(blob.size()) && fsync(fd) == 0;
+  if (fd >= 0) close(fd);
   OPENSSL_cleanse(blob.data(), blob.size());
+  if (!written) return Error{fmt::format("cannot write {}", temporary.string())};
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
@@ -179,13 +186,22 @@ Status SshModule::bindAccounts() {
 
 Status SshModule::start(const config::Snapshot& snapshot) {
   if (!enabled_) return {};
+  // A failure here (a full /data, say) leaves the appliance without shell
+  // access, not without its web management: logged, not fatal.
+  if (Status s = setUp(*snapshot); !s) log_.write("sshd", fmt::format("no shell access: {}", s.message()));
+  return {};
+}
+
+Status SshModule::setUp(const config::Config& config) {
+  // The accounts first: daemons that drop root (dnsmasq, as nobody) need them too.
+  if (Status s = writeAccounts(config); !s) return s;
+  if (Status s = bindAccounts(); !s) return s;
+  accounts_ = true;
   struct stat st {};
   if (stat(kDropbear, &st) != 0) {
     log_.write("sshd", fmt::format("shell access needs {}, which this system lacks", kDropbear));
     return {};
   }
-  if (Status s = writeAccounts(*snapshot); !s) return s;
-  if (Status s = bindAccounts(); !s) return s;
   // The login shell of admin, netadmin and audit: this binary as bulwark-shell.
   std::error_code ec;
   auto shell = runDir_ / "bulwark-shell";
@@ -198,29 +214,44 @@ Status SshModule::start(const config::Snapshot& snapshot) {
   chmod(runDir_.c_str(), 0711);
 
   auto keyDir = dataDir_ / "ssh";
-  auto key = keyDir / "host_ed25519";
   std::filesystem::create_directories(keyDir, ec);
   chmod(keyDir.c_str(), 0700);
-  if (stat(key.c_str(), &st) != 0 || st.st_size == 0) {
-    if (Status s = makeHostKey(key); !s) return s;
+  if (stat((keyDir / "host_ed25519").c_str(), &st) != 0 || st.st_size == 0) {
+    if (Status s = makeHostKey(keyDir / "host_ed25519"); !s) return s;
     log_.write("sshd", "made a new Ed25519 host key");
   }
+  running_ = true;
+  return declareService(config);
+}
+
+// dropbear listens on the internal address only, unless SSH_REMOTE_ACCESS
+// allows the external side (the packet filter of issue 4 then decides who).
+Status SshModule::declareService(const config::Config& config) {
+  std::string internal = net::internalAddress(config);
+  std::string listen = config.get("SSH_REMOTE_ACCESS") == "yes" ? std::string("22")
+                       : internal.empty()                      ? std::string("127.0.0.1:22")
+                                                               : internal.substr(0, internal.find('/')) + ":22";
   ServiceSpec spec;
   spec.name = "sshd";
   // -F -E: foreground, log to stderr; -j -k: no port forwarding; -m: no
   // motd; -T 3: three password tries per connection.
-  spec.argv = {kDropbear, "-F", "-E", "-j", "-k", "-m", "-T", "3", "-r", key.string(), "-p", "22",
-               "-P", (runDir_ / "dropbear.pid").string()};
+  spec.argv = {kDropbear, "-F", "-E", "-j", "-k", "-m", "-T", "3", "-r", (dataDir_ / "ssh" / "host_ed25519").string(),
+               "-p", listen, "-P", (runDir_ / "dropbear.pid").string()};
   spec.logTag = "sshd";
   spec.logLine = sshdLogLine;
-  running_ = true;
   return supervisor_.update(std::move(spec));
 }
 
 Status SshModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
-  if (!running_) return {};
-  for (const Account& a : kAccounts) {
-    if (diff.touches(a.passwordVariable)) return writeAccounts(*snapshot);
+  if (accounts_) {
+    for (const Account& a : kAccounts) {
+      if (!diff.touches(a.passwordVariable)) continue;
+      if (Status s = writeAccounts(*snapshot); !s) return s;
+      break;
+    }
+  }
+  if (running_ && (diff.touches("SSH_REMOTE_ACCESS") || diff.touches("INT_ADDRESSES"))) {
+    return declareService(*snapshot);
   }
   return {};
 }

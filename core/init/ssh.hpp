@@ -14,7 +14,8 @@
 // Only where the accounts are the appliance's own (PID 1: the image, or a
 // namespace with a mount namespace of its own) is SSH offered: there the
 // module binds its passwd, shadow, group and shells over /etc. As a
-// process it stays off.
+// process it stays off. dropbear listens on the internal address only,
+// unless SSH_REMOTE_ACCESS is yes.
 #pragma once
 
 #include <filesystem>
@@ -64,6 +65,8 @@ class SshModule final : public runtime::Module {
   void stop() override {}
 
  private:
+  Status setUp(const config::Config& config);
+  Status declareService(const config::Config& config);
   Status writeAccounts(const config::Config& config);
   Status bindAccounts();
 
@@ -71,7 +74,8 @@ class SshModule final : public runtime::Module {
   Supervisor& supervisor_;
   std::filesystem::path runDir_, dataDir_;
   bool enabled_;
-  bool running_ = false;
+  bool accounts_ = false;  // passwd and friends are in place
+  bool running_ = false;   // sshd is declared
 };
 
 }  // namespace bulwark::init

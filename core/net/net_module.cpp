@@ -322,8 +322,25 @@ void NetModule::applyNtp(const config::Config& config) {
 }
 
 Status NetModule::start(const config::Snapshot& snapshot) {
-  applyNtp(*snapshot);
-  if (board_.ports.empty()) return {};
+  if (board_.ports.empty()) {
+    // No ports of its own (the sim board, a process on a host): names are
+    // resolved with the host's name servers.
+    if (resolver_) {
+      std::ifstream in("/etc/resolv.conf");
+      std::vector<std::string> servers;
+      for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string key, value;
+        in_addr a{};
+        if (words >> key >> value && key == "nameserver" && inet_pton(AF_INET, value.c_str(), &a) == 1) {
+          servers.push_back(value);
+        }
+      }
+      if (Status s = resolver_->setServers(servers); !s) log_.write("net", s.message());
+    }
+    applyNtp(*snapshot);
+    return {};
+  }
   applyHostname(*snapshot);
   std::set<std::string> watched;
   for (const platform::Port& port : board_.ports) watched.insert(port.interface);
@@ -340,16 +357,23 @@ Status NetModule::start(const config::Snapshot& snapshot) {
     }
   }
   current_ = snapshot;
-  if (Status s = applyInternal(*snapshot); !s) return s;
-  if (Status s = applyDhcpServer(*snapshot); !s) return s;
-  if (Status s = applyExternal(*snapshot); !s) return s;
+  // At start a failure is logged and the rest goes on: a port that cannot
+  // be configured must not cost the appliance its other doors.
+  for (Status s : {applyInternal(*snapshot), applyDhcpServer(*snapshot), applyExternal(*snapshot)}) {
+    if (!s) log_.write("net", s.message());
+  }
   applyDns(*snapshot);
-  return applyDnsForwarder(*snapshot);
+  if (Status s = applyDnsForwarder(*snapshot); !s) log_.write("net", s.message());
+  applyNtp(*snapshot);  // after the name servers: it may resolve names at once
+  return {};
 }
 
 Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
-  if (diff.touches("NTP_ENABLE") || diff.touches("NTP_SERVERS")) applyNtp(*snapshot);
-  if (board_.ports.empty()) return {};
+  bool ntp = diff.touches("NTP_ENABLE") || diff.touches("NTP_SERVERS");
+  if (board_.ports.empty()) {
+    if (ntp) applyNtp(*snapshot);
+    return {};
+  }
   if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
   if (diff.touches("INT_ADDRESSES")) {
     if (Status s = applyInternal(*snapshot); !s) return s;
@@ -365,6 +389,7 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   }
   current_ = snapshot;
   if (diff.touches("ROUTER_MODE") || diff.touches("DNS_MODE") || diff.touches("DNS_SERVERS")) applyDns(*snapshot);
+  if (ntp) applyNtp(*snapshot);  // after the name servers
   return {};
 }
 
@@ -421,7 +446,9 @@ void NetModule::applyDns(const config::Config& config) {
       config.get("DNS_MODE") == "user" ? column(config, "DNS_SERVERS", "SERVER") : dhcpDns_;
   std::string text = resolvConf(servers);
   if (text == resolvConf_) return;
-  if (resolver_) resolver_->setServers(servers);
+  if (resolver_) {
+    if (Status s = resolver_->setServers(servers); !s) log_.write("net", s.message());
+  }
   // 0644: dnsmasq reads it as nobody.
   if (Status s = replaceFile(runDir_ / "resolv.conf", text, 0644); !s) return log_.write("net", s.message());
   resolvConf_ = text;

@@ -64,7 +64,8 @@ void KernelTime::synchronised(double maxError) {
 
 namespace {
 
-constexpr int kExchanges = 3;        // per server and round
+constexpr int kBurst = 3;             // exchanges per server while not synchronised; one after
+constexpr double kPanic = 1000.0;      // seconds: once synchronised, no step this large (ntpd's PANICT)
 constexpr double kStepAbove = 0.128;  // seconds: step rather than slew (ntpd's STEPT)
 constexpr double kCalm = 0.05;        // seconds: below this the poll interval may grow
 constexpr int kLostAfter = 3;         // rounds without an answer
@@ -139,6 +140,10 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
   std::size_t resolving = 0;
   TimeStatus status;
   int failedRounds = 0;
+  int perServer = kBurst;     // exchanges per server in this round
+  bool rateLimited = false;   // a server said RATE in this round
+  bool disagreeSaid = false;
+  bool synchronisedOnce = false;  // since configure(): guards against large steps
   std::chrono::milliseconds poll{0};
   bool notOwnedSaid = false;
 
@@ -186,6 +191,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     entries.clear();
     denied.clear();
     unresolved.clear();
+    synchronisedOnce = false;
     enabled = on;
     if (!on) {
       status.ntp = TimeStatus::Ntp::Disabled;
@@ -252,11 +258,13 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     if (--resolving > 0) return;
     current = 0;
     tries = 0;
+    // A burst only to find the time; once synchronised, one exchange a server (pools ask for that).
+    perServer = status.ntp == TimeStatus::Ntp::Synchronised ? 1 : kBurst;
     exchange();
   }
 
   void exchange() {
-    while (current < servers.size() && (denied.count(servers[current].key) || tries >= kExchanges)) {
+    while (current < servers.size() && (denied.count(servers[current].key) || tries >= perServer)) {
       ++current;
       tries = 0;
     }
@@ -266,7 +274,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     const Server& server = servers[current];
     if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&server.address), sizeof server.address) != 0) {
       closeExchange();
-      tries = kExchanges;  // unreachable now (no route): the next server
+      tries = perServer;  // unreachable now (no route): the next server
       return exchange();
     }
     nonce = randomNonce();
@@ -274,7 +282,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     sentAt = time.now();
     if (send(fd, packet.data(), packet.size(), 0) != static_cast<ssize_t>(packet.size())) {
       closeExchange();
-      tries = kExchanges;
+      tries = perServer;
       return exchange();
     }
     watch = std::make_unique<runtime::FdWatch>(io, fd, [this] { receive(); });
@@ -300,9 +308,10 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
           denied.insert(servers[current].key);
           log.write("ntp", fmt::format("NTP server {} refuses us ({}); not asked again", servers[current].text, why));
         } else if (why.rfind("kiss code", 0) == 0) {
-          tries = kExchanges;  // RATE and others: leave this server alone for this round
+          tries = perServer;  // RATE and others: leave this server alone for this round
+          if (why == "kiss code RATE") rateLimited = true;  // and ask less often
         } else if (why != "the reply does not answer our request") {
-          tries = kExchanges;  // a server that cannot give time now
+          tries = perServer;  // a server that cannot give time now
         } else {
           continue;  // a stray or forged datagram: keep waiting for ours
         }
@@ -317,22 +326,56 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
       }
       closeExchange();
       ++tries;
-      return later(tries < kExchanges ? timing.spacing : std::chrono::milliseconds(0), &Impl::exchange);
+      return later(tries < perServer ? timing.spacing : std::chrono::milliseconds(0), &Impl::exchange);
     }
   }
 
+  // The servers that answered, without those a majority disagrees with
+  // (more than 128 ms from the median offset); of the rest, the lowest
+  // stratum, then the shortest round trip.
   void finish() {
     closeExchange();
-    const Server* chosen = nullptr;
+    std::vector<const Server*> answered;
     for (const Server& s : servers) {
-      if (!s.best) continue;
-      if (!chosen || s.bestReply.stratum < chosen->bestReply.stratum ||
-          (s.bestReply.stratum == chosen->bestReply.stratum && s.best->delay < chosen->best->delay)) {
-        chosen = &s;
+      if (s.best) answered.push_back(&s);
+    }
+    if (answered.empty()) return lost();
+    std::vector<double> offsets;
+    for (const Server* s : answered) offsets.push_back(s->best->offset);
+    std::sort(offsets.begin(), offsets.end());
+    double median = offsets.size() % 2 ? offsets[offsets.size() / 2]
+                                       : (offsets[offsets.size() / 2 - 1] + offsets[offsets.size() / 2]) / 2;
+    const Server* chosen = nullptr;
+    std::size_t agreeing = 0;
+    for (const Server* s : answered) {
+      if (std::fabs(s->best->offset - median) > kStepAbove) continue;
+      ++agreeing;
+      if (!chosen || s->bestReply.stratum < chosen->bestReply.stratum ||
+          (s->bestReply.stratum == chosen->bestReply.stratum && s->best->delay < chosen->best->delay)) {
+        chosen = s;
       }
     }
-    if (!chosen) return lost();
+    if (!chosen || agreeing * 2 <= answered.size()) {
+      if (!disagreeSaid) {
+        disagreeSaid = true;
+        log.write("ntp", fmt::format("the {} NTP servers that answered disagree by more than 128 ms: no majority, no "
+                                     "time taken",
+                                     answered.size()));
+      }
+      return lost();
+    }
+    disagreeSaid = false;
     apply(*chosen);
+  }
+
+  // The delay before the next round, with a RATE kiss doubling the interval.
+  std::chrono::milliseconds nextPoll(std::chrono::milliseconds wanted) {
+    if (rateLimited) {
+      rateLimited = false;
+      poll = std::min(poll * 2, timing.maxPoll);
+      return std::max(wanted, poll);
+    }
+    return wanted;
   }
 
   void lost() {
@@ -347,7 +390,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
       log.write("ntp", fmt::format("no answer from the NTP servers ({}); trying again", names));
     }
     auto wait = timing.retry * (1 << std::min(failedRounds - 1, 6));
-    later(std::min(wait, timing.minPoll), &Impl::round);
+    later(nextPoll(std::min(wait, timing.minPoll)), &Impl::round);
   }
 
   void apply(const Server& server) {
@@ -355,6 +398,14 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     const ntp::Reply& r = server.bestReply;
     failedRounds = 0;
     bool agrees = std::fabs(s.offset) <= kStepAbove;
+    if (time.owned() && synchronisedOnce && std::fabs(s.offset) > kPanic) {
+      // Once synchronised, a jump this large is more likely a wrong or forged
+      // answer than a wrong clock: not taken (enable NTP anew to accept it).
+      log.write("ntp", fmt::format("NTP server {} is {:+.0f} s off the synchronised clock: more than {:.0f} s, not "
+                                   "taken",
+                                   server.text, s.offset, kPanic));
+      return lost();
+    }
     if (time.owned()) {
       Status done = agrees ? time.slew(s.offset) : time.step(s.offset);
       if (!done) {
@@ -365,6 +416,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
         log.write("ntp", fmt::format("system time stepped by {:+.3f} s (NTP server {})", s.offset, server.text));
       }
       time.synchronised(r.rootDelay / 2 + r.rootDispersion + s.delay / 2);
+      synchronisedOnce = true;
       agrees = true;
     } else if (!notOwnedSaid) {
       notOwnedSaid = true;
@@ -389,7 +441,7 @@ struct NtpClient::Impl : std::enable_shared_from_this<Impl> {
     }
     poll = std::fabs(s.offset) < kCalm ? std::min(poll * 2, timing.maxPoll) : timing.minPoll;
     if (status.rounds <= 1) poll = timing.minPoll;
-    later(poll, &Impl::round);
+    later(nextPoll(poll), &Impl::round);
   }
 };
 

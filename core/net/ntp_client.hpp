@@ -2,16 +2,19 @@
 // without a daemon (Debian's busybox has no ntpd; chrony would bring a
 // daemon and its libraries for what fits in a few hundred lines here; it
 // does not discipline the clock's frequency, only its offset). Each round
-// asks every server three times (one UDP socket
-// per exchange, a random nonce as transmit time stamp), keeps each server's
-// exchange with the smallest round trip, and takes the best server (lowest
-// stratum, then delay). An offset above 128 ms steps the clock, a smaller one
-// is slewed (adjtime); then the kernel is told the clock is synchronised
-// (adjtimex clears STA_UNSYNC, so it also keeps the RTC in step). Polls every
-// 64 s, doubling to 1024 s while the offset stays below 50 ms; three rounds
-// without an answer make the time not synchronised. Only PID 1 of the image
-// owns the system clock: as a process, or in a namespace, the client
-// measures and reports but sets nothing.
+// asks every server three times while the time is not synchronised, once
+// after (one UDP socket per exchange, a random nonce as transmit time stamp),
+// keeps each server's exchange with the smallest round trip, drops servers
+// more than 128 ms from the median of the others (no majority, no time),
+// and takes the best of the rest (lowest stratum, then delay). An offset
+// above 128 ms steps the clock, a smaller one is slewed (adjtime); then the
+// kernel is told the clock is synchronised (adjtimex clears STA_UNSYNC, so it
+// also keeps the RTC in step). Once synchronised, an offset above 1000 s is
+// not taken. Polls every 64 s, doubling to 1024 s while the offset stays
+// below 50 ms (and on a RATE kiss); three rounds without an answer make the
+// time not synchronised. Only PID 1 of the image owns the system clock: as
+// a process, or in a namespace, the client measures and reports but sets
+// nothing.
 // Log lines (tag "ntp") on synchronisation, steps and loss, not per poll.
 #pragma once
 

@@ -114,10 +114,19 @@ Result<std::unique_ptr<Resolver>> Resolver::create(boost::asio::io_context& io, 
 
 Resolver::~Resolver() = default;
 
-void Resolver::setServers(const std::vector<std::string>& servers) {
+Status Resolver::setServers(const std::vector<std::string>& servers) {
   std::string csv;
   for (const std::string& s : servers) csv += (csv.empty() ? "" : ",") + s;
-  impl_->haveServers = !servers.empty() && ares_set_servers_ports_csv(impl_->channel, csv.c_str()) == ARES_SUCCESS;
+  impl_->haveServers = false;
+  if (servers.empty()) return {};
+  // c-ares refuses new servers (ARES_ENOTIMP) while a query is pending: those
+  // end now, with ARES_ECANCELLED, and are asked again by their owners.
+  ares_cancel(impl_->channel);
+  if (int rc = ares_set_servers_ports_csv(impl_->channel, csv.c_str()); rc != ARES_SUCCESS) {
+    return Error{fmt::format("the resolver cannot take the name servers {}: {}", csv, ares_strerror(rc))};
+  }
+  impl_->haveServers = true;
+  return {};
 }
 
 void Resolver::resolve(const std::string& name, Done done) {

@@ -28,7 +28,8 @@ class Resolver {
   ~Resolver();
 
   // "a.b.c.d" or "a.b.c.d:port" each; none: names cannot be resolved.
-  void setServers(const std::vector<std::string>& servers);
+  // Lookups in flight end with an error (c-ares changes servers only when idle).
+  Status setServers(const std::vector<std::string>& servers);
   // An address literal answers at once; `done` runs on the loop, also when
   // the resolver is destroyed first (with an error) -- never after that.
   void resolve(const std::string& name, Done done);

@@ -1,6 +1,9 @@
 #include "runtime/fd_watch.hpp"
 
+#include <poll.h>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 namespace bulwark::runtime {
@@ -17,9 +20,25 @@ struct FdWatch::Impl : std::enable_shared_from_this<Impl> {
                       [weak = weak_from_this()](boost::system::error_code ec) {
                         auto self = weak.lock();
                         if (!self || ec || self->closed) return;
-                        self->onReadable();
-                        if (!self->closed) self->wait();
+                        self->serve();
                       });
+  }
+
+  // Asio's epoll reactor is edge-triggered: what the callback leaves unread
+  // raises no new event. So while the descriptor stays readable the callback
+  // runs again, on a later turn of the loop (others get theirs in between).
+  void serve() {
+    onReadable();
+    if (closed) return;
+    pollfd p{stream.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+      boost::asio::post(stream.get_executor(), [weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (self && !self->closed) self->serve();
+      });
+    } else {
+      wait();
+    }
   }
 };
 

@@ -15,8 +15,10 @@ namespace bulwark::runtime {
 
 class FdWatch {
  public:
-  // `onReadable` runs on the loop; it should read until the descriptor would
-  // block. It is never called after the watch is destroyed.
+  // `onReadable` runs on the loop, and again on later turns for as long as
+  // the descriptor stays readable: it may read a bounded batch, but must
+  // consume something (or destroy the watch) each time. It is never called
+  // after the watch is destroyed.
   FdWatch(boost::asio::io_context& io, int fd, std::function<void()> onReadable);
   ~FdWatch();
   FdWatch(const FdWatch&) = delete;

@@ -152,6 +152,10 @@ grep -qE "sshd\[[0-9]+\]: session start for user 'admin'" "$tmp/pid1.log" || fai
 if ssh_lan wrong admin "show status" >/dev/null 2>&1; then fail "a wrong password logged in"; fi
 eventually grep -qE "sshd\[[0-9]+\]: Failed password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
   fail "no line for the failed password"
+# dropbear listens on the internal address only (SSH_REMOTE_ACCESS is no).
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/${wan_address%/*}/22" 2>/dev/null; then
+  fail "SSH answers on the external address"
+fi
 # One session of admin at a time: a second one is refused while the first lasts.
 in_appliance "$bin" gaiconfig --set SSH_ADMIN_LOGIN_ALLOWED_MAX 1 >/dev/null
 mkfifo "$tmp/hold"

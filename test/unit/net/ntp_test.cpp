@@ -228,11 +228,18 @@ TEST_CASE("the NTP client steps a clock that is far off, then keeps it", "[net][
   CHECK(rig.time.synchronisedCalls == 1);
   // Polls go on; small offsets are slewed, and three rounds make it "frequently".
   test::runUntil(rig.io, [&] { return rig.client.status().rounds >= 3; });
+  CHECK(server.requests == 3 + 1 + 1);  // a burst to find the time, then one a round
   CHECK(rig.time.steps.size() == 1);
   CHECK(rig.time.slews.size() >= 2);
   CHECK(std::fabs(rig.time.slews.back()) < 0.05);
   CHECK(net::tstampLetter(rig.client.status()) == 'e');
   CHECK(net::ntpStateText(rig.client.status()) == "synchronized");
+
+  // Once synchronised, a jump of more than 1000 s is not taken.
+  server.ahead = 10.0 + 2000;
+  test::runUntil(rig.io, [&] { return rig.logged("s off the synchronised clock: more than 1000 s, not taken"); });
+  CHECK(rig.time.steps.size() == 1);
+  server.ahead = 10.0;
 
   // The server goes quiet: after three rounds the time is no longer synchronised.
   server.mute = true;
@@ -245,23 +252,39 @@ TEST_CASE("the NTP client steps a clock that is far off, then keeps it", "[net][
   CHECK(net::ntpStateText(rig.client.status()) == "disabled");
 }
 
-TEST_CASE("the NTP client prefers the lower stratum and skips what it cannot ask", "[net][ntp]") {
+TEST_CASE("the NTP client follows the majority, then the lower stratum", "[net][ntp]") {
   Rig rig;
-  TestServer far(rig.io), near(rig.io);
-  far.stratum = 3;
-  far.ahead = 5;
-  near.stratum = 1;
-  near.kiss = "GPS\0";
+  TestServer wrong(rig.io), near(rig.io), far(rig.io);
+  wrong.stratum = 1;  // the best stratum, but 5 s off the others: a falseticker
+  wrong.kiss = "GPS\0";
+  wrong.ahead = 5;
+  near.stratum = 2;
   near.ahead = 0.02;
-  rig.client.configure(true, {"pool.ntp.org", far.address, near.address});
+  far.stratum = 3;
+  far.ahead = 0.03;
+  rig.client.configure(true, {"pool.ntp.org", wrong.address, far.address, near.address});
   CHECK(rig.logged("NTP server 'pool.ntp.org' left out: no resolver for host names here"));
   test::runUntil(rig.io, [&] { return rig.client.status().ntp == net::TimeStatus::Ntp::Synchronised; });
   CHECK(rig.time.steps.empty());
   REQUIRE(rig.time.slews.size() == 1);
   CHECK(rig.time.slews[0] == Approx(0.02).margin(0.01));
-  CHECK(far.requests == 3);
+  CHECK(rig.logged("time synchronised with NTP server " + near.address + " (stratum 2)"));
+  // A burst of three while finding the time.
+  CHECK(wrong.requests == 3);
   CHECK(near.requests == 3);
-  CHECK(rig.logged("time synchronised with NTP server " + near.address + " (stratum 1)"));
+  CHECK(far.requests == 3);
+}
+
+TEST_CASE("the NTP client takes no time from two servers that disagree", "[net][ntp]") {
+  Rig rig;
+  TestServer a(rig.io), b(rig.io);
+  a.ahead = 0.01;
+  b.ahead = 7;
+  rig.client.configure(true, {a.address, b.address});
+  test::runUntil(rig.io, [&] { return rig.logged("disagree by more than 128 ms"); });
+  CHECK(rig.client.status().ntp == net::TimeStatus::Ntp::NotSynchronised);
+  CHECK(rig.time.steps.empty());
+  CHECK(rig.time.slews.empty());
 }
 
 TEST_CASE("the NTP client: refusals, unsynchronised servers, and a clock it does not own", "[net][ntp]") {
