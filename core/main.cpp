@@ -18,6 +18,7 @@
 #include "build_config.hpp"
 #include "common/command_line.hpp"
 #include "config/gaiconfig.hpp"
+#include "firewall/fw_command.hpp"
 #include "init/core.hpp"
 #include "init/ctl.hpp"
 #include "init/pid1.hpp"
@@ -39,6 +40,7 @@ constexpr const char* kUsage =
     "  log         print stored log lines\n"
     "  ctl         ask the running core (bulwark ctl services)\n"
     "  board NAME  print a board's facts (the kernel modules PID 1 loads, ...)\n"
+    "  fw show     print the packet filter the configuration makes, in nft syntax\n"
     "  --version   print the version\n"
     "  --help      print this help\n";
 
@@ -137,6 +139,7 @@ int main(int argc, char** argv) {
   if (command == "gaiconfig") return bulwark::config::gaiconfigMain(argc - 1, argv + 1);
   if (command == "log") return bulwark::log::logMain(argc - 1, argv + 1);
   if (command == "ctl") return bulwark::init::ctlMain(argc - 1, argv + 1);
+  if (command == "fw") return bulwark::firewall::fwMain(argc - 1, argv + 1);
   if (command == "board") return boardMain(argc - 1, argv + 1);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);

@@ -6,7 +6,7 @@
 // also keep the codec's promise: the canonical text writeAtv() makes of it
 // imports again to an equal configuration and is written to the same bytes.
 // A broken promise aborts with both texts on stderr, so libFuzzer keeps the
-// input as a crash.
+// input as a crash. What loads is also compiled into a packet filter.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +16,7 @@
 #include "config/atv.hpp"
 #include "config/config.hpp"
 #include "config/schema.hpp"
+#include "firewall/compiler.hpp"
 
 namespace {
 
@@ -43,6 +44,16 @@ void checkOne(std::string_view input) {
   std::string second = writeAtv(schema, *again);
   if (!(*again == *loaded)) broken("the re-imported configuration differs", first, second);
   if (second != first) broken("the second export differs", first, second);
+
+  // The packet filter's compiler takes every configuration that loads: a
+  // ruleset, or a clear error (test/unit/firewall checks the texts against
+  // the kernel).
+  auto ruleset = bulwark::firewall::compile(*loaded, {"eth0", "eth1", ""});
+  if (ruleset) {
+    (void)bulwark::firewall::toNft(*ruleset);
+  } else if (ruleset.error().empty()) {
+    broken("the packet filter failed without a reason", first, "");
+  }
 }
 
 }  // namespace

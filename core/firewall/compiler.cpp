@@ -1,0 +1,234 @@
+#include "firewall/compiler.hpp"
+
+#include <arpa/inet.h>
+
+#include <tuple>
+
+#include <fmt/format.h>
+#include <openssl/sha.h>
+
+namespace bulwark::firewall {
+
+namespace {
+
+constexpr std::size_t kMaxComment = 100;
+
+std::string cell(const config::Row& row, const char* name) {
+  auto it = row.fields.find(name);
+  return it == row.fields.end() ? std::string() : it->second.text;
+}
+
+// "0.0.0.0/0" is no match at all.
+Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
+  auto slash = text.find('/');
+  in_addr a{};
+  unsigned length = 32;
+  if (inet_pton(AF_INET, text.substr(0, slash).c_str(), &a) != 1) return Error{fmt::format("'{}' is not a network", text)};
+  if (slash != std::string::npos) {
+    try {
+      length = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
+    } catch (...) {
+      return Error{fmt::format("'{}' is not a network", text)};
+    }
+    if (length > 32) return Error{fmt::format("'{}' is not a network", text)};
+  }
+  if (length == 0) return std::optional<Prefix>{};
+  std::uint32_t mask = ~std::uint32_t(0) << (32 - length);
+  return std::optional<Prefix>{Prefix{ntohl(a.s_addr) & mask, length}};
+}
+
+Result<std::vector<PortRange>> parsePorts(const std::string& text) {
+  if (text.empty() || text == "any") return std::vector<PortRange>{};
+  auto number = [](const std::string& t) -> std::optional<std::uint16_t> {
+    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    unsigned long v = std::stoul(t);
+    if (v == 0 || v > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(v);
+  };
+  auto colon = text.find(':');
+  auto from = number(text.substr(0, colon));
+  auto to = colon == std::string::npos ? from : number(text.substr(colon + 1));
+  if (!from || !to || *from > *to) return Error{fmt::format("'{}' is not a port or a range", text)};
+  return std::vector<PortRange>{{*from, *to}};
+}
+
+Protocol protocolOf(const std::string& text, bool withPorts) {
+  if (text == "tcp") return Protocol::Tcp;
+  if (text == "udp") return Protocol::Udp;
+  if (text == "icmp") return Protocol::Icmp;
+  if (text == "esp") return Protocol::Esp;
+  if (text == "gre") return Protocol::Gre;
+  return withPorts ? Protocol::TcpOrUdp : Protocol::Any;
+}
+
+const char* actName(Verdict v) {
+  switch (v) {
+    case Verdict::Accept: return "ACCEPT";
+    case Verdict::Reject: return "REJECT";
+    default: return "DROP";
+  }
+}
+
+Rule accept(std::string iif, Protocol protocol, std::vector<PortRange> dports, std::string comment) {
+  Rule r;
+  r.iif = std::move(iif);
+  r.protocol = protocol;
+  r.dports = std::move(dports);
+  r.verdict = Verdict::Accept;
+  r.comment = std::move(comment);
+  return r;
+}
+
+// Packets from `iif` to `oif` go on in `chain`.
+Rule jump(std::string iif, std::string oif, std::string chain) {
+  Rule r;
+  r.iif = std::move(iif);
+  r.oif = std::move(oif);
+  r.verdict = Verdict::Jump;
+  r.target = std::move(chain);
+  return r;
+}
+
+// The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
+Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
+                        const std::string& logDefault) {
+  Chain c;
+  c.name = chain;
+  std::string id = logId(config, table);
+  const config::Value* value = config.find(table);
+  std::size_t number = 0;
+  for (const config::Row& row : value ? value->rows : std::vector<config::Row>{}) {
+    ++number;
+    auto fail = [&](const std::string& why) { return Error{fmt::format("{}:{}: {}", table, number - 1, why)}; };
+    Rule r;
+    auto saddr = parsePrefix(cell(row, "SRC_IP"));
+    auto daddr = parsePrefix(cell(row, "DST_IP"));
+    auto sports = parsePorts(cell(row, "SRC_PORT"));
+    auto dports = parsePorts(cell(row, "DST_PORT"));
+    if (!saddr) return fail(saddr.error());
+    if (!daddr) return fail(daddr.error());
+    if (!sports) return fail(sports.error());
+    if (!dports) return fail(dports.error());
+    r.saddr = *saddr;
+    r.daddr = *daddr;
+    r.sports = *sports;
+    r.dports = *dports;
+    std::string proto = cell(row, "PROTO");
+    bool ports = !r.sports.empty() || !r.dports.empty();
+    if (ports && proto != "all" && proto != "tcp" && proto != "udp" && !proto.empty()) {
+      return fail(fmt::format("ports need TCP or UDP, not {}", proto));
+    }
+    r.protocol = protocolOf(proto, ports);
+    std::string target = cell(row, "TARGET");
+    r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
+    if (cell(row, "LOG") == "yes") {
+      r.logPrefix = fmt::format("{}-{}-{} act={}", chain, number, id, actName(r.verdict));
+      r.logGroup = kLogGroup;
+    }
+    r.comment = cell(row, "COMMENT").substr(0, kMaxComment);
+    c.rules.push_back(std::move(r));
+  }
+  Rule last;
+  last.verdict = Verdict::Drop;
+  if (config.get(logDefault) == "yes") {
+    last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
+    last.logGroup = kLogGroup;
+  }
+  c.rules.push_back(std::move(last));
+  return c;
+}
+
+}  // namespace
+
+std::string logId(const config::Config& config, std::string_view table) {
+  std::string text(table);
+  if (const config::Value* value = config.find(std::string(table))) {
+    for (const config::Row& row : value->rows) {
+      text += "\n" + row.id;
+      for (const auto& [name, v] : row.fields) text += fmt::format("\t{}={}", name, v.text);  // a sorted map
+    }
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string hex;
+  for (int i = 0; i < 16; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                     hex.substr(20, 12));
+}
+
+Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
+  if (ifs.external.empty() || ifs.internal.empty()) {
+    return Error{"the packet filter needs an external and an internal interface"};
+  }
+  Ruleset rs;
+  auto https = parsePorts(config.get("HTTPS_PORT"));
+  if (!https || https->empty()) return Error{"HTTPS_PORT is not a port"};
+
+  Chain input{"input", "filter", "input", 0, Verdict::Drop, {}};
+  input.rules.push_back(accept("lo", Protocol::Any, {}, "loopback"));
+  Rule invalid;
+  invalid.ctStates = kInvalid;
+  invalid.verdict = Verdict::Drop;
+  input.rules.push_back(invalid);
+  Rule established;
+  established.ctStates = kEstablished | kRelated;
+  established.verdict = Verdict::Accept;
+  input.rules.push_back(established);
+  input.rules.push_back(accept(ifs.internal, Protocol::Tcp, {(*https)[0], {22, 22}, {53, 53}}, "management: HTTPS, SSH, DNS"));
+  input.rules.push_back(accept(ifs.internal, Protocol::Udp, {{53, 53}, {67, 67}, {123, 123}}, "DNS, DHCP, NTP"));
+  input.rules.push_back(accept(ifs.internal, Protocol::Icmp, {}, "ICMP"));
+  Rule dhcpReply = accept(ifs.external, Protocol::Udp, {{68, 68}}, "DHCP client");
+  dhcpReply.sports = {{67, 67}};
+  input.rules.push_back(dhcpReply);
+  for (auto [variable, name, port] : {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", (*https)[0]},
+                                      std::tuple{"SSH_REMOTE_ACCESS", "fw-ssh-access", PortRange{22, 22}}}) {
+    if (config.get(variable) != "yes") continue;
+    Rule r = accept(ifs.external, Protocol::Tcp, {port}, variable);
+    r.ctStates = kNew;
+    r.logPrefix = fmt::format("{}-0-{} act=ACCEPT", name, logId(config, variable));
+    r.logGroup = kLogGroup;
+    input.rules.push_back(std::move(r));
+  }
+  rs.chains.push_back(std::move(input));
+
+  Chain forward{"forward", "filter", "forward", 0, Verdict::Drop, {}};
+  forward.rules.push_back(invalid);
+  forward.rules.push_back(established);
+  forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
+  forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
+  rs.chains.push_back(std::move(forward));
+
+  rs.chains.push_back({"output", "filter", "output", 0, Verdict::Accept, {}});
+
+  auto incoming = ruleTable(config, "FW_INCOMING", "fw-incoming", "FW_INCOMING_LOG_DEFAULT");
+  if (!incoming) return Error{incoming.error()};
+  auto outgoing = ruleTable(config, "FW_OUTGOING", "fw-outgoing", "FW_OUTGOING_LOG_DEFAULT");
+  if (!outgoing) return Error{outgoing.error()};
+  rs.chains.push_back(std::move(*incoming));
+  rs.chains.push_back(std::move(*outgoing));
+
+  Chain nat{"postrouting", "nat", "postrouting", 100, Verdict::Accept, {}};
+  if (const config::Value* masq = config.find("NAT_MASQUERADING")) {
+    std::size_t number = 0;
+    for (const config::Row& row : masq->rows) {
+      ++number;
+      std::string where = cell(row, "INTERFACE");
+      std::string oif = where == "external" ? ifs.external : where == "internal" ? ifs.internal
+                        : where == "dmz"    ? ifs.dmz
+                                            : std::string();
+      if (oif.empty()) continue;  // no such interface here (dmz), or a VPN (issue 6)
+      auto from = parsePrefix(cell(row, "FROM_IP"));
+      if (!from) return Error{fmt::format("NAT_MASQUERADING:{}: {}", number - 1, from.error())};
+      Rule r;
+      r.oif = oif;
+      r.saddr = *from;
+      r.masquerade = true;
+      r.comment = cell(row, "COMMENT").substr(0, kMaxComment);
+      nat.rules.push_back(std::move(r));
+    }
+  }
+  rs.chains.push_back(std::move(nat));
+  return rs;
+}
+
+}  // namespace bulwark::firewall

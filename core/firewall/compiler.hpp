@@ -1,0 +1,49 @@
+// The packet filter's compiler: a pure function from the configuration and
+// the board's interfaces to the ruleset of our own nftables table (router
+// mode, reference 3.6.3 and 4.4):
+//   input    policy drop: loopback; invalid dropped; established and
+//            related accepted; from the internal network the appliance's
+//            services (HTTPS_PORT, SSH, DNS, DHCP, NTP, ICMP); from the
+//            external side DHCP replies, and HTTPS or SSH only with
+//            HTTPS_REMOTE_ACCESS / SSH_REMOTE_ACCESS (logged as
+//            fw-https-access / fw-ssh-access when allowed)
+//   forward  policy drop: invalid dropped; established and related
+//            accepted; internal -> external through fw-outgoing
+//            (FW_OUTGOING), external -> internal through fw-incoming
+//            (FW_INCOMING); each ends in a drop, logged with
+//            FW_*_LOG_DEFAULT
+//   output   policy accept
+//   postrouting (nat): NAT_MASQUERADING
+// Rules with LOG = yes log through NFLOG group 1 with the prefix of
+// reference 4.4.3: "fw-incoming-<rule number>-<log id> act=<ACCEPT|DROP|
+// REJECT>", rule number 0 for the built-in rules; the log id is a hash of
+// the rule table, so it changes with the table and names one version of it.
+// Not yet (issue 4 goes on): DMZ tables, rule records, the user firewall,
+// port forwarding, throttling, anti-spoofing, flood limits, VPN chains.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+#include "config/config.hpp"
+#include "firewall/ruleset.hpp"
+
+namespace bulwark::firewall {
+
+constexpr std::uint16_t kLogGroup = 1;
+
+// The kernel's names of the board's interfaces (platform/board.hpp).
+struct Interfaces {
+  std::string external;
+  std::string internal;
+  std::string dmz;  // "" where the board has none
+};
+
+Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces);
+
+// The log id of a rule table: 8-4-4-4-12 hex digits from a hash of its name
+// and rows.
+std::string logId(const config::Config& config, std::string_view table);
+
+}  // namespace bulwark::firewall

@@ -1,0 +1,96 @@
+#include "firewall/fw_command.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "board.hpp"
+#include "common/command_line.hpp"
+#include "config/atv.hpp"
+#include "config/schema.hpp"
+#include "firewall/compiler.hpp"
+
+namespace bulwark::firewall {
+
+namespace po = boost::program_options;
+
+int fwMain(int argc, char** argv) {
+  static const char kHelp[] =
+      "Usage: bulwark fw show [--board NAME] [--atv FILE]\n\n"
+      "Prints the packet filter the configuration makes, in nft syntax (nft -f\n"
+      "reads it). The configuration is the ATV profile FILE (- for standard\n"
+      "input) on top of the factory default, or the factory default alone; for\n"
+      "the running one: bulwark gaiconfig --get-all | bulwark fw show --atv -\n"
+      "The board (default qemu) names the interfaces.\n";
+  po::options_description options("Options");
+  options.add_options()
+      ("help,h", "print this help")
+      ("board", po::value<std::string>()->default_value("qemu"), "the board whose interfaces the rules name")
+      ("atv", po::value<std::string>()->value_name("FILE"), "an ATV profile (- for standard input)");
+  po::positional_options_description positional;
+  positional.add("command", 1);
+  po::options_description all;
+  all.add(options).add_options()("command", po::value<std::string>());
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "fw: %s\n", e.what());
+    return 1;
+  }
+  if (vm.count("help") || !vm.count("command")) {
+    std::fputs(kHelp, vm.count("help") ? stdout : stderr);
+    return vm.count("help") ? 0 : 1;
+  }
+  if (vm["command"].as<std::string>() != "show") {
+    std::fprintf(stderr, "fw: unknown command '%s'\n%s", vm["command"].as<std::string>().c_str(), kHelp);
+    return 1;
+  }
+  auto board = platform::findBoard(vm["board"].as<std::string>());
+  if (!board) {
+    std::fprintf(stderr, "fw: %s\n", board.error().c_str());
+    return 1;
+  }
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config cfg = config::factoryDefault(schema);
+  if (vm.count("atv")) {
+    std::string file = vm["atv"].as<std::string>();
+    std::stringstream text;
+    if (file == "-") {
+      text << std::cin.rdbuf();
+    } else {
+      std::ifstream in(file);
+      if (!in) {
+        std::fprintf(stderr, "fw: cannot read %s\n", file.c_str());
+        return 1;
+      }
+      text << in.rdbuf();
+    }
+    config::RowIdGenerator ids(1);  // rows without ROWID: the same ids, and log ids, every time
+    auto loaded = config::importProfile(schema, text.str(), cfg, ids);
+    if (!loaded) {
+      std::fprintf(stderr, "fw: %s\n", loaded.error().c_str());
+      return 1;
+    }
+    cfg = std::move(*loaded);
+  }
+  Interfaces ifs;
+  for (const platform::Port& port : board->ports) {
+    if (port.role == platform::Port::Role::External && ifs.external.empty()) ifs.external = port.interface;
+    if (port.role == platform::Port::Role::Internal && ifs.internal.empty()) ifs.internal = port.interface;
+    if (port.role == platform::Port::Role::Dmz && ifs.dmz.empty()) ifs.dmz = port.interface;
+  }
+  auto ruleset = compile(cfg, ifs);
+  if (!ruleset) {
+    std::fprintf(stderr, "fw: %s\n", ruleset.error().c_str());
+    return 1;
+  }
+  std::fputs(toNft(*ruleset).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace bulwark::firewall

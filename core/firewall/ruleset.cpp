@@ -1,0 +1,115 @@
+#include "firewall/ruleset.hpp"
+
+#include <fmt/format.h>
+
+namespace bulwark::firewall {
+
+namespace {
+
+std::string address(std::uint32_t a) {
+  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+std::string prefix(const Prefix& p) {
+  return p.length == 32 ? address(p.address) : fmt::format("{}/{}", address(p.address), p.length);
+}
+
+std::string ports(const std::vector<PortRange>& list) {
+  auto one = [](const PortRange& r) { return r.from == r.to ? fmt::format("{}", r.from) : fmt::format("{}-{}", r.from, r.to); };
+  if (list.size() == 1) return one(list[0]);
+  std::string out = "{ ";
+  for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + one(list[i]);
+  return out + " }";
+}
+
+std::string states(unsigned s) {
+  std::vector<std::string> names;
+  if (s & kInvalid) names.push_back("invalid");
+  if (s & kEstablished) names.push_back("established");
+  if (s & kRelated) names.push_back("related");
+  if (s & kNew) names.push_back("new");
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + names[i];
+  return out;
+}
+
+// nft's string syntax: printable ASCII in double quotes, no quote inside
+// (the compiler only makes such texts; others become '?').
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
+  return out + "\"";
+}
+
+std::string verdictText(Verdict v) {
+  switch (v) {
+    case Verdict::Accept: return "accept";
+    case Verdict::Drop: return "drop";
+    default: return "";
+  }
+}
+
+std::string rule(const Rule& r) {
+  std::vector<std::string> parts;
+  if (!r.iif.empty()) parts.push_back("iifname " + quoted(r.iif));
+  if (!r.oif.empty()) parts.push_back("oifname " + quoted(r.oif));
+  if (r.saddr) parts.push_back("ip saddr " + prefix(*r.saddr));
+  if (r.daddr) parts.push_back("ip daddr " + prefix(*r.daddr));
+  const char* l4 = nullptr;
+  switch (r.protocol) {
+    case Protocol::Any: break;
+    case Protocol::Tcp: l4 = "tcp"; break;
+    case Protocol::Udp: l4 = "udp"; break;
+    case Protocol::TcpOrUdp: parts.push_back("meta l4proto { tcp, udp }"); l4 = "th"; break;
+    case Protocol::Icmp: parts.push_back("meta l4proto icmp"); break;
+    case Protocol::Esp: parts.push_back("meta l4proto esp"); break;
+    case Protocol::Gre: parts.push_back("meta l4proto gre"); break;
+  }
+  if (l4 && r.sports.empty() && r.dports.empty() && r.protocol != Protocol::TcpOrUdp) {
+    parts.push_back(fmt::format("meta l4proto {}", l4));
+  }
+  if (l4 && !r.sports.empty()) parts.push_back(fmt::format("{} sport {}", l4, ports(r.sports)));
+  if (l4 && !r.dports.empty()) parts.push_back(fmt::format("{} dport {}", l4, ports(r.dports)));
+  if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
+  if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
+  if (r.masquerade) parts.push_back("masquerade");
+  switch (r.verdict) {
+    case Verdict::None: break;
+    case Verdict::Accept:
+    case Verdict::Drop: parts.push_back(verdictText(r.verdict)); break;
+    case Verdict::Reject:
+      parts.push_back(r.protocol == Protocol::Tcp ? "reject with tcp reset" : "reject with icmpx type port-unreachable");
+      break;
+    case Verdict::Jump: parts.push_back("jump " + r.target); break;
+  }
+  if (!r.comment.empty()) parts.push_back("comment " + quoted(r.comment));
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " " : "") + parts[i];
+  return out;
+}
+
+}  // namespace
+
+const Chain* Ruleset::chain(const std::string& name) const {
+  for (const Chain& c : chains) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string toNft(const Ruleset& ruleset) {
+  std::string out = fmt::format("table inet {}\ndelete table inet {}\ntable inet {} {{\n", ruleset.table, ruleset.table,
+                                ruleset.table);
+  for (const Chain& c : ruleset.chains) {
+    out += fmt::format("\tchain {} {{\n", c.name);
+    if (c.base()) {
+      out += fmt::format("\t\ttype {} hook {} priority {}; policy {};\n", c.type, c.hook, c.priority,
+                         verdictText(c.policy));
+    }
+    for (const Rule& r : c.rules) out += "\t\t" + rule(r) + "\n";
+    out += "\t}\n";
+  }
+  return out + "}\n";
+}
+
+}  // namespace bulwark::firewall

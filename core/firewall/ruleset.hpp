@@ -1,0 +1,68 @@
+// The packet filter as data: one nftables table of our own ("inet bulwark")
+// with its chains and rules, in the few shapes the compiler (compiler.hpp)
+// produces. The same model is printed in nft syntax (toNft: `bulwark fw
+// show`, the golden tests) and turned into a netlink batch by the backend.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bulwark::firewall {
+
+// "192.168.1.0/24" as address and prefix length (host order).
+struct Prefix {
+  std::uint32_t address = 0;
+  unsigned length = 0;
+  bool operator==(const Prefix&) const = default;
+};
+
+struct PortRange {
+  std::uint16_t from = 0, to = 0;  // from == to: one port
+  bool operator==(const PortRange&) const = default;
+};
+
+enum class Protocol { Any, Tcp, Udp, TcpOrUdp, Icmp, Esp, Gre };
+
+// Connection tracking states, as a bit set.
+enum CtState : unsigned { kInvalid = 1, kEstablished = 2, kRelated = 4, kNew = 8 };
+
+enum class Verdict { None, Accept, Drop, Reject, Jump };
+
+struct Rule {
+  std::string iif, oif;                 // meta iifname / oifname
+  std::optional<Prefix> saddr, daddr;   // ip saddr / daddr
+  Protocol protocol = Protocol::Any;
+  std::vector<PortRange> sports, dports;  // any of them (TCP, UDP)
+  unsigned ctStates = 0;                // any of them; 0: no match on the state
+  std::string logPrefix;                // "": no log; else NFLOG with this prefix
+  std::uint16_t logGroup = 0;
+  bool masquerade = false;              // a NAT rule: masquerade after the matches
+  Verdict verdict = Verdict::None;
+  std::string target;                   // Verdict::Jump: the chain
+  std::string comment;
+};
+
+struct Chain {
+  std::string name;
+  // A base chain has a hook: type ("filter", "nat"), hook ("input",
+  // "forward", "output", "postrouting"), priority and policy.
+  std::string type, hook;
+  int priority = 0;
+  Verdict policy = Verdict::Accept;
+  std::vector<Rule> rules;
+  bool base() const { return !hook.empty(); }
+};
+
+struct Ruleset {
+  std::string table = "bulwark";  // family inet
+  std::vector<Chain> chains;
+  const Chain* chain(const std::string& name) const;
+};
+
+// The ruleset in nft syntax (`nft -f` reads it back): a table definition
+// that first deletes the table, so loading replaces it as a whole.
+std::string toNft(const Ruleset& ruleset);
+
+}  // namespace bulwark::firewall

@@ -1,0 +1,86 @@
+// The packet filter's compiler: configuration fixtures -> expected nft text
+// (test/fixtures/firewall/*.nft), which the kernel must accept (nft -c in a
+// network namespace of the test's own), and the compiler's refusals.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "config/atv.hpp"
+#include "config/config.hpp"
+#include "firewall/compiler.hpp"
+#include "support/support.hpp"
+
+using namespace bulwark;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(BULWARK_FIXTURES) + "/firewall/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+config::Config profile(const std::string& atv) {
+  config::RowIdGenerator ids(1);
+  auto c = config::importProfile(config::Schema::builtin(), atv, config::factoryDefault(config::Schema::builtin()), ids);
+  REQUIRE(c);
+  return *c;
+}
+
+const firewall::Interfaces kQemu{"eth0", "eth1", ""};
+
+// nft's own check of the text, against the kernel, in a namespace of its own.
+void kernelAccepts(const std::string& text) {
+  test::TempDir dir;
+  std::ofstream(dir / "ruleset.nft") << text;
+  auto result = test::runProcess({"unshare", "-n", "nft", "-c", "-f", (dir / "ruleset.nft").string()});
+  INFO(result.out);
+  CHECK(result.exitCode == 0);
+}
+
+}  // namespace
+
+TEST_CASE("the factory default packet filter", "[firewall]") {
+  auto rs = firewall::compile(config::factoryDefault(config::Schema::builtin()), kQemu);
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("factory-default.nft"));
+  kernelAccepts(text);
+  // 3.6.3: incoming dropped, outgoing accepted, masquerading on the external interface.
+  CHECK(rs->chain("input")->policy == firewall::Verdict::Drop);
+  CHECK(rs->chain("forward")->policy == firewall::Verdict::Drop);
+  CHECK(rs->chain("fw-incoming")->rules.size() == 1);
+  CHECK(rs->chain("postrouting")->rules.at(0).masquerade);
+  CHECK(rs->chain("postrouting")->rules.at(0).oif == "eth0");
+}
+
+TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") {
+  auto rs = firewall::compile(profile(fixture("rules.atv")), kQemu);
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("rules.nft"));
+  kernelAccepts(text);
+}
+
+TEST_CASE("log ids name one version of a rule table", "[firewall]") {
+  config::Config c = profile(fixture("rules.atv"));
+  std::string id = firewall::logId(c, "FW_INCOMING");
+  CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")));
+  CHECK(firewall::logId(c, "FW_INCOMING") == id);
+  CHECK(firewall::logId(c, "FW_OUTGOING") != id);
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING:0.DST_PORT", "444"));
+  CHECK(firewall::logId(c, "FW_INCOMING") != id);
+}
+
+TEST_CASE("the compiler refuses what it cannot express", "[firewall]") {
+  config::Config c = profile(fixture("rules.atv"));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING:2.DST_PORT", "80"));
+  auto rs = firewall::compile(c, kQemu);
+  REQUIRE_FALSE(rs);
+  CHECK(rs.error() == "FW_INCOMING:2: ports need TCP or UDP, not icmp");
+  CHECK(firewall::compile(c, {"eth0", "", ""}).error() ==
+        "the packet filter needs an external and an internal interface");
+}
