@@ -37,8 +37,8 @@ Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
   return std::optional<Prefix>{Prefix{ntohl(a.s_addr) & mask, length}};
 }
 
-Result<std::vector<PortRange>> parsePorts(const std::string& text) {
-  if (text.empty() || text == "any") return std::vector<PortRange>{};
+Result<std::optional<PortRange>> parsePorts(const std::string& text) {
+  if (text.empty() || text == "any") return std::optional<PortRange>{};
   auto number = [](const std::string& t) -> std::optional<std::uint16_t> {
     if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
     unsigned long v = std::stoul(t);
@@ -49,16 +49,18 @@ Result<std::vector<PortRange>> parsePorts(const std::string& text) {
   auto from = number(text.substr(0, colon));
   auto to = colon == std::string::npos ? from : number(text.substr(colon + 1));
   if (!from || !to || *from > *to) return Error{fmt::format("'{}' is not a port or a range", text)};
-  return std::vector<PortRange>{{*from, *to}};
+  return std::optional<PortRange>{PortRange{*from, *to}};
 }
 
-Protocol protocolOf(const std::string& text, bool withPorts) {
-  if (text == "tcp") return Protocol::Tcp;
-  if (text == "udp") return Protocol::Udp;
-  if (text == "icmp") return Protocol::Icmp;
-  if (text == "esp") return Protocol::Esp;
-  if (text == "gre") return Protocol::Gre;
-  return withPorts ? Protocol::TcpOrUdp : Protocol::Any;
+// The protocols a rule row stands for: "all" with ports is TCP and UDP, two rules.
+std::vector<Protocol> protocolsOf(const std::string& text, bool withPorts) {
+  if (text == "tcp") return {Protocol::Tcp};
+  if (text == "udp") return {Protocol::Udp};
+  if (text == "icmp") return {Protocol::Icmp};
+  if (text == "esp") return {Protocol::Esp};
+  if (text == "gre") return {Protocol::Gre};
+  if (withPorts) return {Protocol::Tcp, Protocol::Udp};
+  return {Protocol::Any};
 }
 
 const char* actName(Verdict v) {
@@ -69,11 +71,11 @@ const char* actName(Verdict v) {
   }
 }
 
-Rule accept(std::string iif, Protocol protocol, std::vector<PortRange> dports, std::string comment) {
+Rule accept(std::string iif, Protocol protocol, std::optional<PortRange> dport, std::string comment) {
   Rule r;
   r.iif = std::move(iif);
   r.protocol = protocol;
-  r.dports = std::move(dports);
+  r.dport = dport;
   r.verdict = Verdict::Accept;
   r.comment = std::move(comment);
   return r;
@@ -111,14 +113,13 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
     if (!dports) return fail(dports.error());
     r.saddr = *saddr;
     r.daddr = *daddr;
-    r.sports = *sports;
-    r.dports = *dports;
+    r.sport = *sports;
+    r.dport = *dports;
     std::string proto = cell(row, "PROTO");
-    bool ports = !r.sports.empty() || !r.dports.empty();
+    bool ports = r.sport || r.dport;
     if (ports && proto != "all" && proto != "tcp" && proto != "udp" && !proto.empty()) {
       return fail(fmt::format("ports need TCP or UDP, not {}", proto));
     }
-    r.protocol = protocolOf(proto, ports);
     std::string target = cell(row, "TARGET");
     r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
     if (cell(row, "LOG") == "yes") {
@@ -126,7 +127,10 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
       r.logGroup = kLogGroup;
     }
     r.comment = cell(row, "COMMENT").substr(0, kMaxComment);
-    c.rules.push_back(std::move(r));
+    for (Protocol p : protocolsOf(proto, ports)) {
+      r.protocol = p;
+      c.rules.push_back(r);
+    }
   }
   Rule last;
   last.verdict = Verdict::Drop;
@@ -162,7 +166,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   }
   Ruleset rs;
   auto https = parsePorts(config.get("HTTPS_PORT"));
-  if (!https || https->empty()) return Error{"HTTPS_PORT is not a port"};
+  if (!https || !*https) return Error{"HTTPS_PORT is not a port"};
 
   Chain input{"input", "filter", "input", 0, Verdict::Drop, {}};
   input.rules.push_back(accept("lo", Protocol::Any, {}, "loopback"));
@@ -174,16 +178,22 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   established.ctStates = kEstablished | kRelated;
   established.verdict = Verdict::Accept;
   input.rules.push_back(established);
-  input.rules.push_back(accept(ifs.internal, Protocol::Tcp, {(*https)[0], {22, 22}, {53, 53}}, "management: HTTPS, SSH, DNS"));
-  input.rules.push_back(accept(ifs.internal, Protocol::Udp, {{53, 53}, {67, 67}, {123, 123}}, "DNS, DHCP, NTP"));
-  input.rules.push_back(accept(ifs.internal, Protocol::Icmp, {}, "ICMP"));
-  Rule dhcpReply = accept(ifs.external, Protocol::Udp, {{68, 68}}, "DHCP client");
-  dhcpReply.sports = {{67, 67}};
+  // The appliance's services, from the internal network.
+  for (auto [protocol, port, what] : {std::tuple{Protocol::Tcp, **https, "HTTPS"}, std::tuple{Protocol::Tcp, PortRange{22, 22}, "SSH"},
+                                      std::tuple{Protocol::Tcp, PortRange{53, 53}, "DNS"},
+                                      std::tuple{Protocol::Udp, PortRange{53, 53}, "DNS"},
+                                      std::tuple{Protocol::Udp, PortRange{67, 67}, "DHCP"},
+                                      std::tuple{Protocol::Udp, PortRange{123, 123}, "NTP"}}) {
+    input.rules.push_back(accept(ifs.internal, protocol, port, what));
+  }
+  input.rules.push_back(accept(ifs.internal, Protocol::Icmp, std::nullopt, "ICMP"));
+  Rule dhcpReply = accept(ifs.external, Protocol::Udp, PortRange{68, 68}, "DHCP client");
+  dhcpReply.sport = PortRange{67, 67};
   input.rules.push_back(dhcpReply);
-  for (auto [variable, name, port] : {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", (*https)[0]},
+  for (auto [variable, name, port] : {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", **https},
                                       std::tuple{"SSH_REMOTE_ACCESS", "fw-ssh-access", PortRange{22, 22}}}) {
     if (config.get(variable) != "yes") continue;
-    Rule r = accept(ifs.external, Protocol::Tcp, {port}, variable);
+    Rule r = accept(ifs.external, Protocol::Tcp, port, variable);
     r.ctStates = kNew;
     r.logPrefix = fmt::format("{}-0-{} act=ACCEPT", name, logId(config, variable));
     r.logGroup = kLogGroup;

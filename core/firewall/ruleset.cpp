@@ -14,12 +14,8 @@ std::string prefix(const Prefix& p) {
   return p.length == 32 ? address(p.address) : fmt::format("{}/{}", address(p.address), p.length);
 }
 
-std::string ports(const std::vector<PortRange>& list) {
-  auto one = [](const PortRange& r) { return r.from == r.to ? fmt::format("{}", r.from) : fmt::format("{}-{}", r.from, r.to); };
-  if (list.size() == 1) return one(list[0]);
-  std::string out = "{ ";
-  for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + one(list[i]);
-  return out + " }";
+std::string ports(const PortRange& r) {
+  return r.from == r.to ? fmt::format("{}", r.from) : fmt::format("{}-{}", r.from, r.to);
 }
 
 std::string states(unsigned s) {
@@ -60,16 +56,13 @@ std::string rule(const Rule& r) {
     case Protocol::Any: break;
     case Protocol::Tcp: l4 = "tcp"; break;
     case Protocol::Udp: l4 = "udp"; break;
-    case Protocol::TcpOrUdp: parts.push_back("meta l4proto { tcp, udp }"); l4 = "th"; break;
     case Protocol::Icmp: parts.push_back("meta l4proto icmp"); break;
     case Protocol::Esp: parts.push_back("meta l4proto esp"); break;
     case Protocol::Gre: parts.push_back("meta l4proto gre"); break;
   }
-  if (l4 && r.sports.empty() && r.dports.empty() && r.protocol != Protocol::TcpOrUdp) {
-    parts.push_back(fmt::format("meta l4proto {}", l4));
-  }
-  if (l4 && !r.sports.empty()) parts.push_back(fmt::format("{} sport {}", l4, ports(r.sports)));
-  if (l4 && !r.dports.empty()) parts.push_back(fmt::format("{} dport {}", l4, ports(r.dports)));
+  if (l4 && !r.sport && !r.dport) parts.push_back(fmt::format("meta l4proto {}", l4));
+  if (l4 && r.sport) parts.push_back(fmt::format("{} sport {}", l4, ports(*r.sport)));
+  if (l4 && r.dport) parts.push_back(fmt::format("{} dport {}", l4, ports(*r.dport)));
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
   if (r.masquerade) parts.push_back("masquerade");

@@ -1,6 +1,7 @@
 // The packet filter as data: one nftables table of our own ("inet bulwark")
 // with its chains and rules, in the few shapes the compiler (compiler.hpp)
-// produces. The same model is printed in nft syntax (toNft: `bulwark fw
+// produces: each rule is a plain sequence of matches and one action, so it
+// maps onto nftables expressions one to one (no sets yet). The same model is printed in nft syntax (toNft: `bulwark fw
 // show`, the golden tests) and turned into a netlink batch by the backend.
 #pragma once
 
@@ -23,7 +24,7 @@ struct PortRange {
   bool operator==(const PortRange&) const = default;
 };
 
-enum class Protocol { Any, Tcp, Udp, TcpOrUdp, Icmp, Esp, Gre };
+enum class Protocol { Any, Tcp, Udp, Icmp, Esp, Gre };
 
 // Connection tracking states, as a bit set.
 enum CtState : unsigned { kInvalid = 1, kEstablished = 2, kRelated = 4, kNew = 8 };
@@ -34,7 +35,7 @@ struct Rule {
   std::string iif, oif;                 // meta iifname / oifname
   std::optional<Prefix> saddr, daddr;   // ip saddr / daddr
   Protocol protocol = Protocol::Any;
-  std::vector<PortRange> sports, dports;  // any of them (TCP, UDP)
+  std::optional<PortRange> sport, dport;  // TCP or UDP only
   unsigned ctStates = 0;                // any of them; 0: no match on the state
   std::string logPrefix;                // "": no log; else NFLOG with this prefix
   std::uint16_t logGroup = 0;
