@@ -13,6 +13,14 @@ namespace {
 
 constexpr std::size_t kMaxComment = 100;
 
+// A comment as nft's syntax can carry it (and netlink gets the same text):
+// printable ASCII without quotes or backslashes, at most 100 characters.
+std::string commentOf(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxComment)) out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
+  return out;
+}
+
 std::string cell(const config::Row& row, const char* name) {
   auto it = row.fields.find(name);
   return it == row.fields.end() ? std::string() : it->second.text;
@@ -126,7 +134,7 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
       r.logPrefix = fmt::format("{}-{}-{} act={}", chain, number, id, actName(r.verdict));
       r.logGroup = kLogGroup;
     }
-    r.comment = cell(row, "COMMENT").substr(0, kMaxComment);
+    r.comment = commentOf(cell(row, "COMMENT"));
     for (Protocol p : protocolsOf(proto, ports)) {
       r.protocol = p;
       c.rules.push_back(r);
@@ -233,7 +241,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
       r.oif = oif;
       r.saddr = *from;
       r.masquerade = true;
-      r.comment = cell(row, "COMMENT").substr(0, kMaxComment);
+      r.comment = commentOf(cell(row, "COMMENT"));
       nat.rules.push_back(std::move(r));
     }
   }

@@ -1,0 +1,22 @@
+// Loads a ruleset (ruleset.hpp) into the kernel with libnftnl and our
+// libmnl, no `nft` process: one nfnetlink batch that creates the table (so
+// that deleting it cannot fail), deletes it, and creates it anew with all
+// its chains and rules. The kernel applies a batch as one transaction: on
+// any error nothing changes, the previous table stays in force, and the
+// error names the chain and rule it refused. Other tables are not touched.
+// Blocking but quick; called on the loop at start and on changes.
+#pragma once
+
+#include <string>
+
+#include "common/status.hpp"
+#include "firewall/ruleset.hpp"
+
+namespace bulwark::firewall {
+
+Status load(const Ruleset& ruleset);
+
+// Deletes table inet `name` (absent is fine).
+Status unload(const std::string& name);
+
+}  // namespace bulwark::firewall
