@@ -12,6 +12,7 @@
 #include "config/atv.hpp"
 #include "config/schema.hpp"
 #include "firewall/compiler.hpp"
+#include "firewall/firewall_module.hpp"
 
 namespace bulwark::firewall {
 
@@ -78,13 +79,7 @@ int fwMain(int argc, char** argv) {
     }
     cfg = std::move(*loaded);
   }
-  Interfaces ifs;
-  for (const platform::Port& port : board->ports) {
-    if (port.role == platform::Port::Role::External && ifs.external.empty()) ifs.external = port.interface;
-    if (port.role == platform::Port::Role::Internal && ifs.internal.empty()) ifs.internal = port.interface;
-    if (port.role == platform::Port::Role::Dmz && ifs.dmz.empty()) ifs.dmz = port.interface;
-  }
-  auto ruleset = compile(cfg, ifs);
+  auto ruleset = compile(cfg, interfacesOf(*board));
   if (!ruleset) {
     std::fprintf(stderr, "fw: %s\n", ruleset.error().c_str());
     return 1;

@@ -19,6 +19,7 @@
 #include "common/file_lock.hpp"
 #include "config/commands.hpp"
 #include "config/service.hpp"
+#include "firewall/firewall_module.hpp"
 #include "init/console.hpp"
 #include "init/power_button.hpp"
 #include "init/ctl.hpp"
@@ -145,6 +146,8 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   net::KernelTime systemTime(options.ownsClock);
   net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
+  firewall::FirewallModule firewallModule(*board, log);
+  modules.add(firewallModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
   modules.add(sshModule);
 

@@ -9,6 +9,8 @@
 #     the web management at the address it was given as router, resolves
 #     names through the appliance's name server (dnsmasq), and SSH:
 #     admin gets the CLI, within the role's session limit;
+#   - the packet filter: routed and masqueraded LAN -> WAN, nothing from
+#     the WAN to the LAN or to the appliance's internal address;
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
@@ -78,6 +80,10 @@ ip netns exec "$wan" dnsmasq --keep-in-foreground --no-resolv --no-hosts --liste
   --bind-interfaces --pid-file= --address=/plant.example/10.0.2.99 --address=/ntp.plant.example/10.0.2.2 \
   >"$tmp/wan-dns.log" 2>&1 &
 pids+=($!)
+# A web server on the WAN side, which logs its clients' addresses.
+mkdir -p "$tmp/www" && echo hello >"$tmp/www/index.html"
+ip netns exec "$wan" busybox httpd -f -vv -p 10.0.2.2:8080 -h "$tmp/www" >"$tmp/wan-http.log" 2>&1 &
+pids+=($!)
 # The provider's time server, with this machine's time.
 ip netns exec "$wan" python3 "$here/../e2e/ntp_server.py" 123 0 10.0.2.2 >"$tmp/wan-ntp.log" 2>&1 &
 pids+=($!)
@@ -110,6 +116,7 @@ cat >"$tmp/lan-event" <<'SCRIPT'
 if [ "$1" = bound ]; then
   echo "ip=$ip router=$router dns=$dns subnet=$subnet" >"$LEASE_FILE"
   ip addr add "$ip/24" dev "$interface"
+  ip route add default via "$router"
 fi
 exit 0
 SCRIPT
@@ -133,7 +140,26 @@ grep -q "Address: 10.0.2.99" <<<"$answer" || fail "plant.example through 192.168
 sysinfo=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/nph-vpn.cgi?cmd=sysinfo")
 [ "$(head -1 <<<"$sysinfo")" = "mGuardProductName=bulwark qemu" ] || fail "sysinfo from the LAN: $sysinfo"
 
-# 3. SSH from the LAN: admin gets the CLI (counted against the role's limit),
+# 3. The packet filter (router defaults): in force, LAN -> WAN routed and
+#    masqueraded, WAN -> LAN and WAN -> the appliance's internal address dropped.
+logged "firewall: packet filter loaded" || fail "no packet filter"
+ip netns exec "$dev" nft list table inet bulwark | grep -q "chain fw-incoming" || fail "no table inet bulwark"
+[ "$(ip netns exec "$dev" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "IPv4 forwarding is off"
+page=$(ip netns exec "$lan" curl -s --max-time 5 http://10.0.2.2:8080/) || fail "the LAN cannot reach the WAN"
+[ "$page" = hello ] || fail "the WAN page: $page"
+grep -q "${wan_address%/*}" "$tmp/wan-http.log" || fail "not masqueraded: $(cat "$tmp/wan-http.log")"
+lan_ip=$(sed -E 's/^ip=([0-9.]+) .*/\1/' "$tmp/lan.lease")
+ip -n "$wan" route add 192.168.1.0/24 via "${wan_address%/*}"
+ip netns exec "$lan" busybox nc -l -p 9000 >/dev/null 2>&1 &
+pids+=($!)
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9000" 2>/dev/null; then
+  fail "the WAN reached a LAN host"
+fi
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/192.168.1.1/22" 2>/dev/null; then
+  fail "the WAN reached SSH on the internal address"
+fi
+
+# 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.
 ssh_lan() { # PASSWORD USER [COMMAND]
   local password=$1 user=$2
@@ -144,7 +170,6 @@ eventually logged "init: started sshd" || fail "sshd did not start"
 eventually ip netns exec "$lan" bash -c "exec 3<>/dev/tcp/192.168.1.1/22" || fail "nothing listens on port 22"
 status=$(ssh_lan mGuard admin "show status" 2>&1) || fail "ssh admin show status: $status"
 grep -q "bulwark" <<<"$status" || fail "show status over SSH: $status"
-lan_ip=$(sed -E 's/^ip=([0-9.]+) .*/\1/' "$tmp/lan.lease")
 eventually grep -qE "sshd\[[0-9]+\]: Accepted password for admin from $lan_ip port [0-9]+ ssh2" "$tmp/pid1.log" ||
   fail "no sshd line for the login"
 logged "inno-sshlimitd: allow session 1 of maximum 4 for role admin (class 1) at fd" || fail "no inno-sshlimitd line"
@@ -172,7 +197,7 @@ exec 7>&-  # end of input: the CLI ends the session, and the slot is free again
 wait "$first" || fail "the first session did not end cleanly: $(cat "$tmp/first-session")"
 third=$(ssh_lan mGuard admin "show status" 2>&1) || fail "no session after the first ended: $third"
 
-# 4. NTP by name: resolved through the lease's name servers, measured (in a
+# 5. NTP by name: resolved through the lease's name servers, measured (in a
 #    namespace the clock is the host's: nothing is set), reported.
 in_appliance "$bin" gaiconfig --set NTP_SERVERS:0.NTP_SERVER ntp.plant.example >/dev/null
 in_appliance "$bin" gaiconfig --set NTP_ENABLE yes >/dev/null
@@ -182,7 +207,7 @@ state=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard \
   "https://192.168.1.1/nph-status.cgi?path=/network/ntp_state")
 [ "$state" = synchronized ] || fail "ntp_state: $state"
 
-# 5. Static addressing and user-defined name servers.
+# 6. Static addressing and user-defined name servers.
 static_profile() {
   cat <<ATV
 ROUTER_MODE = "static"
@@ -216,14 +241,14 @@ services=$(in_appliance "$bin" ctl services)
 grep -q "^dhclient" <<<"$services" && fail "the DHCP client still runs in static mode: $services"
 logged "XF1 (eth0): static address 10.0.5.2/24, 10.0.6.2/24, gateway 10.0.5.1" || fail "no line for static mode"
 
-# 6. The link of XF1 goes down.
+# 7. The link of XF1 goes down.
 changes() { grep -c "service-mauman: \[011\] Running service loop because an interface changed" "$tmp/pid1.log"; }
 before=$(changes || true)
 ip -n "$wan" link set wan0 down
 more_changes() { [ "$(changes)" -gt "$before" ]; }
 eventually more_changes || fail "the link going down was not noticed"
 
-# 7. Power off.
+# 8. Power off.
 kill -TERM "$pid1"
 wait "$outer" || true
 logged "init: powering off" || fail "no clean power off"
