@@ -18,8 +18,9 @@ Interfaces interfacesOf(const platform::Board& board) {
   return ifs;
 }
 
-FirewallModule::FirewallModule(const platform::Board& board, log::Log& log, std::filesystem::path procSys)
-    : log_(log), interfaces_(interfacesOf(board)), procSys_(std::move(procSys)) {
+FirewallModule::FirewallModule(boost::asio::io_context& io, const platform::Board& board, log::Log& log,
+                               std::filesystem::path procSys)
+    : io_(io), log_(log), interfaces_(interfacesOf(board)), procSys_(std::move(procSys)) {
   enabled_ = !interfaces_.external.empty() && !interfaces_.internal.empty();
 }
 
@@ -43,6 +44,12 @@ Status FirewallModule::apply(const config::Config& config) {
 
 Status FirewallModule::start(const config::Snapshot& snapshot) {
   if (!enabled_) return {};
+  auto reader = NflogReader::open(io_, log_, kLogGroup);
+  if (reader) {
+    logReader_ = std::move(*reader);
+  } else {
+    log_.write("firewall", fmt::format("no packet log: {}", reader.error()));
+  }
   // At start a refusal is logged, not fatal: the appliance stays reachable
   // from the internal side, and does not route.
   if (Status s = apply(*snapshot); !s) log_.write("firewall", s.message() + "; IPv4 forwarding stays off");

@@ -146,7 +146,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   net::KernelTime systemTime(options.ownsClock);
   net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
-  firewall::FirewallModule firewallModule(*board, log);
+  firewall::FirewallModule firewallModule(io, *board, log);
   modules.add(firewallModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
   modules.add(sshModule);

@@ -104,7 +104,7 @@ in_appliance() { nsenter -t "$pid1" -m "$@"; }
 eventually grep -qE "XF1 \(eth0\): address 10\.0\.2\.(1[5-9]|20)/24 by DHCP, gateway 10\.0\.2\.2, lease 600 s" \
   "$tmp/pid1.log" || fail "no lease on XF1"
 wan_address=$(grep -oE "XF1 \(eth0\): address [0-9.]+/24 by DHCP" "$tmp/pid1.log" | head -1 | cut -d' ' -f4)
-ip -n "$dev" route show default | grep -q "default via 10.0.2.2 dev eth0" || fail "no default route via 10.0.2.2"
+grep -q "default via 10.0.2.2 dev eth0" <<<"$(ip -n "$dev" route show default)" || fail "no default route via 10.0.2.2"
 resolv=$(in_appliance cat /run/bulwark/resolv.conf)
 [ "$(grep '^nameserver' <<<"$resolv")" = $'nameserver 10.0.2.3\nnameserver 10.0.2.4' ] ||
   fail "resolv.conf after the lease: $resolv"
@@ -143,12 +143,27 @@ sysinfo=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://19
 # 3. The packet filter (router defaults): in force, LAN -> WAN routed and
 #    masqueraded, WAN -> LAN and WAN -> the appliance's internal address dropped.
 logged "firewall: packet filter loaded" || fail "no packet filter"
-ip netns exec "$dev" nft list table inet bulwark | grep -q "chain fw-incoming" || fail "no table inet bulwark"
+table=$(ip netns exec "$dev" nft list table inet bulwark)
+grep -q "chain fw-incoming" <<<"$table" || fail "no table inet bulwark: $table"
 [ "$(ip netns exec "$dev" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "IPv4 forwarding is off"
 page=$(ip netns exec "$lan" curl -s --max-time 5 http://10.0.2.2:8080/) || fail "the LAN cannot reach the WAN"
 [ "$page" = hello ] || fail "the WAN page: $page"
 grep -q "${wan_address%/*}" "$tmp/wan-http.log" || fail "not masqueraded: $(cat "$tmp/wan-http.log")"
 lan_ip=$(sed -E 's/^ip=([0-9.]+) .*/\1/' "$tmp/lan.lease")
+# A logged rule: the line of 4.4, compared field by field with the packet
+# (forwarded: the TTL of 64 is one less at the forward hook).
+in_appliance "$bin" gaiconfig --set FW_OUTGOING:0.LOG yes >/dev/null
+ip netns exec "$lan" curl -s --max-time 5 -o /dev/null --local-port 40123 http://10.0.2.2:8080/ ||
+  fail "the LAN cannot reach the WAN with the logged rule"
+lan_mac=$(ip -n "$lan" link show lan0 | awk '/link\/ether/ {print $2}')
+line=""
+for _ in $(seq 1 50); do
+  line=$(grep -m1 "firewall: fw-outgoing-1-" "$tmp/pid1.log" || true)
+  [ -n "$line" ] && break
+  sleep 0.1
+done
+[[ "$line" =~ firewall:\ fw-outgoing-1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\ act=ACCEPT\ IN=eth1\ OUT=eth0\ MAC=$lan_mac\ SRC=$lan_ip\ DST=10\.0\.2\.2\ LEN=60\ TOS=0x00\ PREC=0x00\ TTL=63\ ID=[0-9]+\ DF\ PROTO=TCP\ SPT=40123\ DPT=8080\ SEQ=[0-9]+\ ACK=0\ WINDOW=[0-9]+\ SYN\ URGP=0$ ]] ||
+  fail "the log line of the SYN: '$line'"
 ip -n "$wan" route add 192.168.1.0/24 via "${wan_address%/*}"
 ip netns exec "$lan" busybox nc -l -p 9000 >/dev/null 2>&1 &
 pids+=($!)
@@ -227,14 +242,14 @@ if static_profile 10.9.9.9 | in_appliance "$bin" gaiconfig --set-all 2>"$tmp/ref
   fail "a gateway outside EXT_ADDRESSES was accepted"
 fi
 grep -q "EXT_GATEWAY 10.9.9.9 lies in no network of EXT_ADDRESSES" "$tmp/refused" || fail "refusal: $(cat "$tmp/refused")"
-ip -n "$dev" -4 addr show dev eth0 | grep -q "inet $wan_address" || fail "the refused change touched the lease"
-ip -n "$dev" route show default | grep -q "default via 10.0.2.2 dev eth0" || fail "the refused change touched the route"
+grep -q "inet $wan_address" <<<"$(ip -n "$dev" -4 addr show dev eth0)" || fail "the refused change touched the lease"
+grep -q "default via 10.0.2.2 dev eth0" <<<"$(ip -n "$dev" route show default)" || fail "the refused change touched the route"
 [ "$(in_appliance "$bin" gaiconfig --get ROUTER_MODE)" = dhcp ] || fail "the refused change was stored"
 
 static_profile 10.0.5.1 | in_appliance "$bin" gaiconfig --set-all || fail "static mode refused"
 addresses=$(ip -n "$dev" -4 -o addr show dev eth0 | awk '{print $4}' | sort | tr '\n' ' ')
 [ "$addresses" = "10.0.5.2/24 10.0.6.2/24 " ] || fail "static addresses: $addresses"
-ip -n "$dev" route show default | grep -q "default via 10.0.5.1 dev eth0" || fail "no route via EXT_GATEWAY"
+grep -q "default via 10.0.5.1 dev eth0" <<<"$(ip -n "$dev" route show default)" || fail "no route via EXT_GATEWAY"
 resolv=$(in_appliance cat /run/bulwark/resolv.conf)
 [ "$(grep '^nameserver' <<<"$resolv")" = "nameserver 9.9.9.9" ] || fail "resolv.conf in user mode: $resolv"
 services=$(in_appliance "$bin" ctl services)
