@@ -41,6 +41,7 @@ constexpr const char* kUsage =
     "  ctl         ask the running core (bulwark ctl services)\n"
     "  board NAME  print a board's facts (the kernel modules PID 1 loads, ...)\n"
     "  fw show     print the packet filter the configuration makes, in nft syntax\n"
+    "  fw check    have the kernel validate it, applying nothing\n"
     "  --version   print the version\n"
     "  --help      print this help\n";
 

@@ -13,6 +13,7 @@
 #include "config/schema.hpp"
 #include "firewall/compiler.hpp"
 #include "firewall/firewall_module.hpp"
+#include "firewall/nft_backend.hpp"
 
 namespace bulwark::firewall {
 
@@ -20,9 +21,10 @@ namespace po = boost::program_options;
 
 int fwMain(int argc, char** argv) {
   static const char kHelp[] =
-      "Usage: bulwark fw show [--board NAME] [--atv FILE]\n\n"
-      "Prints the packet filter the configuration makes, in nft syntax (nft -f\n"
-      "reads it). The configuration is the ATV profile FILE (- for standard\n"
+      "Usage: bulwark fw show|check [--board NAME] [--atv FILE]\n\n"
+      "show prints the packet filter the configuration makes, in nft syntax (nft -f\n"
+      "reads it); check has the kernel validate it without applying anything (as\n"
+      "nft -c; needs CAP_NET_ADMIN). The configuration is the ATV profile FILE (- for standard\n"
       "input) on top of the factory default, or the factory default alone; for\n"
       "the running one: bulwark gaiconfig --get-all | bulwark fw show --atv -\n"
       "The board (default qemu) names the interfaces.\n";
@@ -47,7 +49,8 @@ int fwMain(int argc, char** argv) {
     std::fputs(kHelp, vm.count("help") ? stdout : stderr);
     return vm.count("help") ? 0 : 1;
   }
-  if (vm["command"].as<std::string>() != "show") {
+  std::string command = vm["command"].as<std::string>();
+  if (command != "show" && command != "check") {
     std::fprintf(stderr, "fw: unknown command '%s'\n%s", vm["command"].as<std::string>().c_str(), kHelp);
     return 1;
   }
@@ -83,6 +86,16 @@ int fwMain(int argc, char** argv) {
   if (!ruleset) {
     std::fprintf(stderr, "fw: %s\n", ruleset.error().c_str());
     return 1;
+  }
+  if (command == "check") {
+    if (Status s = check(*ruleset); !s) {
+      std::fprintf(stderr, "fw: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::size_t rules = 0;
+    for (const Chain& c : ruleset->chains) rules += c.rules.size();
+    std::printf("fw: %zu chains, %zu rules: accepted by the kernel, nothing applied\n", ruleset->chains.size(), rules);
+    return 0;
   }
   std::fputs(toNft(*ruleset).c_str(), stdout);
   return 0;

@@ -211,9 +211,13 @@ class Batch {
   }
   void next() { mnl_nlmsg_batch_next(batch_); }
 
-  Status send() {
-    nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), seq_++);
-    next();
+  // `commit` false: the batch has no end, so the kernel checks every
+  // message and then aborts the transaction (what `nft -c` does).
+  Status send(bool commit = true) {
+    if (commit) {
+      nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), seq_++);
+      next();
+    }
     mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     if (!nl) return Error{fmt::format("nftables: netlink: {}", std::strerror(errno))};
     std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> guard(nl, mnl_socket_close);
@@ -279,7 +283,9 @@ void table(Batch& b, std::uint16_t type, const std::string& name) {
 
 }  // namespace
 
-Status load(const Ruleset& rs) {
+namespace {
+
+Status submit(const Ruleset& rs, bool commit) {
   try {
     Batch b;
     table(b, NFT_MSG_NEWTABLE, rs.table);
@@ -314,11 +320,17 @@ Status load(const Ruleset& rs) {
         b.next();
       }
     }
-    return b.send();
+    return b.send(commit);
   } catch (const std::exception& e) {
     return Error{fmt::format("nftables: {}", e.what())};
   }
 }
+
+}  // namespace
+
+Status load(const Ruleset& rs) { return submit(rs, true); }
+
+Status check(const Ruleset& rs) { return submit(rs, false); }
 
 Status unload(const std::string& name) {
   Batch b;

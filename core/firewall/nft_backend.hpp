@@ -16,6 +16,10 @@ namespace bulwark::firewall {
 
 Status load(const Ruleset& ruleset);
 
+// The same batch without its end: the kernel checks every message and then
+// aborts, so nothing changes (as `nft -c`). Needs CAP_NET_ADMIN.
+Status check(const Ruleset& ruleset);
+
 // Deletes table inet `name` (absent is fine).
 Status unload(const std::string& name);
 

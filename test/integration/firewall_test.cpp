@@ -59,6 +59,12 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
     CHECK(listTable() == theirs);
   }
 
+  // A check goes through the kernel's validation and changes nothing.
+  REQUIRE(firewall::unload("bulwark"));
+  CHECK(firewall::check(compiled("rules.atv")));
+  CHECK(listTable().empty());
+  REQUIRE(firewall::load(compiled("rules.atv")));
+
   // A batch the kernel refuses (a jump to a chain that does not exist) leaves
   // the table in force as it was, and says which rule it was.
   std::string before = listTable();
@@ -67,11 +73,28 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
   broken.verdict = firewall::Verdict::Jump;
   broken.target = "no-such-chain";
   bad.chains[1].rules.push_back(broken);
+  Status checked = firewall::check(bad);
+  REQUIRE_FALSE(checked);
+  CHECK(checked.message().find("rule 5 of chain forward") != std::string::npos);
+  CHECK(listTable() == before);
   Status s = firewall::load(bad);
   REQUIRE_FALSE(s);
   CHECK(s.message().find("rule 5 of chain forward") != std::string::npos);
   CHECK(s.message().find("the previous ruleset stays") != std::string::npos);
   CHECK(listTable() == before);
+  // bulwark fw check: the kernel's verdict, nothing applied.
+  REQUIRE(firewall::unload("bulwark"));
+  auto ok = test::runProcess({test::bulwarkBinary(), "fw", "check", "--atv",
+                              std::string(BULWARK_FIXTURES) + "/firewall/rules.atv"});
+  CHECK(ok.exitCode == 0);
+  CHECK(ok.out.find("accepted by the kernel, nothing applied") != std::string::npos);
+  CHECK(listTable().empty());
+  std::ofstream(dir / "bad.atv") << "FW_INCOMING = {\n  { PROTO = \"icmp\" DST_PORT = \"80\" }\n}\n"
+                                    "// End of configuration profile\n";
+  auto refused = test::runProcess({test::bulwarkBinary(), "fw", "check", "--atv", (dir / "bad.atv").string()});
+  CHECK(refused.exitCode == 1);
+  REQUIRE(firewall::load(compiled("rules.atv")));
+
   // Other tables are not touched.
   REQUIRE(test::runProcess({"nft", "add", "table", "ip", "other"}).exitCode == 0);
   REQUIRE(firewall::load(compiled("rules.atv")));
