@@ -9,8 +9,9 @@
 #     the web management at the address it was given as router, resolves
 #     names through the appliance's name server (dnsmasq), and SSH:
 #     admin gets the CLI, within the role's session limit;
-#   - the packet filter: routed and masqueraded LAN -> WAN, nothing from
-#     the WAN to the LAN or to the appliance's internal address;
+#   - the packet filter: routed and masqueraded LAN -> WAN, a logged packet's
+#     line, a reload that keeps an established connection, nothing from the
+#     WAN to the LAN or to the appliance's internal address;
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
@@ -164,6 +165,27 @@ for _ in $(seq 1 50); do
 done
 [[ "$line" =~ firewall:\ fw-outgoing-1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\ act=ACCEPT\ IN=eth1\ OUT=eth0\ MAC=$lan_mac\ SRC=$lan_ip\ DST=10\.0\.2\.2\ LEN=60\ TOS=0x00\ PREC=0x00\ TTL=63\ ID=[0-9]+\ DF\ PROTO=TCP\ SPT=40123\ DPT=8080\ SEQ=[0-9]+\ ACK=0\ WINDOW=[0-9]+\ SYN\ URGP=0$ ]] ||
   fail "the log line of the SYN: '$line'"
+# Reloading the packet filter keeps established connections: a LAN -> WAN
+# TCP connection carries a line before and a line after a reload.
+mkfifo "$tmp/hush" "$tmp/stream"
+# (nc ends the connection when its input ends: the server's stays open on fd 9.)
+ip netns exec "$wan" busybox nc -l -p 9001 <"$tmp/hush" >"$tmp/received" 2>&1 &
+pids+=($!)
+exec 9>"$tmp/hush"
+sleep 0.3
+ip netns exec "$lan" busybox nc 10.0.2.2 9001 <"$tmp/stream" >/dev/null 2>&1 &
+pids+=($!)
+exec 8>"$tmp/stream"
+trap '' PIPE  # a connection that breaks is a failure to report, not a silent end
+echo before >&8 || fail "cannot write to the LAN -> WAN connection"
+eventually grep -q before "$tmp/received" || fail "no connection LAN -> WAN"
+loads=$(grep -c "firewall: packet filter loaded" "$tmp/pid1.log")
+in_appliance "$bin" gaiconfig --set FW_OUTGOING:0.LOG no >/dev/null
+reloaded() { [ "$(grep -c "firewall: packet filter loaded" "$tmp/pid1.log")" -gt "$loads" ]; }
+eventually reloaded || fail "the packet filter was not reloaded"
+echo after >&8 || fail "the reload broke an established connection"
+eventually grep -q after "$tmp/received" || fail "the reload broke an established connection"
+exec 8>&- 9>&-
 ip -n "$wan" route add 192.168.1.0/24 via "${wan_address%/*}"
 ip netns exec "$lan" busybox nc -l -p 9000 >/dev/null 2>&1 &
 pids+=($!)
