@@ -78,6 +78,7 @@ constexpr SV kMenuInternal = "Network >> Interfaces >> Internal";
 constexpr SV kMenuDhcp = "Network >> DHCP >> Internal DHCP";
 constexpr SV kMenuDns = "Network >> DNS >> DNS server";
 constexpr SV kMenuNat = "Network >> NAT >> Masquerading";
+constexpr SV kMenuPortForwarding = "Network >> NAT >> IP and Port Forwarding";
 constexpr SV kMenuSwitch = "Network >> Ethernet >> Switch";
 constexpr SV kMenuMirror = "Network >> Ethernet >> Port Mirroring";
 constexpr SV kMenuMulticast = "Network >> Ethernet >> Multicast";
@@ -107,6 +108,7 @@ constexpr SV kDhcpModes[] = {"off", "server", "relay"};
 constexpr SV kDnsModes[] = {"provider", "user"};
 constexpr SV kProtocols[] = {"all", "tcp", "udp", "icmp", "esp", "gre"};
 constexpr SV kTargets[] = {"accept", "reject", "drop"};
+constexpr SV kForwardProtocols[] = {"tcp", "udp"};
 constexpr SV kTimeoutTypes[] = {"static", "dynamic"};
 constexpr SV kNoRef[] = {""};
 constexpr SV kIgnoreRef[] = {"ignore"};
@@ -165,6 +167,17 @@ constexpr Variable kMasqColumns[] = {
 };
 constexpr DefaultCell kMasqCells[] = {{"INTERFACE", "external"}, {"FROM_IP", "0.0.0.0/0"}};
 constexpr DefaultRow kMasqRows[] = {{"MAIv100000031", kMasqCells}};  // reference 3.6.3
+
+constexpr Variable kPortForwardingColumns[] = {
+    text("COMMENT", "", {kMenuPortForwarding, "firewall", "Free text."}),
+    cidr("SRC_IP", "0.0.0.0/0", {kMenuPortForwarding, "firewall", "Sources the rule applies to."}),
+    port("SRC_PORT", "any", {kMenuPortForwarding, "firewall", "Source port or range."}),
+    oneOf("PROTO", "tcp", kForwardProtocols, {kMenuPortForwarding, "firewall", "Protocol."}),
+    port("IN_PORT", "80", {kMenuPortForwarding, "firewall", "Port on the external address that is forwarded."}),
+    ipv4("TO_IP", "192.168.1.100", {kMenuPortForwarding, "firewall", "Internal host the connections go to."}),
+    port("TO_PORT", "80", {kMenuPortForwarding, "firewall", "Port on that host."}),
+    yesNo("LOG", "no", {kMenuPortForwarding, "firewall", "Log the first packet of each forwarded connection."}),
+};
 
 constexpr Variable kFirewallRuleColumns[] = {
     text("COMMENT", "", {kMenuFirewall, "firewall", "Free text."}),
@@ -328,6 +341,8 @@ constexpr Variable kVariables[] = {
     table("MODBUS_RULESETS", kModbusColumns, {kMenuModbus, "firewall", "Modbus TCP rule sets."}),
     table("MULTICAST_GROUP", kMulticastColumns, {kMenuMulticast, "platform", "Static multicast groups."}),
     table("NAT_MASQUERADING", kMasqColumns, {kMenuNat, "firewall", "IP masquerading rules."}, kMasqRows),
+    table("NAT_PORT_FORWARDING", kPortForwardingColumns,
+          {kMenuPortForwarding, "firewall", "IP and port forwarding from the external interface (DNAT)."}),
     password("NETADMIN_PASSWORD", "",
              {kMenuUsers, "auth", "Password of the user netadmin; empty: the account is disabled."}, true),
     oneOf("NETWORK_MODE", "router", kNetworkModes, {kMenuInterfaces, "net", "Network mode of the device."}),

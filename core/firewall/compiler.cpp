@@ -150,6 +150,58 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
   return c;
 }
 
+// NAT_PORT_FORWARDING: a prerouting DNAT rule and a forward accept (logged
+// with LOG) for each row.
+Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward) {
+  const config::Value* table = config.find("NAT_PORT_FORWARDING");
+  if (!table) return {};
+  std::string id = logId(config, "NAT_PORT_FORWARDING");
+  std::size_t number = 0;
+  for (const config::Row& row : table->rows) {
+    ++number;
+    auto fail = [&](const std::string& why) {
+      return Error{fmt::format("NAT_PORT_FORWARDING:{}: {}", number - 1, why)};
+    };
+    auto saddr = parsePrefix(cell(row, "SRC_IP"));
+    auto sport = parsePorts(cell(row, "SRC_PORT"));
+    auto in = parsePorts(cell(row, "IN_PORT"));
+    auto to = parsePorts(cell(row, "TO_PORT"));
+    in_addr target{};
+    if (!saddr) return fail(saddr.error());
+    if (!sport) return fail(sport.error());
+    if (!in || !*in || (*in)->from != (*in)->to) return fail("IN_PORT must be one port");
+    if (!to || (*to && (*to)->from != (*to)->to)) return fail("TO_PORT must be one port");
+    if (inet_pton(AF_INET, cell(row, "TO_IP").c_str(), &target) != 1) return fail("TO_IP is not an address");
+    Protocol protocol = cell(row, "PROTO") == "udp" ? Protocol::Udp : Protocol::Tcp;
+    std::uint16_t port = *to ? (*to)->from : (*in)->from;
+    Rule nat;
+    nat.iif = ifs.external;
+    nat.saddr = *saddr;
+    nat.protocol = protocol;
+    nat.sport = *sport;
+    nat.dport = *in;
+    nat.dnat = Rule::Destination{ntohl(target.s_addr), port};
+    nat.comment = commentOf(cell(row, "COMMENT"));
+    prerouting.rules.push_back(nat);
+    Rule pass;
+    pass.iif = ifs.external;
+    pass.oif = ifs.internal;
+    pass.saddr = *saddr;
+    pass.daddr = Prefix{ntohl(target.s_addr), 32};
+    pass.protocol = protocol;
+    pass.dport = PortRange{port, port};
+    pass.dnatted = true;
+    if (cell(row, "LOG") == "yes") {
+      pass.logPrefix = fmt::format("fw-portforwarding-{}-{} act=ACCEPT", number, id);
+      pass.logGroup = kLogGroup;
+    }
+    pass.verdict = Verdict::Accept;
+    pass.comment = nat.comment;
+    forward.rules.push_back(std::move(pass));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string logId(const config::Config& config, std::string_view table) {
@@ -212,6 +264,8 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   Chain forward{"forward", "filter", "forward", 0, Verdict::Drop, {}};
   forward.rules.push_back(invalid);
   forward.rules.push_back(established);
+  Chain prerouting{"prerouting", "nat", "prerouting", -100, Verdict::Accept, {}};
+  if (Status s = portForwarding(config, ifs, prerouting, forward); !s) return Error{s.message()};
   forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
   forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
   rs.chains.push_back(std::move(forward));
@@ -225,6 +279,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   rs.chains.push_back(std::move(*incoming));
   rs.chains.push_back(std::move(*outgoing));
 
+  rs.chains.push_back(std::move(prerouting));
   Chain nat{"postrouting", "nat", "postrouting", 100, Verdict::Accept, {}};
   if (const config::Value* masq = config.find("NAT_MASQUERADING")) {
     std::size_t number = 0;

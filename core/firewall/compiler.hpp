@@ -8,18 +8,21 @@
 //            HTTPS_REMOTE_ACCESS / SSH_REMOTE_ACCESS (logged as
 //            fw-https-access / fw-ssh-access when allowed)
 //   forward  policy drop: invalid dropped; established and related
-//            accepted; internal -> external through fw-outgoing
+//            accepted; connections of NAT_PORT_FORWARDING (ct status dnat)
+//            accepted, logged as fw-portforwarding; internal -> external
+//            through fw-outgoing
 //            (FW_OUTGOING), external -> internal through fw-incoming
 //            (FW_INCOMING); each ends in a drop, logged with
 //            FW_*_LOG_DEFAULT
 //   output   policy accept
+//   prerouting (nat): NAT_PORT_FORWARDING's DNAT from the external side
 //   postrouting (nat): NAT_MASQUERADING
 // Rules with LOG = yes log through NFLOG group 1 with the prefix of
 // reference 4.4.3: "fw-incoming-<rule number>-<log id> act=<ACCEPT|DROP|
 // REJECT>", rule number 0 for the built-in rules; the log id is a hash of
 // the rule table, so it changes with the table and names one version of it.
 // Not yet (issue 4 goes on): DMZ tables, rule records, the user firewall,
-// port forwarding, throttling, anti-spoofing, flood limits, VPN chains.
+// throttling, anti-spoofing, flood limits, VPN chains.
 #pragma once
 
 #include <string>

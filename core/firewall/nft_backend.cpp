@@ -146,6 +146,12 @@ void buildRule(nftnl_rule* r, const Rule& rule) {
   }
   if (rule.sport) port(r, 0, *rule.sport);
   if (rule.dport) port(r, 2, *rule.dport);
+  if (rule.dnatted) {
+    std::uint32_t zero = 0;
+    Expr(r, "ct").u32(NFTNL_EXPR_CT_KEY, NFT_CT_STATUS).u32(NFTNL_EXPR_CT_DREG, NFT_REG_1);
+    mask(r, IPS_DST_NAT);
+    compare(r, NFT_CMP_NEQ, &zero, 4);
+  }
   if (rule.ctStates) {
     std::uint32_t states = 0;
     if (rule.ctStates & kInvalid) states |= NF_CT_STATE_INVALID_BIT;
@@ -161,6 +167,17 @@ void buildRule(nftnl_rule* r, const Rule& rule) {
     Expr(r, "log").str(NFTNL_EXPR_LOG_PREFIX, rule.logPrefix).u16(NFTNL_EXPR_LOG_GROUP, rule.logGroup);
   }
   if (rule.masquerade) Expr(r, "masq");
+  if (rule.dnat) {
+    std::uint32_t to = htonl(rule.dnat->address);
+    std::uint16_t port = htons(rule.dnat->port);
+    Expr(r, "immediate").u32(NFTNL_EXPR_IMM_DREG, NFT_REG_1).data(NFTNL_EXPR_IMM_DATA, &to, 4);
+    Expr(r, "immediate").u32(NFTNL_EXPR_IMM_DREG, NFT_REG_2).data(NFTNL_EXPR_IMM_DATA, &port, 2);
+    Expr(r, "nat")
+        .u32(NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT)
+        .u32(NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4)
+        .u32(NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1)
+        .u32(NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+  }
   switch (rule.verdict) {
     case Verdict::None: break;
     case Verdict::Accept: verdict(r, NF_ACCEPT); break;

@@ -63,9 +63,11 @@ std::string rule(const Rule& r) {
   if (l4 && !r.sport && !r.dport) parts.push_back(fmt::format("meta l4proto {}", l4));
   if (l4 && r.sport) parts.push_back(fmt::format("{} sport {}", l4, ports(*r.sport)));
   if (l4 && r.dport) parts.push_back(fmt::format("{} dport {}", l4, ports(*r.dport)));
+  if (r.dnatted) parts.push_back("ct status dnat");
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
   if (r.masquerade) parts.push_back("masquerade");
+  if (r.dnat) parts.push_back(fmt::format("dnat ip to {}:{}", address(r.dnat->address), r.dnat->port));
   switch (r.verdict) {
     case Verdict::None: break;
     case Verdict::Accept:

@@ -39,7 +39,13 @@ struct Rule {
   unsigned ctStates = 0;                // any of them; 0: no match on the state
   std::string logPrefix;                // "": no log; else NFLOG with this prefix
   std::uint16_t logGroup = 0;
+  bool dnatted = false;                 // ct status dnat: the connection was forwarded
   bool masquerade = false;              // a NAT rule: masquerade after the matches
+  struct Destination {
+    std::uint32_t address = 0;  // host order
+    std::uint16_t port = 0;
+  };
+  std::optional<Destination> dnat;      // a NAT rule: send the connection there
   Verdict verdict = Verdict::None;
   std::string target;                   // Verdict::Jump: the chain
   std::string comment;

@@ -75,11 +75,11 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
   bad.chains[1].rules.push_back(broken);
   Status checked = firewall::check(bad);
   REQUIRE_FALSE(checked);
-  CHECK(checked.message().find("rule 5 of chain forward") != std::string::npos);
+  CHECK(checked.message().find("rule 7 of chain forward") != std::string::npos);
   CHECK(listTable() == before);
   Status s = firewall::load(bad);
   REQUIRE_FALSE(s);
-  CHECK(s.message().find("rule 5 of chain forward") != std::string::npos);
+  CHECK(s.message().find("rule 7 of chain forward") != std::string::npos);
   CHECK(s.message().find("the previous ruleset stays") != std::string::npos);
   CHECK(listTable() == before);
   // bulwark fw check: the kernel's verdict, nothing applied.

@@ -9,7 +9,8 @@
 #     the web management at the address it was given as router, resolves
 #     names through the appliance's name server (dnsmasq), and SSH:
 #     admin gets the CLI, within the role's session limit;
-#   - the packet filter: routed and masqueraded LAN -> WAN, a logged packet's
+#   - the packet filter: routed and masqueraded LAN -> WAN, port forwarding
+#     WAN -> LAN, a logged packet's
 #     line, a reload that keeps an established connection, nothing from the
 #     WAN to the LAN or to the appliance's internal address;
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
@@ -186,6 +187,24 @@ eventually reloaded || fail "the packet filter was not reloaded"
 echo after >&8 || fail "the reload broke an established connection"
 eventually grep -q after "$tmp/received" || fail "the reload broke an established connection"
 exec 8>&- 9>&-
+# IP and port forwarding: the WAN reaches a LAN web server through the
+# appliance's external address, and the first packet is logged.
+ip netns exec "$lan" busybox httpd -f -p "$lan_ip:80" -h "$tmp/www" >/dev/null 2>&1 &
+pids+=($!)
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "port forwarding refused"
+NAT_PORT_FORWARDING = {
+  { COMMENT = "web" IN_PORT = "8080" LOG = "yes" PROTO = "tcp" TO_IP = "$lan_ip" TO_PORT = "80" }
+}
+// End of configuration profile
+ATV
+page=""
+for _ in $(seq 1 20); do
+  page=$(ip netns exec "$wan" curl -s --max-time 2 "http://${wan_address%/*}:8080/") && break
+  sleep 0.2
+done
+[ "$page" = hello ] || fail "no web page through port forwarding: '$page'"
+eventually grep -qE "firewall: fw-portforwarding-1-[0-9a-f-]{36} act=ACCEPT IN=eth0 OUT=eth1 MAC=[0-9a-f:]{17} SRC=10\.0\.2\.2 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=80 SEQ=" "$tmp/pid1.log" ||
+  fail "no fw-portforwarding line"
 ip -n "$wan" route add 192.168.1.0/24 via "${wan_address%/*}"
 ip netns exec "$lan" busybox nc -l -p 9000 >/dev/null 2>&1 &
 pids+=($!)
