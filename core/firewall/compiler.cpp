@@ -1,11 +1,11 @@
 #include "firewall/compiler.hpp"
 
-#include <arpa/inet.h>
-
 #include <tuple>
 
 #include <fmt/format.h>
 #include <openssl/sha.h>
+
+#include "common/ipv4.hpp"
 
 namespace bulwark::firewall {
 
@@ -26,23 +26,12 @@ std::string cell(const config::Row& row, const char* name) {
   return it == row.fields.end() ? std::string() : it->second.text;
 }
 
-// "0.0.0.0/0" is no match at all.
+// A network to match ("0.0.0.0/0": no match at all), host bits cleared.
 Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
-  auto slash = text.find('/');
-  in_addr a{};
-  unsigned length = 32;
-  if (inet_pton(AF_INET, text.substr(0, slash).c_str(), &a) != 1) return Error{fmt::format("'{}' is not a network", text)};
-  if (slash != std::string::npos) {
-    try {
-      length = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
-    } catch (...) {
-      return Error{fmt::format("'{}' is not a network", text)};
-    }
-    if (length > 32) return Error{fmt::format("'{}' is not a network", text)};
-  }
-  if (length == 0) return std::optional<Prefix>{};
-  std::uint32_t mask = ~std::uint32_t(0) << (32 - length);
-  return std::optional<Prefix>{Prefix{ntohl(a.s_addr) & mask, length}};
+  auto p = parseIpv4Prefix(text);
+  if (!p) return Error{fmt::format("'{}' is not a network", text)};
+  if (p->length == 0) return std::optional<Prefix>{};
+  return std::optional<Prefix>{Prefix{p->network(), p->length}};
 }
 
 Result<std::optional<PortRange>> parsePorts(const std::string& text) {
@@ -166,12 +155,12 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
     auto sport = parsePorts(cell(row, "SRC_PORT"));
     auto in = parsePorts(cell(row, "IN_PORT"));
     auto to = parsePorts(cell(row, "TO_PORT"));
-    in_addr target{};
+    auto target = parseIpv4(cell(row, "TO_IP"));
     if (!saddr) return fail(saddr.error());
     if (!sport) return fail(sport.error());
     if (!in || !*in || (*in)->from != (*in)->to) return fail("IN_PORT must be one port");
     if (!to || (*to && (*to)->from != (*to)->to)) return fail("TO_PORT must be one port");
-    if (inet_pton(AF_INET, cell(row, "TO_IP").c_str(), &target) != 1) return fail("TO_IP is not an address");
+    if (!target) return fail("TO_IP is not an address");
     Protocol protocol = cell(row, "PROTO") == "udp" ? Protocol::Udp : Protocol::Tcp;
     std::uint16_t port = *to ? (*to)->from : (*in)->from;
     Rule nat;
@@ -180,14 +169,14 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
     nat.protocol = protocol;
     nat.sport = *sport;
     nat.dport = *in;
-    nat.dnat = Rule::Destination{ntohl(target.s_addr), port};
+    nat.dnat = Rule::Destination{*target, port};
     nat.comment = commentOf(cell(row, "COMMENT"));
     prerouting.rules.push_back(nat);
     Rule pass;
     pass.iif = ifs.external;
     pass.oif = ifs.internal;
     pass.saddr = *saddr;
-    pass.daddr = Prefix{ntohl(target.s_addr), 32};
+    pass.daddr = Prefix{*target, 32};
     pass.protocol = protocol;
     pass.dport = PortRange{port, port};
     pass.dnatted = true;

@@ -6,12 +6,8 @@ namespace bulwark::firewall {
 
 namespace {
 
-std::string address(std::uint32_t a) {
-  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
-}
-
 std::string prefix(const Prefix& p) {
-  return p.length == 32 ? address(p.address) : fmt::format("{}/{}", address(p.address), p.length);
+  return p.length == 32 ? ipv4Text(p.address) : fmt::format("{}/{}", ipv4Text(p.address), p.length);
 }
 
 std::string ports(const PortRange& r) {
@@ -67,7 +63,7 @@ std::string rule(const Rule& r) {
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
   if (r.masquerade) parts.push_back("masquerade");
-  if (r.dnat) parts.push_back(fmt::format("dnat ip to {}:{}", address(r.dnat->address), r.dnat->port));
+  if (r.dnat) parts.push_back(fmt::format("dnat ip to {}:{}", ipv4Text(r.dnat->address), r.dnat->port));
   switch (r.verdict) {
     case Verdict::None: break;
     case Verdict::Accept:

@@ -10,14 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "common/ipv4.hpp"
+
 namespace bulwark::firewall {
 
 // "192.168.1.0/24" as address and prefix length (host order).
-struct Prefix {
-  std::uint32_t address = 0;
-  unsigned length = 0;
-  bool operator==(const Prefix&) const = default;
-};
+using Prefix = Ipv4Prefix;
 
 struct PortRange {
   std::uint16_t from = 0, to = 0;  // from == to: one port

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/ipv4.hpp"
 #include "net/rtnl.hpp"
 
 namespace bulwark::net {
@@ -34,13 +35,8 @@ constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
 
 // "192.168.1.1/24" -> "255.255.255.0"
 std::string netmaskOf(const std::string& cidr) {
-  auto slash = cidr.find('/');
-  unsigned prefix = slash == std::string::npos ? 32 : static_cast<unsigned>(std::stoul(cidr.substr(slash + 1)));
-  std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
-  in_addr a{htonl(mask)};
-  char text[INET_ADDRSTRLEN] = {};
-  inet_ntop(AF_INET, &a, text, sizeof text);
-  return text;
+  auto p = parseIpv4Prefix(cidr);
+  return ipv4Text(p ? p->mask() : ~std::uint32_t(0));
 }
 
 // The cells of one column of a table, in row order, empty cells left out.
@@ -57,17 +53,12 @@ std::vector<std::string> column(const config::Config& config, const char* table,
 
 // True when `address` lies in the network of one of the "a.b.c.d/n" entries.
 bool inNetworkOf(const std::string& address, const std::vector<std::string>& cidrs) {
-  in_addr a{};
-  if (inet_pton(AF_INET, address.c_str(), &a) != 1) return false;
-  for (const std::string& cidr : cidrs) {
-    auto slash = cidr.find('/');
-    in_addr net{};
-    if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &net) != 1) continue;
-    unsigned prefix = static_cast<unsigned>(std::stoul(cidr.substr(slash + 1)));
-    std::uint32_t mask = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
-    if ((ntohl(a.s_addr) & mask) == (ntohl(net.s_addr) & mask)) return true;
-  }
-  return false;
+  auto a = parseIpv4(address);
+  if (!a) return false;
+  return std::any_of(cidrs.begin(), cidrs.end(), [&](const std::string& cidr) {
+    auto p = parseIpv4Prefix(cidr);
+    return p && p->contains(*a);
+  });
 }
 
 // Writes `text` to a new file beside `path` and renames it over `path`:
@@ -114,10 +105,9 @@ std::string udhcpdConfig(const config::Config& config, const std::string& interf
       return it == f.end() ? std::string() : it->second.text;
     };
     out += fmt::format("start {}\nend {}\n", cell("START"), cell("END"));
-    in_addr first{}, last{};
-    if (inet_pton(AF_INET, cell("START").c_str(), &first) == 1 && inet_pton(AF_INET, cell("END").c_str(), &last) == 1 &&
-        ntohl(last.s_addr) >= ntohl(first.s_addr)) {
-      out += fmt::format("max_leases {}\n", std::min<std::uint32_t>(ntohl(last.s_addr) - ntohl(first.s_addr) + 1, 65535));
+    auto first = parseIpv4(cell("START")), last = parseIpv4(cell("END"));
+    if (first && last && *last >= *first) {
+      out += fmt::format("max_leases {}\n", std::min<std::uint32_t>(*last - *first + 1, 65535));
     }
   }
   out += fmt::format("option subnet {}\noption router {}\n", netmaskOf(address), own);
@@ -286,8 +276,7 @@ std::string NetModule::handleDhcpEvent(const std::string& request) {
   std::vector<std::string> dns;
   std::istringstream words(text("dns"));
   for (std::string word; words >> word;) {
-    in_addr a{};
-    if (inet_pton(AF_INET, word.c_str(), &a) == 1 && dns.size() < 3) dns.push_back(word);
+    if (parseIpv4(word) && dns.size() < 3) dns.push_back(word);
   }
   dhcpDns_ = std::move(dns);
   if (current_) applyDns(*current_);
@@ -331,8 +320,7 @@ Status NetModule::start(const config::Snapshot& snapshot) {
       for (std::string line; std::getline(in, line);) {
         std::istringstream words(line);
         std::string key, value;
-        in_addr a{};
-        if (words >> key >> value && key == "nameserver" && inet_pton(AF_INET, value.c_str(), &a) == 1) {
+        if (words >> key >> value && key == "nameserver" && parseIpv4(value)) {
           servers.push_back(value);
         }
       }

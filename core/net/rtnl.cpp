@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "common/ipv4.hpp"
+
 namespace bulwark::net {
 
 namespace {
@@ -44,48 +46,25 @@ Status talk(nlmsghdr* request, const std::string& what) {
   return {};
 }
 
-struct Cidr {
-  in_addr address{};
-  unsigned prefix = 0;
-};
-
-Result<Cidr> parseCidr(const std::string& text) {
-  auto slash = text.find('/');
-  Cidr c;
-  std::string address = text.substr(0, slash);
-  if (inet_pton(AF_INET, address.c_str(), &c.address) != 1) return Error{fmt::format("'{}' is not an address", text)};
-  c.prefix = 32;
-  if (slash != std::string::npos) {
-    try {
-      c.prefix = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
-    } catch (...) {
-      return Error{fmt::format("'{}' has no valid prefix length", text)};
-    }
-    if (c.prefix > 32) return Error{fmt::format("'{}' has no valid prefix length", text)};
-  }
-  return c;
-}
-
 Status addressRequest(const std::string& interface, const std::string& cidr, bool add) {
   unsigned index = if_nametoindex(interface.c_str());
   if (index == 0) return Error{fmt::format("there is no interface {}", interface)};
-  auto c = parseCidr(cidr);
+  auto c = parseIpv4Prefix(cidr);
   if (!c) return Error{c.error()};
+  in_addr local{htonl(c->address)};
   std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
   nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
   nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_INET;
-  ifa->ifa_prefixlen = static_cast<unsigned char>(c->prefix);
+  ifa->ifa_prefixlen = static_cast<unsigned char>(c->length);
   ifa->ifa_scope = RT_SCOPE_UNIVERSE;
   ifa->ifa_index = index;
-  mnl_attr_put(nlh, IFA_LOCAL, sizeof(in_addr), &c->address);
-  mnl_attr_put(nlh, IFA_ADDRESS, sizeof(in_addr), &c->address);
-  if (add && c->prefix < 31) {
-    std::uint32_t host = ntohl(c->address.s_addr);
-    std::uint32_t mask = c->prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - c->prefix);
-    in_addr broadcast{htonl(host | ~mask)};
+  mnl_attr_put(nlh, IFA_LOCAL, sizeof(in_addr), &local);
+  mnl_attr_put(nlh, IFA_ADDRESS, sizeof(in_addr), &local);
+  if (add && c->length < 31) {
+    in_addr broadcast{htonl(c->address | ~c->mask())};
     mnl_attr_put(nlh, IFA_BROADCAST, sizeof(in_addr), &broadcast);
   }
   Status s = talk(nlh, fmt::format("{} {} {} {}", add ? "adding" : "removing", cidr, add ? "to" : "from", interface));

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/config.hpp"
+#include "common/ipv4.hpp"
 #include "net/net_module.hpp"
 
 using namespace bulwark;
@@ -26,4 +27,21 @@ TEST_CASE("the name server of the internal network", "[net]") {
         "cache-size=1000\ndomain-needed\nbogus-priv\nno-hosts\npid-file=\nuser=nobody\ngroup=nogroup\n");
   CHECK(net::resolvConf({"10.0.2.3", "10.0.2.4"}) ==
         "# written by bulwark: DNS_MODE, DNS_SERVERS or the DHCP lease\nnameserver 10.0.2.3\nnameserver 10.0.2.4\n");
+}
+
+TEST_CASE("IPv4 addresses and networks", "[net]") {
+  auto p = parseIpv4Prefix("192.168.1.1/24");
+  REQUIRE(p);
+  CHECK(p->address == 0xc0a80101);
+  CHECK(p->network() == 0xc0a80100);
+  CHECK(ipv4Text(p->mask()) == "255.255.255.0");
+  CHECK(p->contains(*parseIpv4("192.168.1.254")));
+  CHECK_FALSE(p->contains(*parseIpv4("192.168.2.1")));
+  CHECK(parseIpv4Prefix("10.0.0.1")->length == 32);
+  CHECK(parseIpv4Prefix("0.0.0.0/0")->contains(*parseIpv4("8.8.8.8")));
+  CHECK(parseIpv4Prefix("192.168.1.300/24").error() == "'192.168.1.300/24' is not an address");
+  CHECK(parseIpv4Prefix("10.0.0.1/33").error() == "'10.0.0.1/33' has no valid prefix length");
+  CHECK_FALSE(parseIpv4Prefix("10.0.0.1/"));
+  CHECK_FALSE(parseIpv4Prefix("10.0.0.1/2x"));
+  CHECK_FALSE(parseIpv4(""));
 }
