@@ -1,5 +1,7 @@
 #include "firewall/compiler.hpp"
 
+#include <algorithm>
+#include <map>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -88,11 +90,128 @@ Rule jump(std::string iif, std::string oif, std::string chain) {
   return r;
 }
 
+// A rule of a table and the row it came from.
+struct Numbered {
+  Rule rule;
+  std::size_t row;
+};
+
+// Fewer rules of one protocol than this stay rules.
+constexpr std::size_t kFoldMin = 8;
+
+const char* protocolName(Protocol p) {
+  switch (p) {
+    case Protocol::Tcp: return "tcp";
+    case Protocol::Udp: return "udp";
+    case Protocol::Icmp: return "icmp";
+    case Protocol::Esp: return "esp";
+    case Protocol::Gre: return "gre";
+    case Protocol::Any: return "all";
+  }
+  return "all";
+}
+
+PortRange rangeOf(Field f, const Element& e) { return f == Field::Sport ? e.sport : e.dport; }
+
+std::pair<std::uint32_t, std::uint32_t> span(Field f, const Element& e) {
+  if (f == Field::Saddr || f == Field::Daddr) {
+    const Prefix& p = f == Field::Saddr ? e.saddr : e.daddr;
+    return {p.network(), p.network() | ~p.mask()};
+  }
+  PortRange r = rangeOf(f, e);
+  return {r.from, r.to};
+}
+
+// Whether no two elements overlap (the kernel refuses a set where they do):
+// true when in some field of the key all their ranges are disjoint.
+bool disjoint(const std::vector<Field>& key, const std::vector<Element>& elements) {
+  for (Field f : key) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;
+    spans.reserve(elements.size());
+    for (const Element& e : elements) spans.push_back(span(f, e));
+    std::sort(spans.begin(), spans.end());
+    bool ok = true;
+    for (std::size_t i = 1; i < spans.size() && ok; ++i) ok = spans[i].first > spans[i - 1].second;
+    if (ok) return true;
+  }
+  return false;
+}
+
+// A run of rules with one verdict and no logging: their order does not
+// matter, so the rules of each protocol become one lookup in a set of
+// concatenated ranges where there are enough of them and the ranges allow
+// it (reference rows stay countable in the comment `fw show` prints).
+void fold(const std::vector<Numbered>& run, const std::string& table, const std::string& chain, Chain& c,
+          std::vector<Set>& sets) {
+  std::map<Protocol, std::vector<const Numbered*>> groups;
+  for (const Numbered& n : run) groups[n.rule.protocol].push_back(&n);
+  std::map<Protocol, Rule> folded;
+  for (auto& [protocol, members] : groups) {
+    if (members.size() < kFoldMin) continue;
+    bool ports = protocol == Protocol::Tcp || protocol == Protocol::Udp;
+    bool has[4] = {};
+    for (const Numbered* n : members) {
+      has[0] |= n->rule.saddr.has_value();
+      has[1] |= n->rule.daddr.has_value();
+      has[2] |= ports && n->rule.sport.has_value();
+      has[3] |= ports && n->rule.dport.has_value();
+    }
+    std::vector<Field> key;
+    for (int i = 0; i < 4; ++i) {
+      if (has[i]) key.push_back(static_cast<Field>(i));
+    }
+    // The kernel's set of concatenated ranges needs two fields: addresses
+    // that match everything make up the number.
+    if (!has[0] && key.size() < 2) key.insert(key.begin(), Field::Saddr);
+    if (key.size() < 2) key.insert(key.begin() + 1, Field::Daddr);
+    Set set;
+    set.name = fmt::format("{}-{}-{}", chain, members.front()->row, protocolName(protocol));
+    set.key = key;
+    for (const Numbered* n : members) {
+      Element e;
+      if (n->rule.saddr) e.saddr = *n->rule.saddr;
+      if (n->rule.daddr) e.daddr = *n->rule.daddr;
+      if (n->rule.sport) e.sport = *n->rule.sport;
+      if (n->rule.dport) e.dport = *n->rule.dport;
+      set.elements.push_back(e);
+    }
+    auto order = [](const Element& e) {
+      return std::tuple(e.saddr.address, e.saddr.length, e.daddr.address, e.daddr.length, e.sport.from, e.sport.to,
+                        e.dport.from, e.dport.to);
+    };
+    std::sort(set.elements.begin(), set.elements.end(),
+              [&](const Element& a, const Element& b) { return order(a) < order(b); });
+    set.elements.erase(std::unique(set.elements.begin(), set.elements.end()), set.elements.end());
+    if (!disjoint(set.key, set.elements)) continue;
+    Rule r;
+    r.protocol = protocol;
+    r.set = set.name;
+    r.verdict = members.front()->rule.verdict;
+    r.comment = fmt::format("{} rows {}-{}: {} rules as one set lookup", table, members.front()->row,
+                            members.back()->row, members.size());
+    folded[protocol] = std::move(r);
+    sets.push_back(std::move(set));
+  }
+  for (const Numbered& n : run) {
+    auto it = folded.find(n.rule.protocol);
+    if (it == folded.end()) {
+      c.rules.push_back(n.rule);
+    } else if (&n == groups[n.rule.protocol].front()) {
+      c.rules.push_back(it->second);
+    }
+  }
+}
+
 // The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
 Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
-                        const std::string& logDefault) {
+                        const std::string& logDefault, std::vector<Set>& sets) {
   Chain c;
   c.name = chain;
+  std::vector<Numbered> run;  // foldable rules since the last rule that is not
+  auto flush = [&] {
+    fold(run, table, chain, c, sets);
+    run.clear();
+  };
   std::string id = logId(config, table);
   const config::Value* value = config.find(table);
   std::size_t number = 0;
@@ -124,11 +243,18 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
       r.logGroup = kLogGroup;
     }
     r.comment = commentOf(cell(row, "COMMENT"));
+    bool foldable = r.logPrefix.empty();
+    if (!foldable || (!run.empty() && run.back().rule.verdict != r.verdict)) flush();
     for (Protocol p : protocolsOf(proto, ports)) {
       r.protocol = p;
-      c.rules.push_back(r);
+      if (foldable) {
+        run.push_back({r, number});
+      } else {
+        c.rules.push_back(r);
+      }
     }
   }
+  flush();
   Rule last;
   last.verdict = Verdict::Drop;
   if (config.get(logDefault) == "yes") {
@@ -261,9 +387,9 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
 
   rs.chains.push_back({"output", "filter", "output", 0, Verdict::Accept, {}});
 
-  auto incoming = ruleTable(config, "FW_INCOMING", "fw-incoming", "FW_INCOMING_LOG_DEFAULT");
+  auto incoming = ruleTable(config, "FW_INCOMING", "fw-incoming", "FW_INCOMING_LOG_DEFAULT", rs.sets);
   if (!incoming) return Error{incoming.error()};
-  auto outgoing = ruleTable(config, "FW_OUTGOING", "fw-outgoing", "FW_OUTGOING_LOG_DEFAULT");
+  auto outgoing = ruleTable(config, "FW_OUTGOING", "fw-outgoing", "FW_OUTGOING_LOG_DEFAULT", rs.sets);
   if (!outgoing) return Error{outgoing.error()};
   rs.chains.push_back(std::move(*incoming));
   rs.chains.push_back(std::move(*outgoing));

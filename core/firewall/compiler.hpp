@@ -17,6 +17,12 @@
 //   output   policy accept
 //   prerouting (nat): NAT_PORT_FORWARDING's DNAT from the external side
 //   postrouting (nat): NAT_MASQUERADING
+// Runs of consecutive table rows with one verdict and no logging may be
+// reordered freely, so each protocol's rows of such a run (eight or more)
+// become one lookup in a set of concatenated ranges (address . address .
+// port ...), named <chain>-<first row>-<protocol>, where no two of them
+// overlap; the rule's comment names the rows. A set's lookup costs the same
+// for 10 or 50,000 rows, and the kernel loads it as a few messages.
 // Rules with LOG = yes log through NFLOG group 1 with the prefix of
 // reference 4.4.3: "fw-incoming-<rule number>-<log id> act=<ACCEPT|DROP|
 // REJECT>", rule number 0 for the built-in rules; the log id is a hash of

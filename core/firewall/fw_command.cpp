@@ -94,7 +94,10 @@ int fwMain(int argc, char** argv) {
     }
     std::size_t rules = 0;
     for (const Chain& c : ruleset->chains) rules += c.rules.size();
-    std::printf("fw: %zu chains, %zu rules: accepted by the kernel, nothing applied\n", ruleset->chains.size(), rules);
+    std::size_t elements = 0;
+    for (const Set& s : ruleset->sets) elements += s.elements.size();
+    std::printf("fw: %zu chains, %zu rules, %zu sets of %zu elements: accepted by the kernel, nothing applied\n",
+                ruleset->chains.size(), rules, ruleset->sets.size(), elements);
     return 0;
   }
   std::fputs(toNft(*ruleset).c_str(), stdout);

@@ -6,6 +6,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -34,6 +36,7 @@ struct Deleter {
 using TablePtr = std::unique_ptr<nftnl_table, Deleter<nftnl_table, nftnl_table_free>>;
 using ChainPtr = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain, nftnl_chain_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule, nftnl_rule_free>>;
+using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set, nftnl_set_free>>;
 
 // One expression, added to the rule (which then owns it).
 struct Expr {
@@ -76,9 +79,10 @@ void interfaceName(nftnl_rule* r, std::uint32_t key, const std::string& name) {
   compare(r, NFT_CMP_EQ, padded, static_cast<std::uint32_t>(std::strlen(padded) + 1));
 }
 
-void payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
+void payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len,
+             std::uint32_t reg = NFT_REG_1) {
   Expr(r, "payload")
-      .u32(NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1)
+      .u32(NFTNL_EXPR_PAYLOAD_DREG, reg)
       .u32(NFTNL_EXPR_PAYLOAD_BASE, base)
       .u32(NFTNL_EXPR_PAYLOAD_OFFSET, offset)
       .u32(NFTNL_EXPR_PAYLOAD_LEN, len);
@@ -128,11 +132,30 @@ void verdict(nftnl_rule* r, std::int32_t code, const std::string& chain = {}) {
   if (!chain.empty()) imm.str(NFTNL_EXPR_IMM_CHAIN, chain);
 }
 
+// The key of a set's lookup: each field into the next four bytes of the
+// registers, from NFT_REG_1 on (the layout of nft's concatenations).
+void lookup(nftnl_rule* r, const Set& set, std::uint32_t id) {
+  for (std::size_t i = 0; i < set.key.size(); ++i) {
+    std::uint32_t reg = i == 0 ? std::uint32_t{NFT_REG_1} : NFT_REG32_00 + static_cast<std::uint32_t>(i);
+    switch (set.key[i]) {
+      case Field::Saddr: payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, reg); break;
+      case Field::Daddr: payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, reg); break;
+      case Field::Sport: payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, reg); break;
+      case Field::Dport: payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg); break;
+    }
+  }
+  Expr(r, "lookup")
+      .u32(NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1)
+      .str(NFTNL_EXPR_LOOKUP_SET, set.name)
+      .u32(NFTNL_EXPR_LOOKUP_SET_ID, id);
+}
+
 // The expressions of one rule, in the order nft itself would emit them.
-void buildRule(nftnl_rule* r, const Rule& rule) {
+// `set`: the set the rule looks up (with its id in the batch), or null.
+void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t setId) {
   if (!rule.iif.empty()) interfaceName(r, NFT_META_IIFNAME, rule.iif);
   if (!rule.oif.empty()) interfaceName(r, NFT_META_OIFNAME, rule.oif);
-  if (rule.saddr || rule.daddr) {
+  if (rule.saddr || rule.daddr || set) {
     std::uint8_t ipv4 = NFPROTO_IPV4;  // in an inet table, "ip saddr" implies IPv4
     loadMeta(r, NFT_META_NFPROTO);
     compare(r, NFT_CMP_EQ, &ipv4, 1);
@@ -146,6 +169,7 @@ void buildRule(nftnl_rule* r, const Rule& rule) {
   }
   if (rule.sport) port(r, 0, *rule.sport);
   if (rule.dport) port(r, 2, *rule.dport);
+  if (set) lookup(r, *set, setId);
   if (rule.dnatted) {
     std::uint32_t zero = 0;
     Expr(r, "ct").u32(NFTNL_EXPR_CT_KEY, NFT_CT_STATUS).u32(NFTNL_EXPR_CT_DREG, NFT_REG_1);
@@ -209,55 +233,60 @@ std::uint32_t hookNumber(const std::string& hook) {
   return NF_INET_POST_ROUTING;
 }
 
-// A batch of messages and what each one was, for error messages.
+// A batch of messages and what each one was, for error messages. The
+// messages ask for no acknowledgement, as nft's own: the kernel processes
+// the whole batch while sendto() runs, so afterwards every error it found
+// is already waiting on the socket and nothing else will come.
 class Batch {
  public:
-  Batch() : buffer_(kSize), batch_(mnl_nlmsg_batch_start(buffer_.data(), kSize)) {
-    nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), seq_++);
+  Batch() {
+    reserve();
+    nftnl_batch_begin(tail(), seq_++);
     next();
   }
-  ~Batch() { mnl_nlmsg_batch_stop(batch_); }
 
+  // The header of the next message; valid until the next call.
   nlmsghdr* header(std::uint16_t type, std::uint16_t flags, std::string what) {
-    if (mnl_nlmsg_batch_size(batch_) + MNL_SOCKET_BUFFER_SIZE > buffer_.size() - 1024) grow();
+    reserve();
     what_[seq_] = std::move(what);
-    auto* nlh = nftnl_nlmsg_build_hdr(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), type, NFPROTO_INET,
-                                      flags | NLM_F_ACK, seq_++);
-    ++acks_;
-    return nlh;
+    return nftnl_nlmsg_build_hdr(tail(), type, NFPROTO_INET, flags, seq_++);
   }
-  void next() { mnl_nlmsg_batch_next(batch_); }
+  void next() { used_ += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(tail())->nlmsg_len); }
 
   // `commit` false: the batch has no end, so the kernel checks every
   // message and then aborts the transaction (what `nft -c` does).
   Status send(bool commit = true) {
     if (commit) {
-      nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(batch_)), seq_++);
+      reserve();
+      nftnl_batch_end(tail(), seq_++);
       next();
     }
     mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     if (!nl) return Error{fmt::format("nftables: netlink: {}", std::strerror(errno))};
     std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> guard(nl, mnl_socket_close);
     if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return Error{fmt::format("nftables: bind: {}", std::strerror(errno))};
-    timeval timeout{5, 0};
-    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(batch_), mnl_nlmsg_batch_size(batch_)) < 0) {
-      return Error{fmt::format("nftables: send: {}", std::strerror(errno))};
+    // The batch goes as one message: the send buffer must hold it.
+    int fd = mnl_socket_get_fd(nl);
+    int size = static_cast<int>(std::min<std::size_t>(used_ + 4096, INT32_MAX / 2));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) {
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     }
-    // One acknowledgement per message; the first error names its message.
+    if (mnl_socket_sendto(nl, buffer_.data(), used_) < 0) {
+      return Error{fmt::format("nftables: send ({} bytes): {}", used_, std::strerror(errno))};
+    }
     std::vector<char> reply(MNL_SOCKET_BUFFER_SIZE);
     std::string firstError;
-    int acks = 0;
-    while (acks < acks_) {
-      ssize_t n = mnl_socket_recvfrom(nl, reply.data(), reply.size());
-      if (n <= 0) {
-        if (!firstError.empty()) break;  // after an error the kernel may not acknowledge the rest
-        return Error{fmt::format("nftables: no answer from the kernel: {}", std::strerror(errno))};
+    for (;;) {
+      ssize_t n = recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n < 0) {
+        if (firstError.empty()) firstError = fmt::format("the batch: {}", std::strerror(errno));
+        break;
       }
       int len = static_cast<int>(n);
       for (auto* nlh = reinterpret_cast<nlmsghdr*>(reply.data()); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
         if (nlh->nlmsg_type != NLMSG_ERROR) continue;
-        ++acks;
         auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
         if (err->error != 0 && firstError.empty()) {
           auto it = what_.find(nlh->nlmsg_seq);
@@ -265,29 +294,24 @@ class Batch {
                                    std::strerror(-err->error));
         }
       }
-      if (!firstError.empty()) {
-        timeval brief{0, 100000};
-        setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
-      }
     }
     if (!firstError.empty()) return Error{"nftables refused " + firstError + "; the previous ruleset stays"};
     return {};
   }
 
  private:
-  static constexpr std::size_t kSize = 1 << 20;
-  void grow();
+  // Room for the largest message we build (a chunk of set elements).
+  static constexpr std::size_t kRoom = 128 * 1024;
+  char* tail() { return buffer_.data() + used_; }
+  void reserve() {
+    if (buffer_.size() - used_ < kRoom) buffer_.resize(std::max(buffer_.size() * 2, used_ + kRoom));
+  }
 
   std::vector<char> buffer_;
-  mnl_nlmsg_batch* batch_;
+  std::size_t used_ = 0;
   std::uint32_t seq_ = 1;
-  int acks_ = 0;
   std::map<std::uint32_t, std::string> what_;
 };
-
-// A batch larger than the buffer: not expected with the compiler's rule
-// counts yet; refused loudly rather than cut.
-void Batch::grow() { throw std::length_error("nftables batch larger than 1 MiB"); }
 
 void table(Batch& b, std::uint16_t type, const std::string& name) {
   TablePtr t(nftnl_table_alloc());
@@ -296,6 +320,73 @@ void table(Batch& b, std::uint16_t type, const std::string& name) {
   auto* nlh = b.header(type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0, fmt::format("table inet {}", name));
   nftnl_table_nlmsg_build_payload(nlh, t.get());
   b.next();
+}
+
+bool isAddress(Field f) { return f == Field::Saddr || f == Field::Daddr; }
+
+// One side of an element's ranges (`end`: the last value of each), four
+// bytes per field in network order, ports padded with zeros.
+std::vector<std::uint8_t> keyOf(const Set& set, const Element& e, bool end) {
+  std::vector<std::uint8_t> out(set.key.size() * 4, 0);
+  for (std::size_t i = 0; i < set.key.size(); ++i) {
+    Field f = set.key[i];
+    if (isAddress(f)) {
+      const Prefix& p = f == Field::Saddr ? e.saddr : e.daddr;
+      std::uint32_t value = htonl(end ? (p.network() | ~p.mask()) : p.network());
+      std::memcpy(&out[i * 4], &value, 4);
+    } else {
+      const PortRange& range = f == Field::Sport ? e.sport : e.dport;
+      std::uint16_t value = htons(end ? range.to : range.from);
+      std::memcpy(&out[i * 4], &value, 2);
+    }
+  }
+  return out;
+}
+
+SetPtr setFor(const std::string& table, const Set& s, std::uint32_t id) {
+  SetPtr set(nftnl_set_alloc());
+  nftnl_set_set_str(set.get(), NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(set.get(), NFTNL_SET_NAME, s.name.c_str());
+  nftnl_set_set_u32(set.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_ID, id);
+  return set;
+}
+
+// Elements per message: the element list is one attribute, at most 64 KiB.
+constexpr std::size_t kElementsPerMessage = 500;
+
+void addSet(Batch& b, const std::string& table, const Set& s, std::uint32_t id) {
+  // nft's datatype ids (ipv4_addr 7, inet_service 13), six bits per field,
+  // so that `nft list` prints the key's type.
+  std::uint32_t type = 0;
+  std::vector<std::uint8_t> lengths;
+  for (Field f : s.key) {
+    type = type << 6 | (isAddress(f) ? 7 : 13);
+    lengths.push_back(isAddress(f) ? 4 : 2);
+  }
+  SetPtr set = setFor(table, s, id);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, type);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, static_cast<std::uint32_t>(s.key.size() * 4));
+  nftnl_set_set_data(set.get(), NFTNL_SET_DESC_CONCAT, lengths.data(), static_cast<std::uint32_t>(lengths.size()));
+  auto* nlh = b.header(NFT_MSG_NEWSET, NLM_F_CREATE, fmt::format("set {}", s.name));
+  nftnl_set_nlmsg_build_payload(nlh, set.get());
+  b.next();
+  for (std::size_t first = 0; first < s.elements.size(); first += kElementsPerMessage) {
+    std::size_t last = std::min(s.elements.size(), first + kElementsPerMessage);
+    SetPtr chunk = setFor(table, s, id);
+    for (std::size_t i = first; i < last; ++i) {
+      nftnl_set_elem* e = nftnl_set_elem_alloc();
+      auto from = keyOf(s, s.elements[i], false), to = keyOf(s, s.elements[i], true);
+      nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, from.data(), static_cast<std::uint32_t>(from.size()));
+      nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, to.data(), static_cast<std::uint32_t>(to.size()));
+      nftnl_set_elem_add(chunk.get(), e);
+    }
+    auto* elements = b.header(NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+                              fmt::format("elements {} to {} of set {}", first + 1, last, s.name));
+    nftnl_set_elems_nlmsg_build_payload(elements, chunk.get());
+    b.next();
+  }
 }
 
 }  // namespace
@@ -322,6 +413,12 @@ Status submit(const Ruleset& rs, bool commit) {
       nftnl_chain_nlmsg_build_payload(nlh, chain.get());
       b.next();
     }
+    std::map<std::string, std::uint32_t> setIds;
+    for (const Set& set : rs.sets) {
+      std::uint32_t id = static_cast<std::uint32_t>(setIds.size() + 1);
+      setIds[set.name] = id;
+      addSet(b, rs.table, set, id);
+    }
     for (const Chain& c : rs.chains) {
       std::size_t number = 0;
       for (const Rule& rule : c.rules) {
@@ -330,7 +427,9 @@ Status submit(const Ruleset& rs, bool commit) {
         nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
         nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, rs.table.c_str());
         nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.name.c_str());
-        buildRule(r.get(), rule);
+        const Set* set = rule.set.empty() ? nullptr : rs.findSet(rule.set);
+        if (!rule.set.empty() && !set) return Error{fmt::format("rule {} of chain {}: no set {}", number, c.name, rule.set)};
+        buildRule(r.get(), rule, set, set ? setIds[set->name] : 0);
         auto* nlh = b.header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
                              fmt::format("rule {} of chain {}", number, c.name));
         nftnl_rule_nlmsg_build_payload(nlh, r.get());

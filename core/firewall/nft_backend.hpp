@@ -1,7 +1,10 @@
 // Loads a ruleset (ruleset.hpp) into the kernel with libnftnl and our
 // libmnl, no `nft` process: one nfnetlink batch that creates the table (so
 // that deleting it cannot fail), deletes it, and creates it anew with all
-// its chains and rules. The kernel applies a batch as one transaction: on
+// its sets, chains and rules (sets' elements 500 to a message). The batch
+// goes in one sendto() without acknowledgements, as nft's own: the kernel
+// handles it during the call, so the errors are on the socket when it
+// returns. The kernel applies a batch as one transaction: on
 // any error nothing changes, the previous table stays in force, and the
 // error names the chain and rule it refused. Other tables are not touched.
 // Blocking but quick; called on the loop at start and on changes.

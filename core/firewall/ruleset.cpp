@@ -41,8 +41,41 @@ std::string verdictText(Verdict v) {
   }
 }
 
-std::string rule(const Rule& r) {
+std::string fieldText(Field f, const char* l4) {
+  switch (f) {
+    case Field::Saddr: return "ip saddr";
+    case Field::Daddr: return "ip daddr";
+    case Field::Sport: return fmt::format("{} sport", l4 ? l4 : "th");
+    case Field::Dport: return fmt::format("{} dport", l4 ? l4 : "th");
+  }
+  return "";
+}
+
+bool hasPorts(const Set* set) {
+  if (!set) return false;
+  for (Field f : set->key) {
+    if (f == Field::Sport || f == Field::Dport) return true;
+  }
+  return false;
+}
+
+std::string element(const Set& set, const Element& e) {
+  std::string out;
+  for (Field f : set.key) {
+    if (!out.empty()) out += " . ";
+    switch (f) {
+      case Field::Saddr: out += prefix(e.saddr); break;
+      case Field::Daddr: out += prefix(e.daddr); break;
+      case Field::Sport: out += ports(e.sport); break;
+      case Field::Dport: out += ports(e.dport); break;
+    }
+  }
+  return out;
+}
+
+std::string rule(const Rule& r, const Ruleset& rs) {
   std::vector<std::string> parts;
+  const Set* set = r.set.empty() ? nullptr : rs.findSet(r.set);
   if (!r.iif.empty()) parts.push_back("iifname " + quoted(r.iif));
   if (!r.oif.empty()) parts.push_back("oifname " + quoted(r.oif));
   if (r.saddr) parts.push_back("ip saddr " + prefix(*r.saddr));
@@ -56,9 +89,14 @@ std::string rule(const Rule& r) {
     case Protocol::Esp: parts.push_back("meta l4proto esp"); break;
     case Protocol::Gre: parts.push_back("meta l4proto gre"); break;
   }
-  if (l4 && !r.sport && !r.dport) parts.push_back(fmt::format("meta l4proto {}", l4));
+  if (l4 && !r.sport && !r.dport && !hasPorts(set)) parts.push_back(fmt::format("meta l4proto {}", l4));
   if (l4 && r.sport) parts.push_back(fmt::format("{} sport {}", l4, ports(*r.sport)));
   if (l4 && r.dport) parts.push_back(fmt::format("{} dport {}", l4, ports(*r.dport)));
+  if (set) {
+    std::string key;
+    for (Field f : set->key) key += (key.empty() ? "" : " . ") + fieldText(f, l4);
+    parts.push_back(fmt::format("{} @{}", key, set->name));
+  }
   if (r.dnatted) parts.push_back("ct status dnat");
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
@@ -88,16 +126,38 @@ const Chain* Ruleset::chain(const std::string& name) const {
   return nullptr;
 }
 
+const Set* Ruleset::findSet(const std::string& name) const {
+  for (const Set& s : sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 std::string toNft(const Ruleset& ruleset) {
   std::string out = fmt::format("table inet {}\ndelete table inet {}\ntable inet {} {{\n", ruleset.table, ruleset.table,
                                 ruleset.table);
+  for (const Set& s : ruleset.sets) {
+    std::string type;
+    for (Field f : s.key) {
+      type += std::string(type.empty() ? "" : " . ") + (f == Field::Saddr || f == Field::Daddr ? "ipv4_addr" : "inet_service");
+    }
+    out += fmt::format("\tset {} {{\n\t\ttype {}\n\t\tflags interval\n", s.name, type);
+    if (!s.elements.empty()) {
+      out += "\t\telements = {";
+      for (std::size_t i = 0; i < s.elements.size(); ++i) {
+        out += fmt::format("{}\n\t\t\t{}", i ? "," : "", element(s, s.elements[i]));
+      }
+      out += " }\n";
+    }
+    out += "\t}\n";
+  }
   for (const Chain& c : ruleset.chains) {
     out += fmt::format("\tchain {} {{\n", c.name);
     if (c.base()) {
       out += fmt::format("\t\ttype {} hook {} priority {}; policy {};\n", c.type, c.hook, c.priority,
                          verdictText(c.policy));
     }
-    for (const Rule& r : c.rules) out += "\t\t" + rule(r) + "\n";
+    for (const Rule& r : c.rules) out += "\t\t" + rule(r, ruleset) + "\n";
     out += "\t}\n";
   }
   return out + "}\n";

@@ -1,8 +1,10 @@
 // The packet filter as data: one nftables table of our own ("inet bulwark")
-// with its chains and rules, in the few shapes the compiler (compiler.hpp)
-// produces: each rule is a plain sequence of matches and one action, so it
-// maps onto nftables expressions one to one (no sets yet). The same model is printed in nft syntax (toNft: `bulwark fw
-// show`, the golden tests) and turned into a netlink batch by the backend.
+// with its sets, chains and rules, in the few shapes the compiler
+// (compiler.hpp) produces: each rule is a plain sequence of matches and one
+// action, so it maps onto nftables expressions one to one; a rule may look
+// its addresses and ports up in a set (rules folded by the compiler). The
+// same model is printed in nft syntax (toNft: `bulwark fw show`, the golden
+// tests) and turned into a netlink batch by the backend.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +31,32 @@ enum CtState : unsigned { kInvalid = 1, kEstablished = 2, kRelated = 4, kNew = 8
 
 enum class Verdict { None, Accept, Drop, Reject, Jump };
 
+// The fields of a set's key, a concatenation in this order.
+enum class Field { Saddr, Daddr, Sport, Dport };
+
+// One element of a set: a range for each field of the key (the others are
+// ignored).
+struct Element {
+  Prefix saddr{0, 0}, daddr{0, 0};
+  PortRange sport{0, 65535}, dport{0, 65535};
+  bool operator==(const Element&) const = default;
+};
+
+// A set of concatenated ranges (nftables "flags interval" over a
+// concatenation: the kernel's pipapo set), at least two fields, elements
+// that do not overlap (the kernel refuses overlapping ones).
+struct Set {
+  std::string name;
+  std::vector<Field> key;
+  std::vector<Element> elements;
+};
+
 struct Rule {
   std::string iif, oif;                 // meta iifname / oifname
   std::optional<Prefix> saddr, daddr;   // ip saddr / daddr
   Protocol protocol = Protocol::Any;
   std::optional<PortRange> sport, dport;  // TCP or UDP only
+  std::string set;                      // "": none; else the key's fields must be in this set
   unsigned ctStates = 0;                // any of them; 0: no match on the state
   std::string logPrefix;                // "": no log; else NFLOG with this prefix
   std::uint16_t logGroup = 0;
@@ -62,8 +85,10 @@ struct Chain {
 
 struct Ruleset {
   std::string table = "bulwark";  // family inet
+  std::vector<Set> sets;
   std::vector<Chain> chains;
   const Chain* chain(const std::string& name) const;
+  const Set* findSet(const std::string& name) const;
 };
 
 // The ruleset in nft syntax (`nft -f` reads it back): a table definition

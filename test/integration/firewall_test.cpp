@@ -39,7 +39,7 @@ firewall::Ruleset compiled(const std::string& fixture) {
 TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   test::TempDir dir;
-  for (const char* fixture : {"rules.atv", "factory.atv"}) {
+  for (const char* fixture : {"rules.atv", "folded.atv", "factory.atv"}) {
     INFO(fixture);
     firewall::Ruleset rs = std::string(fixture) == "factory.atv"
                                ? *firewall::compile(config::factoryDefault(config::Schema::builtin()), {"eth0", "eth1", ""})

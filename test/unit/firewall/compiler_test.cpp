@@ -9,6 +9,8 @@
 
 #include "config/atv.hpp"
 #include "config/config.hpp"
+#include <fmt/format.h>
+
 #include "firewall/compiler.hpp"
 #include "support/support.hpp"
 
@@ -63,6 +65,53 @@ TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") 
   std::string text = firewall::toNft(*rs);
   CHECK(text == fixture("rules.nft"));
   kernelAccepts(text);
+}
+
+TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[firewall]") {
+  auto rs = firewall::compile(profile(fixture("folded.atv")), kQemu);
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("folded.nft"));
+  kernelAccepts(text);
+  // Rows 1-10 (TCP) and the TCP half of row 11 ("all" with ports) are one
+  // set; its UDP half stays a rule; the logged row 12 ends the run; the
+  // UDP drops 13-22 pad their key with an address; the overlapping rows
+  // 23-30 cannot be a set and stay rules, in their order.
+  REQUIRE(rs->sets.size() == 2);
+  const firewall::Set& tcp = rs->sets[0];
+  CHECK(tcp.name == "fw-incoming-1-tcp");
+  CHECK(tcp.key == std::vector{firewall::Field::Saddr, firewall::Field::Daddr, firewall::Field::Dport});
+  CHECK(tcp.elements.size() == 11);
+  CHECK(tcp.elements.back().dport == firewall::PortRange{5000, 5100});
+  const firewall::Set& udp = rs->sets[1];
+  CHECK(udp.key == std::vector{firewall::Field::Saddr, firewall::Field::Dport});
+  CHECK(udp.elements.size() == 10);
+  const auto& rules = rs->chain("fw-incoming")->rules;
+  REQUIRE(rules.size() == 1 + 1 + 1 + 1 + 8 + 1);
+  CHECK(rules[0].set == "fw-incoming-1-tcp");
+  CHECK(rules[0].verdict == firewall::Verdict::Accept);
+  CHECK(rules[1].protocol == firewall::Protocol::Udp);
+  CHECK(rules[1].set.empty());
+  CHECK_FALSE(rules[2].logPrefix.empty());
+  CHECK(rules[3].set == "fw-incoming-13-udp");
+  CHECK(rules[3].verdict == firewall::Verdict::Drop);
+  CHECK(rules[4].saddr == firewall::Prefix{0x0a000000, 8});
+  CHECK(rules[11].saddr == firewall::Prefix{0x0a080000, 16});
+
+  // Duplicate rows fold into one element; seven rows stay rules.
+  config::Config c = profile(fixture("folded.atv"));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING:1.SRC_IP", "10.0.0.1/32"));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING:1.DST_PORT", "8001"));
+  auto dup = firewall::compile(c, kQemu);
+  REQUIRE(dup);
+  CHECK(dup->sets.at(0).elements.size() == 10);
+  for (int row = 13; row < 16; ++row) {
+    REQUIRE(config::setScalar(config::Schema::builtin(), c, fmt::format("FW_INCOMING:{}.TARGET", row), "accept"));
+  }
+  auto split = firewall::compile(c, kQemu);
+  REQUIRE(split);
+  CHECK(split->sets.size() == 1);
+  kernelAccepts(firewall::toNft(*split));
 }
 
 TEST_CASE("log ids name one version of a rule table", "[firewall]") {
