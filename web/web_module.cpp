@@ -113,6 +113,8 @@ struct WebModule::Impl {
     bool hasEcs = options.board.hasEcs;
     s.ecsStatus = [hasEcs] { return std::string(hasEcs ? "8" : "1"); };
     s.snapshot = [this](std::function<void(Result<std::filesystem::path>)> done) { makeSnapshot(std::move(done)); };
+    s.setRuleRecord = options.setRuleRecord;
+    s.ruleRecordStatus = options.ruleRecordStatus;
     return s;
   }
 

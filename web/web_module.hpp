@@ -41,6 +41,9 @@ struct WebOptions {
   std::string serial;
   log::LogStore* logStore = nullptr;  // flushed before the log is read for an answer
   std::function<net::TimeStatus()> timeStatus;  // the NTP client's (net/ntp_client.hpp)
+  // The packet filter's rule records (cgi::CgiServices); unset: not available.
+  std::function<Status(const std::string& name, const std::string& rowid, bool active)> setRuleRecord;
+  std::function<std::string(const std::string& name)> ruleRecordStatus;
 };
 
 class WebModule final : public runtime::Module {

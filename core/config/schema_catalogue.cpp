@@ -85,6 +85,7 @@ constexpr SV kMenuMulticast = "Network >> Ethernet >> Multicast";
 constexpr SV kMenuQos = "Network >> QoS >> Ingress Filters";
 constexpr SV kMenuFirewall = "Network Security >> Packet Filter >> Incoming Rules";
 constexpr SV kMenuFirewallOut = "Network Security >> Packet Filter >> Outgoing Rules";
+constexpr SV kMenuRuleRecords = "Network Security >> Packet Filter >> Rule Records";
 constexpr SV kMenuUserFw = "Network Security >> User Firewall >> User Firewall Templates";
 constexpr SV kMenuModbus = "Network Security >> Deep Packet Inspection >> Modbus TCP";
 constexpr SV kMenuOpc = "Network Security >> Deep Packet Inspection >> OPC Inspector";
@@ -110,6 +111,7 @@ constexpr SV kProtocols[] = {"all", "tcp", "udp", "icmp", "esp", "gre"};
 constexpr SV kTargets[] = {"accept", "reject", "drop"};
 constexpr SV kForwardProtocols[] = {"tcp", "udp"};
 constexpr SV kTimeoutTypes[] = {"static", "dynamic"};
+constexpr SV kRecordStates[] = {"inactive", "active"};
 constexpr SV kNoRef[] = {""};
 constexpr SV kIgnoreRef[] = {"ignore"};
 constexpr SV kAuthMethods[] = {"x509", "psk"};
@@ -190,6 +192,16 @@ constexpr Variable kFirewallRuleColumns[] = {
     oneOf("TARGET", "accept", kTargets, {kMenuFirewall, "firewall", "What happens to matching packets."}),
 };
 constexpr DefaultRow kOutgoingRows[] = {{"MAIv100000041", {}}};  // outgoing: accept all
+
+constexpr Variable kRuleRecordColumns[] = {
+    text("FRIENDLY_NAME", "", {kMenuRuleRecords, "firewall", "Name of the rule record (nph-action.cgi name=)."}, 64, 1),
+    oneOf("INITIAL_STATE", "inactive", kRecordStates,
+          {kMenuRuleRecords, "firewall", "State at start and when the record is added or changed."}),
+    integer("TIMEOUT", "0", 0, 31536000,
+            {kMenuRuleRecords, "firewall", "Seconds after activation until the record deactivates itself; 0: never."}),
+    table("SET", kFirewallRuleColumns,
+          {kMenuRuleRecords, "firewall", "Rules of the record, for forwarded packets in both directions while it is active."}),
+};
 
 constexpr Variable kTemplateRuleColumns[] = {
     text("COMMENT", "", {kMenuUserFw, "firewall", "Free text."}),
@@ -306,6 +318,8 @@ constexpr Variable kVariables[] = {
     table("FW_OUTGOING", kFirewallRuleColumns, {kMenuFirewallOut, "firewall", "Outgoing rules (LAN to WAN)."},
           kOutgoingRows),
     yesNo("FW_OUTGOING_LOG_DEFAULT", "no", {kMenuFirewallOut, "firewall", "Log packets no outgoing rule matches."}),
+    table("FW_RULESETS", kRuleRecordColumns,
+          {kMenuRuleRecords, "firewall", "Firewall rule records: named rule sets switched active or inactive at run time."}),
     text("HOSTNAME", "bulwark", {kMenuHost, "net", "Host name of the device."}, 63, 1),
     yesNo("HTTPS_REMOTE_ACCESS", "no",
           {kMenuWebAccess, "web", "Allow HTTPS access from the external interface (denied by default)."}),

@@ -202,22 +202,21 @@ void fold(const std::vector<Numbered>& run, const std::string& table, const std:
   }
 }
 
-// The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
-Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
-                        const std::string& logDefault, std::vector<Set>& sets) {
-  Chain c;
-  c.name = chain;
+// The rows of a rule table (FW_INCOMING, a rule record's SET) as rules
+// appended to `c`, logged as "<logName>-<row>-<id> act=X"; runs that fold
+// become sets named "<logName>-<first row>-<protocol>". `where` names the
+// table in errors and comments.
+Status tableRules(const std::vector<config::Row>& rows, const std::string& where, const std::string& logName,
+                  const std::string& id, Chain& c, std::vector<Set>& sets) {
   std::vector<Numbered> run;  // foldable rules since the last rule that is not
   auto flush = [&] {
-    fold(run, table, chain, c, sets);
+    fold(run, where, logName, c, sets);
     run.clear();
   };
-  std::string id = logId(config, table);
-  const config::Value* value = config.find(table);
   std::size_t number = 0;
-  for (const config::Row& row : value ? value->rows : std::vector<config::Row>{}) {
+  for (const config::Row& row : rows) {
     ++number;
-    auto fail = [&](const std::string& why) { return Error{fmt::format("{}:{}: {}", table, number - 1, why)}; };
+    auto fail = [&](const std::string& why) { return Error{fmt::format("{}:{}: {}", where, number - 1, why)}; };
     Rule r;
     auto saddr = parsePrefix(cell(row, "SRC_IP"));
     auto daddr = parsePrefix(cell(row, "DST_IP"));
@@ -239,7 +238,7 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
     std::string target = cell(row, "TARGET");
     r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
     if (cell(row, "LOG") == "yes") {
-      r.logPrefix = fmt::format("{}-{}-{} act={}", chain, number, id, actName(r.verdict));
+      r.logPrefix = fmt::format("{}-{}-{} act={}", logName, number, id, actName(r.verdict));
       r.logGroup = kLogGroup;
     }
     r.comment = commentOf(cell(row, "COMMENT"));
@@ -255,6 +254,19 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
     }
   }
   flush();
+  return {};
+}
+
+// The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
+Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
+                        const std::string& logDefault, std::vector<Set>& sets) {
+  Chain c;
+  c.name = chain;
+  std::string id = logId(config, table);
+  const config::Value* value = config.find(table);
+  if (value) {
+    if (Status s = tableRules(value->rows, table, chain, id, c, sets); !s) return Error{s.message()};
+  }
   Rule last;
   last.verdict = Verdict::Drop;
   if (config.get(logDefault) == "yes") {
@@ -263,6 +275,34 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
   }
   c.rules.push_back(std::move(last));
   return c;
+}
+
+// Row ids name chains and log prefixes: letters, digits, '_' and '-' only.
+bool plainId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+}
+
+// FW_RULESETS: a chain of each record's rules (falling through when none
+// matches) and the dispatch chain jumping to the active ones.
+Status ruleRecords(const config::Config& config, const State& state, Ruleset& rs) {
+  const config::Value* records = config.find("FW_RULESETS");
+  static const std::vector<config::Row> kNone;
+  std::size_t index = 0;
+  for (const config::Row& record : records ? records->rows : kNone) {
+    ++index;
+    if (!plainId(record.id)) return Error{fmt::format("FW_RULESETS:{}: the row id '{}' is not usable", index - 1, record.id)};
+    Chain c;
+    c.name = recordChain(record.id);
+    auto set = record.fields.find("SET");
+    if (set != record.fields.end()) {
+      std::string where = fmt::format("FW_RULESETS:{}.SET", index - 1);
+      if (Status s = tableRules(set->second.rows, where, c.name, recordLogId(record), c, rs.sets); !s) return s;
+    }
+    rs.chains.push_back(std::move(c));
+  }
+  rs.chains.push_back(recordDispatch(config, state));
+  return {};
 }
 
 // NAT_PORT_FORWARDING: a prerouting DNAT rule and a forward accept (logged
@@ -319,14 +359,17 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
 
 }  // namespace
 
-std::string logId(const config::Config& config, std::string_view table) {
-  std::string text(table);
-  if (const config::Value* value = config.find(std::string(table))) {
-    for (const config::Row& row : value->rows) {
-      text += "\n" + row.id;
-      for (const auto& [name, v] : row.fields) text += fmt::format("\t{}={}", name, v.text);  // a sorted map
-    }
+namespace {
+
+void rowText(const config::Row& row, std::string& text) {
+  text += "\n" + row.id;
+  for (const auto& [name, v] : row.fields) {  // a sorted map
+    text += fmt::format("\t{}={}", name, v.text);
+    for (const config::Row& inner : v.rows) rowText(inner, text);
   }
+}
+
+std::string hashId(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   std::string hex;
@@ -335,7 +378,51 @@ std::string logId(const config::Config& config, std::string_view table) {
                      hex.substr(20, 12));
 }
 
-Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
+}  // namespace
+
+std::string logId(const config::Config& config, std::string_view table) {
+  std::string text(table);
+  if (const config::Value* value = config.find(std::string(table))) {
+    for (const config::Row& row : value->rows) rowText(row, text);
+  }
+  return hashId(text);
+}
+
+std::string recordLogId(const config::Row& record) {
+  std::string text = "FW_RULESETS";
+  rowText(record, text);
+  return hashId(text);
+}
+
+std::string recordChain(const std::string& rowid) { return "fw-ruleset_" + rowid; }
+
+State initialState(const config::Config& config) {
+  State state;
+  if (const config::Value* records = config.find("FW_RULESETS")) {
+    for (const config::Row& record : records->rows) {
+      if (cell(record, "INITIAL_STATE") == "active") state.activeRecords.insert(record.id);
+    }
+  }
+  return state;
+}
+
+Chain recordDispatch(const config::Config& config, const State& state) {
+  Chain c;
+  c.name = kRecordDispatch;
+  if (const config::Value* records = config.find("FW_RULESETS")) {
+    for (const config::Row& record : records->rows) {
+      if (!state.activeRecords.contains(record.id) || !plainId(record.id)) continue;
+      Rule r;
+      r.verdict = Verdict::Jump;
+      r.target = recordChain(record.id);
+      r.comment = commentOf(cell(record, "FRIENDLY_NAME"));
+      c.rules.push_back(std::move(r));
+    }
+  }
+  return c;
+}
+
+Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, const State& state) {
   if (ifs.external.empty() || ifs.internal.empty()) {
     return Error{"the packet filter needs an external and an internal interface"};
   }
@@ -381,6 +468,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   forward.rules.push_back(established);
   Chain prerouting{"prerouting", "nat", "prerouting", -100, Verdict::Accept, {}};
   if (Status s = portForwarding(config, ifs, prerouting, forward); !s) return Error{s.message()};
+  forward.rules.push_back(jump("", "", kRecordDispatch));
   forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
   forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
   rs.chains.push_back(std::move(forward));
@@ -393,6 +481,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs) {
   if (!outgoing) return Error{outgoing.error()};
   rs.chains.push_back(std::move(*incoming));
   rs.chains.push_back(std::move(*outgoing));
+  if (Status s = ruleRecords(config, state, rs); !s) return Error{s.message()};
 
   rs.chains.push_back(std::move(prerouting));
   Chain nat{"postrouting", "nat", "postrouting", 100, Verdict::Accept, {}};

@@ -27,10 +27,17 @@
 // reference 4.4.3: "fw-incoming-<rule number>-<log id> act=<ACCEPT|DROP|
 // REJECT>", rule number 0 for the built-in rules; the log id is a hash of
 // the rule table, so it changes with the table and names one version of it.
-// Not yet (issue 4 goes on): DMZ tables, rule records, the user firewall,
+// Rule records (FW_RULESETS, reference 4.4.11 and 11.6): each record's SET
+// is a chain of its own, "fw-ruleset_<ROWID>", logged as
+// "fw-ruleset_<ROWID>-<row>-<log id>", that falls through when no rule
+// matches; forwarded packets in either direction pass the dispatch chain
+// "fw-rulesets" first, which jumps to the active records in table order.
+// Switching a record replaces only the dispatch chain (recordDispatch).
+// Not yet (issue 4 goes on): DMZ tables, the user firewall,
 // throttling, anti-spoofing, flood limits, VPN chains.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -49,10 +56,26 @@ struct Interfaces {
   std::string dmz;  // "" where the board has none
 };
 
-Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces);
+// What the configuration alone does not say: the state of the rule records.
+struct State {
+  std::set<std::string> activeRecords;  // ROWIDs of FW_RULESETS
+};
+
+Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces, const State& state = {});
+
+// The state at start: each rule record in its INITIAL_STATE.
+State initialState(const config::Config& config);
+
+// The dispatch chain of the rule records in `state` (a part of compile's
+// ruleset, rebuilt alone when a record is switched).
+constexpr const char* kRecordDispatch = "fw-rulesets";
+Chain recordDispatch(const config::Config& config, const State& state);
+std::string recordChain(const std::string& rowid);
 
 // The log id of a rule table: 8-4-4-4-12 hex digits from a hash of its name
 // and rows.
 std::string logId(const config::Config& config, std::string_view table);
+// The same for one rule record (its row and its SET).
+std::string recordLogId(const config::Row& record);
 
 }  // namespace bulwark::firewall

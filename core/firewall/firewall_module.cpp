@@ -1,5 +1,8 @@
 #include "firewall/firewall_module.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -24,22 +27,137 @@ FirewallModule::FirewallModule(boost::asio::io_context& io, const platform::Boar
   enabled_ = !interfaces_.external.empty() && !interfaces_.internal.empty();
 }
 
-Status FirewallModule::apply(const config::Config& config) {
-  auto ruleset = compile(config, interfaces_);
+namespace {
+
+std::string field(const config::Row& row, const char* name) {
+  auto it = row.fields.find(name);
+  return it == row.fields.end() ? std::string() : it->second.text;
+}
+
+const std::vector<config::Row> kNoRows;
+
+std::int64_t secondsNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+State FirewallModule::state() const {
+  State s;
+  for (const auto& [rowid, record] : records_) {
+    if (record.active) s.activeRecords.insert(rowid);
+  }
+  return s;
+}
+
+Status FirewallModule::apply(const config::Config& config, const State& state) {
+  auto ruleset = compile(config, interfaces_, state);
   if (!ruleset) return Error{fmt::format("packet filter: {}", ruleset.error())};
-  std::string text = toNft(*ruleset);
-  if (text == loaded_) return {};
+  if (loaded_ && *ruleset == inForce_) return {};
   if (Status s = load(*ruleset); !s) return s;
-  std::size_t rules = 0;
+  std::size_t rules = 0, elements = 0;
   for (const Chain& c : ruleset->chains) rules += c.rules.size();
-  log_.write("firewall", fmt::format("packet filter loaded: {} chains, {} rules", ruleset->chains.size(), rules));
-  if (loaded_.empty()) {
+  for (const Set& set : ruleset->sets) elements += set.elements.size();
+  log_.write("firewall", ruleset->sets.empty()
+                             ? fmt::format("packet filter loaded: {} chains, {} rules", ruleset->chains.size(), rules)
+                             : fmt::format("packet filter loaded: {} chains, {} rules, {} sets of {} elements",
+                                           ruleset->chains.size(), rules, ruleset->sets.size(), elements));
+  if (!loaded_) {
     std::ofstream forward(procSys_ / "net/ipv4/ip_forward");
     forward << "1\n";
     if (!forward.flush()) log_.write("firewall", "cannot switch IPv4 forwarding on");
   }
-  loaded_ = std::move(text);
+  loaded_ = true;
+  inForce_ = std::move(*ruleset);
   return {};
+}
+
+std::map<std::string, FirewallModule::Record> FirewallModule::recordsFor(const config::Config& config) {
+  std::map<std::string, Record> next;
+  const config::Value* table = config.find("FW_RULESETS");
+  for (const config::Row& row : table ? table->rows : kNoRows) {
+    auto old = records_.find(row.id);
+    if (old != records_.end() && old->second.row == row) {
+      Record& kept = next[row.id];
+      kept.row = row;
+      kept.active = old->second.active;
+      kept.expires = old->second.expires;
+      continue;
+    }
+    Record& fresh = next[row.id];
+    fresh.row = row;
+    fresh.active = field(row, "INITIAL_STATE") == "active";
+  }
+  return next;
+}
+
+// Starts the expiry of an active record with a TIMEOUT (once: an expiry
+// already running goes on).
+void FirewallModule::arm(const std::string& rowid, Record& record) {
+  long timeout = std::strtol(field(record.row, "TIMEOUT").c_str(), nullptr, 10);
+  if (!record.active || timeout <= 0) {
+    record.expires = 0;
+    record.timer.reset();
+    return;
+  }
+  if (record.expires == 0) record.expires = secondsNow() + timeout;
+  record.timer = std::make_unique<boost::asio::steady_timer>(io_);
+  record.timer->expires_after(std::chrono::seconds(std::max<std::int64_t>(0, record.expires - secondsNow())));
+  record.timer->async_wait([this, rowid](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (Status s = switchRecord(rowid, false, "expired"); !s) log_.write("firewall", s.message());
+  });
+}
+
+Status FirewallModule::switchRecord(const std::string& rowid, bool active, const std::string& why) {
+  auto it = records_.find(rowid);
+  if (it == records_.end()) return Error{fmt::format("No firewall rule record has the row id {}.", rowid)};
+  Record& record = it->second;
+  std::string name = field(record.row, "FRIENDLY_NAME");
+  if (record.active != active) {
+    State next = state();
+    if (active) {
+      next.activeRecords.insert(rowid);
+    } else {
+      next.activeRecords.erase(rowid);
+    }
+    Ruleset patch;
+    patch.table = inForce_.table;
+    patch.chains.push_back(recordDispatch(*config_, next));
+    if (Status s = replaceChain(patch, kRecordDispatch); !s) {
+      return Error{fmt::format("The rule record {} stays {}: {}", name, record.active ? "active" : "inactive",
+                               s.message())};
+    }
+    if (Chain* dispatch = inForce_.chain(kRecordDispatch)) *dispatch = patch.chains.front();
+    record.active = active;
+  }
+  record.expires = 0;  // activating again starts the timeout anew
+  arm(rowid, record);
+  log_.write("firewall", fmt::format("rule record \"{}\" ({}) {}{}", name, rowid, active ? "active" : "inactive",
+                                     why.empty() ? "" : ": " + why));
+  return {};
+}
+
+Status FirewallModule::setRecord(const std::string& name, const std::string& rowid, bool active) {
+  if (!enabled_ || !loaded_) return Error{"The packet filter is not in force on this device."};
+  for (const auto& [id, record] : records_) {
+    if (name.empty() ? id == rowid : field(record.row, "FRIENDLY_NAME") == name) {
+      return switchRecord(id, active, "");
+    }
+  }
+  return Error{name.empty() ? fmt::format("No firewall rule record has the row id {}.", rowid)
+                            : fmt::format("No firewall rule record is named {}.", name)};
+}
+
+std::vector<FirewallModule::RecordStatus> FirewallModule::records(const std::string& name) const {
+  std::vector<RecordStatus> out;
+  const config::Value* table = config_ ? config_->find("FW_RULESETS") : nullptr;
+  for (const config::Row& row : table ? table->rows : kNoRows) {
+    auto it = records_.find(row.id);
+    if (it == records_.end() || (name != "*" && field(row, "FRIENDLY_NAME") != name)) continue;
+    out.push_back({row.id, it->second.active, it->second.expires});
+  }
+  return out;
 }
 
 Status FirewallModule::start(const config::Snapshot& snapshot) {
@@ -50,15 +168,41 @@ Status FirewallModule::start(const config::Snapshot& snapshot) {
   } else {
     log_.write("firewall", fmt::format("no packet log: {}", reader.error()));
   }
+  config_ = snapshot;
+  records_ = recordsFor(*snapshot);
+  for (auto& [rowid, record] : records_) arm(rowid, record);
   // At start a refusal is logged, not fatal: the appliance stays reachable
   // from the internal side, and does not route.
-  if (Status s = apply(*snapshot); !s) log_.write("firewall", s.message() + "; IPv4 forwarding stays off");
+  if (Status s = apply(*snapshot, state()); !s) log_.write("firewall", s.message() + "; IPv4 forwarding stays off");
   return {};
 }
 
 Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
   if (!enabled_) return {};
-  return apply(*snapshot);  // unchanged text: nothing loaded
+  std::map<std::string, Record> next = recordsFor(*snapshot);
+  State nextState;
+  for (const auto& [rowid, record] : next) {
+    if (record.active) nextState.activeRecords.insert(rowid);
+  }
+  if (Status s = apply(*snapshot, nextState); !s) return s;  // the same ruleset: nothing loaded
+  config_ = snapshot;
+  records_ = std::move(next);
+  for (auto& [rowid, record] : records_) arm(rowid, record);
+  return {};
+}
+
+void FirewallModule::stop() {
+  logReader_.reset();
+  for (auto& [rowid, record] : records_) record.timer.reset();
+}
+
+std::string recordStatusText(const std::vector<FirewallModule::RecordStatus>& records) {
+  std::string out;
+  for (const auto& r : records) {
+    out += fmt::format("/fwrules/{}/expires={}\n/fwrules/{}/state={}\n", r.rowid, r.expires, r.rowid,
+                       r.active ? "active" : "inactive");
+  }
+  return out;
 }
 
 }  // namespace bulwark::firewall

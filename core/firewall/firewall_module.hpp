@@ -4,14 +4,23 @@
 // refuses is refused: the configuration transaction rolls back and the
 // previous ruleset stays. IPv4 forwarding is switched on only once a ruleset
 // is in force (fail closed: without a filter the appliance does not route).
-// The lines of logged packets come from NFLOG (nflog.hpp). Boards without
+// The lines of logged packets come from NFLOG (nflog.hpp).
+// Rule records (FW_RULESETS) start in their INITIAL_STATE (again whenever
+// their row changes) and are switched at run time (nph-action.cgi
+// fwrules/active|inactive) by replacing only the dispatch chain; an active
+// record with a TIMEOUT deactivates itself when it expires. Boards without
 // an external and an internal port (sim) leave the host's packet filter
 // alone.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "board.hpp"
 #include "firewall/compiler.hpp"
@@ -32,10 +41,34 @@ class FirewallModule final : public runtime::Module {
   std::string_view name() const override { return "firewall"; }
   Status start(const config::Snapshot& snapshot) override;
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
-  void stop() override { logReader_.reset(); }
+  void stop() override;
+
+  // A rule record's state for nph-status.cgi?path=/fwrules.
+  struct RecordStatus {
+    std::string rowid;
+    bool active = false;
+    std::int64_t expires = 0;  // seconds since 1970; 0: never
+  };
+  // Switches the record named `name` (FRIENDLY_NAME) or, with `name`
+  // empty, the one with ROWID `rowid`. The error says why nothing changed.
+  Status setRecord(const std::string& name, const std::string& rowid, bool active);
+  // The records named `name` ("*": all), in table order.
+  std::vector<RecordStatus> records(const std::string& name) const;
+  bool enabled() const { return enabled_; }
 
  private:
-  Status apply(const config::Config& config);
+  struct Record {
+    config::Row row;  // as configured, to see changes
+    bool active = false;
+    std::int64_t expires = 0;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  Status apply(const config::Config& config, const State& state);
+  State state() const;
+  // The records of `config`, kept where their rows did not change.
+  std::map<std::string, Record> recordsFor(const config::Config& config);
+  void arm(const std::string& rowid, Record& record);
+  Status switchRecord(const std::string& rowid, bool active, const std::string& why);
 
   boost::asio::io_context& io_;
   log::Log& log_;
@@ -43,7 +76,14 @@ class FirewallModule final : public runtime::Module {
   Interfaces interfaces_;
   std::filesystem::path procSys_;
   bool enabled_ = false;
-  std::string loaded_;  // the text of the ruleset in force
+  bool loaded_ = false;
+  Ruleset inForce_;  // the ruleset in force (loaded_)
+  config::Snapshot config_;
+  std::map<std::string, Record> records_;  // by ROWID
 };
+
+// nph-status.cgi's lines for `records`: "/fwrules/<rowid>/expires=<s>" and
+// "/fwrules/<rowid>/state=active|inactive" for each.
+std::string recordStatusText(const std::vector<FirewallModule::RecordStatus>& records);
 
 }  // namespace bulwark::firewall

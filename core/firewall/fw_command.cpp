@@ -27,7 +27,8 @@ int fwMain(int argc, char** argv) {
       "nft -c; needs CAP_NET_ADMIN). The configuration is the ATV profile FILE (- for standard\n"
       "input) on top of the factory default, or the factory default alone; for\n"
       "the running one: bulwark gaiconfig --get-all | bulwark fw show --atv -\n"
-      "The board (default qemu) names the interfaces.\n";
+      "The board (default qemu) names the interfaces. Rule records (FW_RULESETS)\n"
+      "are shown in their INITIAL_STATE; the running core may have switched them.\n";
   po::options_description options("Options");
   options.add_options()
       ("help,h", "print this help")
@@ -82,7 +83,7 @@ int fwMain(int argc, char** argv) {
     }
     cfg = std::move(*loaded);
   }
-  auto ruleset = compile(cfg, interfacesOf(*board));
+  auto ruleset = compile(cfg, interfacesOf(*board), initialState(cfg));
   if (!ruleset) {
     std::fprintf(stderr, "fw: %s\n", ruleset.error().c_str());
     return 1;

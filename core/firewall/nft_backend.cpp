@@ -144,10 +144,9 @@ void lookup(nftnl_rule* r, const Set& set, std::uint32_t id) {
       case Field::Dport: payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, reg); break;
     }
   }
-  Expr(r, "lookup")
-      .u32(NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1)
-      .str(NFTNL_EXPR_LOOKUP_SET, set.name)
-      .u32(NFTNL_EXPR_LOOKUP_SET_ID, id);
+  Expr e(r, "lookup");
+  e.u32(NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1).str(NFTNL_EXPR_LOOKUP_SET, set.name);
+  if (id) e.u32(NFTNL_EXPR_LOOKUP_SET_ID, id);  // a set made in the same batch
 }
 
 // The expressions of one rule, in the order nft itself would emit them.
@@ -389,6 +388,31 @@ void addSet(Batch& b, const std::string& table, const Set& s, std::uint32_t id) 
   }
 }
 
+RulePtr ruleOf(const std::string& table, const std::string& chain) {
+  RulePtr r(nftnl_rule_alloc());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
+  return r;
+}
+
+// The rules of `c`, appended; `setIds`: the sets made in this batch.
+Status addRules(Batch& b, const Ruleset& rs, const Chain& c, const std::map<std::string, std::uint32_t>& setIds) {
+  std::size_t number = 0;
+  for (const Rule& rule : c.rules) {
+    ++number;
+    RulePtr r = ruleOf(rs.table, c.name);
+    const Set* set = rule.set.empty() ? nullptr : rs.findSet(rule.set);
+    if (!rule.set.empty() && !set) return Error{fmt::format("rule {} of chain {}: no set {}", number, c.name, rule.set)};
+    auto id = set ? setIds.find(set->name) : setIds.end();
+    buildRule(r.get(), rule, set, id == setIds.end() ? 0 : id->second);
+    auto* nlh = b.header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, fmt::format("rule {} of chain {}", number, c.name));
+    nftnl_rule_nlmsg_build_payload(nlh, r.get());
+    b.next();
+  }
+  return {};
+}
+
 }  // namespace
 
 namespace {
@@ -420,21 +444,7 @@ Status submit(const Ruleset& rs, bool commit) {
       addSet(b, rs.table, set, id);
     }
     for (const Chain& c : rs.chains) {
-      std::size_t number = 0;
-      for (const Rule& rule : c.rules) {
-        ++number;
-        RulePtr r(nftnl_rule_alloc());
-        nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
-        nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, rs.table.c_str());
-        nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.name.c_str());
-        const Set* set = rule.set.empty() ? nullptr : rs.findSet(rule.set);
-        if (!rule.set.empty() && !set) return Error{fmt::format("rule {} of chain {}: no set {}", number, c.name, rule.set)};
-        buildRule(r.get(), rule, set, set ? setIds[set->name] : 0);
-        auto* nlh = b.header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-                             fmt::format("rule {} of chain {}", number, c.name));
-        nftnl_rule_nlmsg_build_payload(nlh, r.get());
-        b.next();
-      }
+      if (Status s = addRules(b, rs, c, setIds); !s) return s;
     }
     return b.send(commit);
   } catch (const std::exception& e) {
@@ -447,6 +457,22 @@ Status submit(const Ruleset& rs, bool commit) {
 Status load(const Ruleset& rs) { return submit(rs, true); }
 
 Status check(const Ruleset& rs) { return submit(rs, false); }
+
+Status replaceChain(const Ruleset& rs, const std::string& name) {
+  const Chain* c = rs.chain(name);
+  if (!c) return Error{fmt::format("nftables: the ruleset has no chain {}", name)};
+  try {
+    Batch b;
+    RulePtr flush = ruleOf(rs.table, name);
+    auto* nlh = b.header(NFT_MSG_DELRULE, 0, fmt::format("flush of chain {}", name));
+    nftnl_rule_nlmsg_build_payload(nlh, flush.get());
+    b.next();
+    if (Status s = addRules(b, rs, *c, {}); !s) return s;
+    return b.send();
+  } catch (const std::exception& e) {
+    return Error{fmt::format("nftables: {}", e.what())};
+  }
+}
 
 Status unload(const std::string& name) {
   Batch b;

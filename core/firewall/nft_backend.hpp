@@ -23,6 +23,12 @@ Status load(const Ruleset& ruleset);
 // aborts, so nothing changes (as `nft -c`). Needs CAP_NET_ADMIN.
 Status check(const Ruleset& ruleset);
 
+// Replaces the rules of one chain of the loaded table with those of
+// `ruleset`'s chain `chain`, in one transaction (rule records and user
+// firewall logins): the rest of the table, its sets and its conntrack
+// state stay; the time does not depend on the table's size.
+Status replaceChain(const Ruleset& ruleset, const std::string& chain);
+
 // Deletes table inet `name` (absent is fine).
 Status unload(const std::string& name);
 

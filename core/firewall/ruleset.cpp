@@ -126,6 +126,13 @@ const Chain* Ruleset::chain(const std::string& name) const {
   return nullptr;
 }
 
+Chain* Ruleset::chain(const std::string& name) {
+  for (Chain& c : chains) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 const Set* Ruleset::findSet(const std::string& name) const {
   for (const Set& s : sets) {
     if (s.name == name) return &s;

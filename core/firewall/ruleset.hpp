@@ -49,6 +49,7 @@ struct Set {
   std::string name;
   std::vector<Field> key;
   std::vector<Element> elements;
+  bool operator==(const Set&) const = default;
 };
 
 struct Rule {
@@ -65,11 +66,13 @@ struct Rule {
   struct Destination {
     std::uint32_t address = 0;  // host order
     std::uint16_t port = 0;
+    bool operator==(const Destination&) const = default;
   };
   std::optional<Destination> dnat;      // a NAT rule: send the connection there
   Verdict verdict = Verdict::None;
   std::string target;                   // Verdict::Jump: the chain
   std::string comment;
+  bool operator==(const Rule&) const = default;
 };
 
 struct Chain {
@@ -81,6 +84,7 @@ struct Chain {
   Verdict policy = Verdict::Accept;
   std::vector<Rule> rules;
   bool base() const { return !hook.empty(); }
+  bool operator==(const Chain&) const = default;
 };
 
 struct Ruleset {
@@ -89,6 +93,8 @@ struct Ruleset {
   std::vector<Chain> chains;
   const Chain* chain(const std::string& name) const;
   const Set* findSet(const std::string& name) const;
+  Chain* chain(const std::string& name);
+  bool operator==(const Ruleset&) const = default;
 };
 
 // The ruleset in nft syntax (`nft -f` reads it back): a table definition

@@ -155,9 +155,18 @@ int runCore(const CoreOptions& options, int* stopSignal) {
 
   auto serial = platform::deviceSerial(*board, options.dataDir);
   if (!serial) return fail(serial.error());
+  web::WebOptions webOptions{options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get(),
+                             [&netModule] { return netModule.timeStatus(); }};
+  if (firewallModule.enabled()) {
+    webOptions.setRuleRecord = [&firewallModule](const std::string& name, const std::string& rowid, bool active) {
+      return firewallModule.setRecord(name, rowid, active);
+    };
+    webOptions.ruleRecordStatus = [&firewallModule](const std::string& name) {
+      return firewall::recordStatusText(firewallModule.records(name));
+    };
+  }
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
-                           {options.listen, options.dataDir, options.runDir, *board, *serial, logStore->get(),
-                            [&netModule] { return netModule.timeStatus(); }});
+                           std::move(webOptions));
   modules.add(webModule);
 
   auto control = runtime::ControlServer::listen(

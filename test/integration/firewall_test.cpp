@@ -12,7 +12,9 @@
 #include "config/atv.hpp"
 #include "config/config.hpp"
 #include "firewall/compiler.hpp"
+#include "firewall/firewall_module.hpp"
 #include "firewall/nft_backend.hpp"
+#include "runtime/clock.hpp"
 #include "support/support.hpp"
 
 using namespace bulwark;
@@ -21,7 +23,7 @@ namespace {
 
 std::string listTable() { return test::runProcess({"nft", "list", "table", "inet", "bulwark"}).out; }
 
-firewall::Ruleset compiled(const std::string& fixture) {
+config::Config profile(const std::string& fixture) {
   std::ifstream in(std::string(BULWARK_FIXTURES) + "/firewall/" + fixture);
   std::stringstream text;
   text << in.rdbuf();
@@ -29,7 +31,13 @@ firewall::Ruleset compiled(const std::string& fixture) {
   auto c = config::importProfile(config::Schema::builtin(), text.str(),
                                  config::factoryDefault(config::Schema::builtin()), ids);
   REQUIRE(c);
-  auto rs = firewall::compile(*c, {"eth0", "eth1", ""});
+  return *c;
+}
+
+// The fixture's ruleset, rule records in their INITIAL_STATE.
+firewall::Ruleset compiled(const std::string& fixture) {
+  config::Config c = profile(fixture);
+  auto rs = firewall::compile(c, {"eth0", "eth1", ""}, firewall::initialState(c));
   REQUIRE(rs);
   return *rs;
 }
@@ -39,7 +47,7 @@ firewall::Ruleset compiled(const std::string& fixture) {
 TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   test::TempDir dir;
-  for (const char* fixture : {"rules.atv", "folded.atv", "factory.atv"}) {
+  for (const char* fixture : {"rules.atv", "folded.atv", "records.atv", "factory.atv"}) {
     INFO(fixture);
     firewall::Ruleset rs = std::string(fixture) == "factory.atv"
                                ? *firewall::compile(config::factoryDefault(config::Schema::builtin()), {"eth0", "eth1", ""})
@@ -75,11 +83,11 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
   bad.chains[1].rules.push_back(broken);
   Status checked = firewall::check(bad);
   REQUIRE_FALSE(checked);
-  CHECK(checked.message().find("rule 7 of chain forward") != std::string::npos);
+  CHECK(checked.message().find("rule 8 of chain forward") != std::string::npos);
   CHECK(listTable() == before);
   Status s = firewall::load(bad);
   REQUIRE_FALSE(s);
-  CHECK(s.message().find("rule 7 of chain forward") != std::string::npos);
+  CHECK(s.message().find("rule 8 of chain forward") != std::string::npos);
   CHECK(s.message().find("the previous ruleset stays") != std::string::npos);
   CHECK(listTable() == before);
   // bulwark fw check: the kernel's verdict, nothing applied.
@@ -95,9 +103,105 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
   CHECK(refused.exitCode == 1);
   REQUIRE(firewall::load(compiled("rules.atv")));
 
+  // A rule record is switched by replacing the dispatch chain alone: the
+  // record's chains and sets stay, and a refused chain changes nothing.
+  {
+    config::Config c = profile("records.atv");
+    REQUIRE(firewall::load(compiled("records.atv")));
+    firewall::State both{{"MAIv200000101", "MAIv200000102"}};
+    firewall::Ruleset patch;
+    patch.chains.push_back(firewall::recordDispatch(c, both));
+    REQUIRE(firewall::replaceChain(patch, firewall::kRecordDispatch));
+    std::ofstream(dir / "both.nft") << firewall::toNft(*firewall::compile(c, {"eth0", "eth1", ""}, both));
+    std::string switched = listTable();
+    CHECK(switched.find("jump fw-ruleset_MAIv200000102 comment \"maintenance\"") != std::string::npos);
+    REQUIRE(firewall::unload("bulwark"));
+    REQUIRE(test::runProcess({"nft", "-f", (dir / "both.nft").string()}).exitCode == 0);
+    CHECK(listTable() == switched);
+    firewall::Ruleset broken;
+    broken.chains.push_back({firewall::kRecordDispatch, "", "", 0, firewall::Verdict::Accept, {}});
+    firewall::Rule jump;
+    jump.verdict = firewall::Verdict::Jump;
+    jump.target = "fw-ruleset_MAIv200000101";
+    broken.chains[0].rules.push_back(jump);
+    jump.target = "no-such-chain";
+    broken.chains[0].rules.push_back(jump);
+    Status refused = firewall::replaceChain(broken, firewall::kRecordDispatch);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.message().find("rule 2 of chain fw-rulesets") != std::string::npos);
+    CHECK(listTable() == switched);
+    REQUIRE(firewall::unload("bulwark"));
+  }
+
   // Other tables are not touched.
   REQUIRE(test::runProcess({"nft", "add", "table", "ip", "other"}).exitCode == 0);
   REQUIRE(firewall::load(compiled("rules.atv")));
   REQUIRE(firewall::unload("bulwark"));
   CHECK(test::runProcess({"nft", "list", "tables"}).out == "table ip other\n");
+}
+
+TEST_CASE("the module switches rule records, which expire and restart with their rows",
+          "[integration][firewall]") {
+  REQUIRE(unshare(CLONE_NEWNET) == 0);
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "proc/net/ipv4");
+  boost::asio::io_context io;
+  runtime::SystemClock clock;
+  log::Log log{clock};
+  test::MemorySink sink;
+  log.addSink(sink);
+  platform::Board board;
+  board.ports = {{"XF1", "eth0", platform::Port::Role::External}, {"XF2", "eth1", platform::Port::Role::Internal}};
+  firewall::FirewallModule module(io, board, log, dir / "proc");
+  config::Config c = profile("records.atv");
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.TIMEOUT", "1"));
+  REQUIRE(module.start(std::make_shared<const config::Config>(c)));
+  auto state = [&](const std::string& name) {
+    auto records = module.records(name);
+    REQUIRE(records.size() == 1);
+    return records[0];
+  };
+  CHECK(state("service").active);
+  CHECK(state("service").expires == 0);
+  CHECK_FALSE(state("maintenance").active);
+  CHECK(module.records("*").size() == 2);
+  CHECK(listTable().find("jump fw-ruleset_MAIv200000102") == std::string::npos);
+
+  REQUIRE(module.setRecord("maintenance", "", true));
+  CHECK(state("maintenance").active);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  CHECK(state("maintenance").expires >= now.count());
+  CHECK(state("maintenance").expires <= now.count() + 1);
+  CHECK(listTable().find("jump fw-ruleset_MAIv200000102") != std::string::npos);
+  CHECK(firewall::recordStatusText(module.records("service")) ==
+        "/fwrules/MAIv200000101/expires=0\n/fwrules/MAIv200000101/state=active\n");
+  // TIMEOUT 1: the record switches itself off.
+  test::runUntil(io, [&] { return !state("maintenance").active; }, std::chrono::seconds(5));
+  CHECK(state("maintenance").expires == 0);
+  CHECK(listTable().find("jump fw-ruleset_MAIv200000102") == std::string::npos);
+  bool said = false;
+  for (const auto& m : sink.messages("firewall")) said |= m == "rule record \"maintenance\" (MAIv200000102) inactive: expired";
+  CHECK(said);
+
+  REQUIRE(module.setRecord("", "MAIv200000101", false));
+  CHECK_FALSE(module.setRecord("nothing", "", true));
+  CHECK(module.setRecord("nothing", "", true).message() == "No firewall rule record is named nothing.");
+  // A change elsewhere keeps a record's state; a change of its row starts
+  // it again in its INITIAL_STATE.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.SET:0.DST_PORT", "2222"));
+  REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+  CHECK_FALSE(state("service").active);
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:0.SET:0.DST_PORT", "503"));
+  REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+  CHECK(state("service").active);
+  CHECK(listTable().find("jump fw-ruleset_MAIv200000101") != std::string::npos);
+  // A change the compiler refuses changes nothing.
+  config::Config bad = c;
+  REQUIRE(config::setScalar(config::Schema::builtin(), bad, "FW_RULESETS:0.SET:0.PROTO", "icmp"));
+  REQUIRE(module.setRecord("service", "", false));
+  std::string before = listTable();
+  CHECK_FALSE(module.reconfigure(std::make_shared<const config::Config>(bad), {}));
+  CHECK(listTable() == before);
+  CHECK_FALSE(state("service").active);
+  module.stop();
 }

@@ -214,6 +214,55 @@ fi
 if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/192.168.1.1/22" 2>/dev/null; then
   fail "the WAN reached SSH on the internal address"
 fi
+# Rule records (4.4.11, 11.6, 11.7): "maintenance" lets 10.0.2.2 reach the
+# LAN host's port 9002 while it is active; switched with nph-action.cgi, in
+# force at once, and an open connection outlives the switch.
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the rule record was refused"
+FW_RULESETS = {
+  { FRIENDLY_NAME = "maintenance" INITIAL_STATE = "inactive" TIMEOUT = "3600"
+    SET = { { COMMENT = "WAN to the LAN host" DST_IP = "$lan_ip/32" DST_PORT = "9002" LOG = "yes" PROTO = "tcp" SRC_IP = "10.0.2.2/32" } }
+  }
+}
+// End of configuration profile
+ATV
+cgi() { ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/$1"; }
+eventually grep -q "inactive" <<<"$(cgi "nph-status.cgi?path=/fwrules&name=maintenance")" ||
+  fail "the record's state: $(cgi "nph-status.cgi?path=/fwrules&name=maintenance")"
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9002" 2>/dev/null; then
+  fail "the WAN reached the LAN host through an inactive record"
+fi
+[ "$(cgi "nph-action.cgi?action=fwrules/active&name=maintenance")" = OK ] || fail "fwrules/active refused"
+status=$(cgi "nph-status.cgi?path=/fwrules&name=maintenance")
+[[ "$status" =~ ^/fwrules/(MAIv[0-9]+)/expires=([0-9]+)$'\n'/fwrules/MAIv[0-9]+/state=active$ ]] ||
+  fail "the active record's state: $status"
+rowid=${BASH_REMATCH[1]}
+expires=${BASH_REMATCH[2]}
+[ $((expires - $(date +%s))) -gt 3500 ] && [ $((expires - $(date +%s))) -le 3600 ] ||
+  fail "the record expires at $expires"
+logged "firewall: rule record \"maintenance\" ($rowid) active" || fail "no line for the switch"
+mkfifo "$tmp/hush2" "$tmp/stream2"
+ip netns exec "$lan" busybox nc -l -p 9002 <"$tmp/hush2" >"$tmp/received2" 2>&1 &
+pids+=($!)
+exec 9>"$tmp/hush2"
+sleep 0.3
+ip netns exec "$wan" busybox nc "$lan_ip" 9002 <"$tmp/stream2" >/dev/null 2>&1 &
+pids+=($!)
+exec 8>"$tmp/stream2"
+echo through >&8 || fail "cannot write through the active record"
+eventually grep -q through "$tmp/received2" || fail "the active record let nothing through"
+eventually grep -qE "firewall: fw-ruleset_$rowid-1-[0-9a-f-]{36} act=ACCEPT IN=eth0 OUT=eth1 MAC=[0-9a-f:]{17} SRC=10\.0\.2\.2 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9002 SEQ=" "$tmp/pid1.log" ||
+  fail "no fw-ruleset line"
+[ "$(cgi "nph-action.cgi?action=fwrules/inactive&rowid=$rowid")" = OK ] || fail "fwrules/inactive refused"
+[ "$(cgi "nph-status.cgi?path=/fwrules&name=maintenance")" = "/fwrules/$rowid/expires=0"$'\n'"/fwrules/$rowid/state=inactive" ] ||
+  fail "the inactive record's state: $(cgi "nph-status.cgi?path=/fwrules&name=maintenance")"
+echo still >&8 || fail "switching the record broke the open connection"
+eventually grep -q still "$tmp/received2" || fail "switching the record broke the open connection"
+exec 8>&- 9>&-
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9002" 2>/dev/null; then
+  fail "the WAN reached the LAN host after the record was switched off"
+fi
+grep -q "F ENOENT msg=No firewall rule record is named nothing." <<<"$(cgi "nph-action.cgi?action=fwrules/active&name=nothing")" ||
+  fail "an unknown record: $(cgi "nph-action.cgi?action=fwrules/active&name=nothing")"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.

@@ -278,7 +278,15 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
         return reply(answer("OK\n"));
       }
       if (name.starts_with("gsm/")) return reply(answer("F ENOENT msg=This device has no modem.\n"));
-      if (name.starts_with("fwrules/")) return reply(notAvailable("The firewall rule record service"));
+      if (name.starts_with("fwrules/")) {
+        if (!services.setRuleRecord) return reply(notAvailable("The firewall rule record service"));
+        const std::string* record = command.param("name");
+        const std::string* rowid = command.param("rowid");
+        Status s = services.setRuleRecord(record ? *record : std::string(), record ? std::string() : *rowid,
+                                          name == "fwrules/active");
+        if (!s) return reply(answer(fmt::format("F ENOENT msg={}\n", s.message())));
+        return reply(answer("OK\n"));
+      }
       if (name.starts_with("vpn/")) return reply(notAvailable("The IPsec service"));
       if (name.starts_with("openvpn/")) return reply(notAvailable("The OpenVPN service"));
       if (name.starts_with("userfw/")) return reply(notAvailable("The user firewall"));
@@ -289,7 +297,14 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
       if (name == "/ecs/status" && services.ecsStatus) return reply(answer(services.ecsStatus() + "\n"));
       if (name == "/network/modem/state") return reply(answer("F ENOENT msg=This device has no modem.\n"));
       if (name == "/vpn/con") return reply(notAvailable("The IPsec service"));
-      if (name == "/fwrules") return reply(notAvailable("The firewall rule record service"));
+      if (name == "/fwrules") {
+        if (!services.ruleRecordStatus) return reply(notAvailable("The firewall rule record service"));
+        std::string lines = services.ruleRecordStatus(*command.param("name"));
+        if (lines.empty()) {
+          return reply(answer(fmt::format("F ENOENT msg=No firewall rule record is named {}.\n", *command.param("name"))));
+        }
+        return reply(answer(lines));
+      }
       if (name == "/cifs/im") return reply(notAvailable("CIFS integrity monitoring"));
       return reply(notAvailable("This status"));
   }

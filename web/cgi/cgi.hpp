@@ -69,6 +69,12 @@ struct CgiServices {
   // /ecs/status: 1 not present, 2 removed, 3 present and in sync, 4 not in sync, 8 error
   std::function<std::string()> ecsStatus;
   platform::SwitchControl* switchControl = nullptr;
+  // fwrules/active|inactive: the record named `name` or, `name` empty, the
+  // one with ROWID `rowid`. The error is the answer's message.
+  std::function<Status(const std::string& name, const std::string& rowid, bool active)> setRuleRecord;
+  // /fwrules: the answer's lines for the records named `name` ("*": all),
+  // "/fwrules/<rowid>/expires=<s>" and "/fwrules/<rowid>/state=..."; "" for none.
+  std::function<std::string(const std::string& name)> ruleRecordStatus;
   // Writes a support snapshot (.tar.gz) and yields its path; runs on a worker.
   std::function<void(std::function<void(Result<std::filesystem::path>)>)> snapshot;
 };

@@ -114,6 +114,51 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   kernelAccepts(firewall::toNft(*split));
 }
 
+TEST_CASE("rule records: a chain each, and a dispatch chain of the active ones", "[firewall]") {
+  config::Config c = profile(fixture("records.atv"));
+  auto rs = firewall::compile(c, kQemu, firewall::initialState(c));
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("records.nft"));
+  kernelAccepts(text);
+  // Forwarded packets pass the records first, in both directions.
+  const auto& forward = rs->chain("forward")->rules;
+  REQUIRE(forward.size() == 5);
+  CHECK(forward[2].target == "fw-rulesets");
+  CHECK(forward[2].iif.empty());
+  CHECK(forward[2].oif.empty());
+  // "service" starts active, "maintenance" inactive; a record falls through.
+  const auto* dispatch = rs->chain("fw-rulesets");
+  REQUIRE(dispatch);
+  REQUIRE(dispatch->rules.size() == 1);
+  CHECK(dispatch->rules[0].target == "fw-ruleset_MAIv200000101");
+  CHECK(rs->chain("fw-ruleset_MAIv200000101")->rules.size() == 1);
+  CHECK(rs->chain("fw-ruleset_MAIv200000101")->rules[0].logPrefix.starts_with("fw-ruleset_MAIv200000101-1-"));
+  CHECK(rs->chain("fw-ruleset_MAIv200000102")->rules.size() == 1);  // nine rows folded
+
+  // The dispatch chain alone follows the state; nothing else changes.
+  firewall::State both{{"MAIv200000101", "MAIv200000102"}};
+  auto all = firewall::compile(c, kQemu, both);
+  REQUIRE(all);
+  firewall::Chain dispatchBoth = firewall::recordDispatch(c, both);
+  CHECK(*all->chain("fw-rulesets") == dispatchBoth);
+  REQUIRE(dispatchBoth.rules.size() == 2);
+  CHECK(dispatchBoth.rules[1].comment == "maintenance");
+  *all->chain("fw-rulesets") = *rs->chain("fw-rulesets");
+  CHECK(*all == *rs);
+  CHECK(firewall::recordDispatch(c, {}).rules.empty());
+
+  // A record's log id changes with its rules, and only with its own.
+  std::string id = firewall::recordLogId(c.find("FW_RULESETS")->rows[0]);
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.SET:0.DST_PORT", "23"));
+  CHECK(firewall::recordLogId(c.find("FW_RULESETS")->rows[0]) == id);
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:0.SET:0.DST_PORT", "503"));
+  CHECK(firewall::recordLogId(c.find("FW_RULESETS")->rows[0]) != id);
+  // Refusals name the record's row.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.SET:3.PROTO", "icmp"));
+  CHECK(firewall::compile(c, kQemu).error() == "FW_RULESETS:1.SET:3: ports need TCP or UDP, not icmp");
+}
+
 TEST_CASE("log ids name one version of a rule table", "[firewall]") {
   config::Config c = profile(fixture("rules.atv"));
   std::string id = firewall::logId(c, "FW_INCOMING");

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
@@ -166,6 +168,25 @@ TEST_CASE("CGI answers in the reference's words", "[web][cgi]") {
   CHECK(fake.purged == 1);
   CHECK(runCgi(services, Script::Action, "action=switch/reset-phy-counters") ==
         "F EIO msg=the switch does not answer\n");
+  // Rule records: by name or row id, the service's refusal as the message.
+  std::vector<std::string> calls;
+  services.setRuleRecord = [&calls](const std::string& name, const std::string& rowid, bool active) -> Status {
+    calls.push_back(fmt::format("{}|{}|{}", name, rowid, active));
+    if (name == "nothing") return Error{"No firewall rule record is named nothing."};
+    return {};
+  };
+  services.ruleRecordStatus = [](const std::string& name) {
+    return name == "r1" ? std::string("/fwrules/MAIv1/expires=0\n/fwrules/MAIv1/state=active\n") : std::string();
+  };
+  CHECK(runCgi(services, Script::Action, "action=fwrules/active&name=r1") == "OK\n");
+  CHECK(runCgi(services, Script::Action, "action=fwrules/inactive&rowid=MAIv1") == "OK\n");
+  CHECK(runCgi(services, Script::Action, "action=fwrules/active&name=nothing") ==
+        "F ENOENT msg=No firewall rule record is named nothing.\n");
+  CHECK(calls == std::vector<std::string>{"r1||true", "|MAIv1|false", "nothing||true"});
+  CHECK(runCgi(services, Script::Status, "path=/fwrules&name=r1") ==
+        "/fwrules/MAIv1/expires=0\n/fwrules/MAIv1/state=active\n");
+  CHECK(runCgi(services, Script::Status, "path=/fwrules&name=r2") ==
+        "F ENOENT msg=No firewall rule record is named r2.\n");
 }
 
 TEST_CASE("Web sessions end after the idle timeout and after 12 hours", "[web][auth]") {
