@@ -15,13 +15,10 @@
 //
 // Results go to standard output as one number; notes to standard error.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -29,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_util.hpp"
 #include "config/atv.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
@@ -47,13 +45,6 @@ int usage() {
       "usage: config_bench generate VARS DIR | parse VARS RUNS | log DIR LINES RUNS | log-sql LINES FILE\n",
       stderr);
   return 2;
-}
-
-std::optional<long> number(std::string_view s) {
-  long n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || end != s.data() + s.size() || n <= 0) return std::nullopt;
-  return n;
 }
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -119,13 +110,6 @@ std::string sqlQuote(std::string_view text) {
   return out + "'";
 }
 
-bool writeFile(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) std::fprintf(stderr, "config_bench: cannot write %s\n", path.c_str());
-  return out.good();
-}
-
 int generate(std::size_t wanted, const fs::path& dir) {
   Config config = bigConfig(wanted);
   auto vars = variables(config);
@@ -138,7 +122,8 @@ int generate(std::size_t wanted, const fs::path& dir) {
     sql += fmt::format("INSERT INTO variables(path, value) VALUES ({}, {});\n", sqlQuote(path), sqlQuote(value));
   }
   sql += "COMMIT;\n";
-  if (!writeFile(dir / "profile.atv", writeAtv(Schema::builtin(), config)) || !writeFile(dir / "profile.sql", sql)) {
+  if (!bench::writeFile(dir / "profile.atv", writeAtv(Schema::builtin(), config), "config_bench") ||
+      !bench::writeFile(dir / "profile.sql", sql, "config_bench")) {
     return 1;
   }
   std::printf("%zu\n", vars.size());
@@ -211,7 +196,7 @@ int logSql(long lines, const fs::path& file) {
                        sqlQuote(logMessage(i)));
     if (i % kBatch == kBatch - 1 || i == lines - 1) sql += "COMMIT;\n";
   }
-  return writeFile(file, sql) ? 0 : 1;
+  return bench::writeFile(file, sql, "config_bench") ? 0 : 1;
 }
 
 }  // namespace
@@ -221,24 +206,24 @@ int main(int argc, char** argv) {
   if (args.empty()) return usage();
   std::string_view command = args[0];
   if (command == "generate" && args.size() == 3) {
-    auto vars = number(args[1]);
+    auto vars = bench::positiveNumber(args[1]);
     if (!vars) return usage();
     return generate(static_cast<std::size_t>(*vars), fs::path(args[2]));
   }
   if (command == "parse" && args.size() == 3) {
-    auto vars = number(args[1]);
-    auto runs = number(args[2]);
+    auto vars = bench::positiveNumber(args[1]);
+    auto runs = bench::positiveNumber(args[2]);
     if (!vars || !runs) return usage();
     return parse(static_cast<std::size_t>(*vars), *runs);
   }
   if (command == "log" && args.size() == 4) {
-    auto lines = number(args[2]);
-    auto runs = number(args[3]);
+    auto lines = bench::positiveNumber(args[2]);
+    auto runs = bench::positiveNumber(args[3]);
     if (!lines || !runs) return usage();
     return logRate(fs::path(args[1]), *lines, *runs);
   }
   if (command == "log-sql" && args.size() == 3) {
-    auto lines = number(args[1]);
+    auto lines = bench::positiveNumber(args[1]);
     if (!lines) return usage();
     return logSql(*lines, fs::path(args[2]));
   }
