@@ -363,11 +363,14 @@ void addSet(Batch& b, const std::string& table, const Set& s, std::uint32_t id) 
     type = type << 6 | (isAddress(f) ? 7 : 13);
     lengths.push_back(isAddress(f) ? 4 : 2);
   }
+  bool intervals = s.intervals();
   SetPtr set = setFor(table, s, id);
-  nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, intervals ? NFT_SET_INTERVAL | NFT_SET_CONCAT : 0);
   nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, type);
   nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, static_cast<std::uint32_t>(s.key.size() * 4));
-  nftnl_set_set_data(set.get(), NFTNL_SET_DESC_CONCAT, lengths.data(), static_cast<std::uint32_t>(lengths.size()));
+  if (intervals) {
+    nftnl_set_set_data(set.get(), NFTNL_SET_DESC_CONCAT, lengths.data(), static_cast<std::uint32_t>(lengths.size()));
+  }
   auto* nlh = b.header(NFT_MSG_NEWSET, NLM_F_CREATE, fmt::format("set {}", s.name));
   nftnl_set_nlmsg_build_payload(nlh, set.get());
   b.next();
@@ -378,7 +381,7 @@ void addSet(Batch& b, const std::string& table, const Set& s, std::uint32_t id) 
       nftnl_set_elem* e = nftnl_set_elem_alloc();
       auto from = keyOf(s, s.elements[i], false), to = keyOf(s, s.elements[i], true);
       nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, from.data(), static_cast<std::uint32_t>(from.size()));
-      nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, to.data(), static_cast<std::uint32_t>(to.size()));
+      if (intervals) nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, to.data(), static_cast<std::uint32_t>(to.size()));
       nftnl_set_elem_add(chunk.get(), e);
     }
     auto* elements = b.header(NFT_MSG_NEWSETELEM, NLM_F_CREATE,

@@ -133,6 +133,19 @@ Chain* Ruleset::chain(const std::string& name) {
   return nullptr;
 }
 
+bool Set::intervals() const {
+  for (const Element& e : elements) {
+    for (Field f : key) {
+      bool point = f == Field::Saddr   ? e.saddr.length == 32
+                   : f == Field::Daddr ? e.daddr.length == 32
+                   : f == Field::Sport ? e.sport.from == e.sport.to
+                                       : e.dport.from == e.dport.to;
+      if (!point) return true;
+    }
+  }
+  return false;
+}
+
 const Set* Ruleset::findSet(const std::string& name) const {
   for (const Set& s : sets) {
     if (s.name == name) return &s;
@@ -148,7 +161,7 @@ std::string toNft(const Ruleset& ruleset) {
     for (Field f : s.key) {
       type += std::string(type.empty() ? "" : " . ") + (f == Field::Saddr || f == Field::Daddr ? "ipv4_addr" : "inet_service");
     }
-    out += fmt::format("\tset {} {{\n\t\ttype {}\n\t\tflags interval\n", s.name, type);
+    out += fmt::format("\tset {} {{\n\t\ttype {}\n{}", s.name, type, s.intervals() ? "\t\tflags interval\n" : "");
     if (!s.elements.empty()) {
       out += "\t\telements = {";
       for (std::size_t i = 0; i < s.elements.size(); ++i) {

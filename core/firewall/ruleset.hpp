@@ -42,13 +42,16 @@ struct Element {
   bool operator==(const Element&) const = default;
 };
 
-// A set of concatenated ranges (nftables "flags interval" over a
-// concatenation: the kernel's pipapo set), at least two fields, elements
-// that do not overlap (the kernel refuses overlapping ones).
+// A set of concatenations, at least two fields, elements that do not
+// overlap (the kernel refuses overlapping ones). Where some element has a
+// range (a network, a port range, a field it leaves open) it is a set of
+// concatenated ranges (nftables "flags interval": the kernel's pipapo set);
+// where all are single values, a hash set, which loads faster.
 struct Set {
   std::string name;
   std::vector<Field> key;
   std::vector<Element> elements;
+  bool intervals() const;
   bool operator==(const Set&) const = default;
 };
 

@@ -77,7 +77,7 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   // set; its UDP half stays a rule; the logged row 12 ends the run; the
   // UDP drops 13-22 pad their key with an address; the overlapping rows
   // 23-30 cannot be a set and stay rules, in their order.
-  REQUIRE(rs->sets.size() == 2);
+  REQUIRE(rs->sets.size() == 3);
   const firewall::Set& tcp = rs->sets[0];
   CHECK(tcp.name == "fw-incoming-1-tcp");
   CHECK(tcp.key == std::vector{firewall::Field::Saddr, firewall::Field::Daddr, firewall::Field::Dport});
@@ -86,8 +86,16 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   const firewall::Set& udp = rs->sets[1];
   CHECK(udp.key == std::vector{firewall::Field::Saddr, firewall::Field::Dport});
   CHECK(udp.elements.size() == 10);
+  CHECK(tcp.intervals());
+  CHECK(udp.intervals());  // an open address is a range
+  // Rows 31-40, single values only: a hash set, no intervals.
+  const firewall::Set& points = rs->sets[2];
+  CHECK(points.key == std::vector{firewall::Field::Saddr, firewall::Field::Dport});
+  CHECK_FALSE(points.intervals());
   const auto& rules = rs->chain("fw-incoming")->rules;
-  REQUIRE(rules.size() == 1 + 1 + 1 + 1 + 8 + 1);
+  REQUIRE(rules.size() == 1 + 1 + 1 + 1 + 8 + 1 + 1);
+  CHECK(rules[12].set == "fw-incoming-31-tcp");
+  CHECK(rules[12].verdict == firewall::Verdict::Reject);
   CHECK(rules[0].set == "fw-incoming-1-tcp");
   CHECK(rules[0].verdict == firewall::Verdict::Accept);
   CHECK(rules[1].protocol == firewall::Protocol::Udp);
@@ -110,7 +118,7 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   }
   auto split = firewall::compile(c, kQemu);
   REQUIRE(split);
-  CHECK(split->sets.size() == 1);
+  CHECK(split->sets.size() == 2);
   kernelAccepts(firewall::toNft(*split));
 }
 
