@@ -17,6 +17,12 @@
 //   firewall_bench apply ATV        compile + load of the profile: ms
 //   firewall_bench load ATV         load of the compiled ruleset, the
 //                                   compiler untimed: ms
+//   firewall_bench toggle ATV RUNS  the profile plus a rule record "bench"
+//                                   of 10 rules (ROWID MAIv900000001),
+//                                   loaded inactive, then switched on and
+//                                   off RUNS times as the firewall module
+//                                   does (its dispatch chain alone): the
+//                                   best switch in ms; it ends switched on
 //   firewall_bench nflog PACKETS DIR  a logged UDP rule on loopback, PACKETS
 //                                   datagrams sent as fast as one thread can
 //                                   to it, the lines read by NflogReader on
@@ -69,7 +75,7 @@ constexpr std::uint16_t kFirstPort = 1024;
 constexpr std::uint16_t kLogPort = 5140;  // the UDP port of the NFLOG figure
 
 int usage() {
-  std::fputs("usage: firewall_bench generate N DIR | apply ATV | load ATV | nflog PACKETS DIR\n", stderr);
+  std::fputs("usage: firewall_bench generate N DIR | apply ATV | load ATV | toggle ATV RUNS | nflog PACKETS DIR\n", stderr);
   return 2;
 }
 
@@ -163,6 +169,57 @@ int applyOrLoad(const fs::path& atv, bool compiled) {
                ruleset->chains.size(), ruleCount(*ruleset), ms(compiledAt - (compiled ? start : compiledAt)),
                ms(end - compiledAt));
   std::printf("%.3f\n", ms(end - start));
+  return 0;
+}
+
+// The record the toggle switches: 10 rules, as the nft anchor's chain.
+std::string benchRecord() {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) {
+    rows += fmt::format("      {{ DST_PORT = \"502\" PROTO = \"tcp\" SRC_IP = \"192.0.2.{}/32\" }}\n", i);
+  }
+  return fmt::format("FW_RULESETS = {{\n  {{\n    ROWID = \"MAIv900000001\"\n    FRIENDLY_NAME = \"bench\"\n"
+                     "    SET = {{\n{}    }}\n  }}\n}}\n",
+                     rows);
+}
+
+int toggle(const fs::path& atv, long runs) {
+  std::ifstream in(atv);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string profile = text.str();
+  const std::string empty = "FW_RULESETS = {\n}\n";
+  auto at = profile.find(empty);
+  if (at != std::string::npos) {
+    profile.replace(at, empty.size(), benchRecord());
+  } else {
+    auto trailer = profile.rfind("// End of configuration profile");
+    if (trailer == std::string::npos) return fail("the profile has no trailer");
+    profile.insert(trailer, benchRecord());
+  }
+  const config::Schema& schema = config::Schema::builtin();
+  config::RowIdGenerator ids(1);
+  auto cfg = config::importProfile(schema, profile, config::factoryDefault(schema), ids);
+  if (!cfg) return fail(cfg.error());
+  auto ifs = interfaces();
+  if (!ifs) return fail(ifs.error());
+  auto ruleset = firewall::compile(*cfg, *ifs);
+  if (!ruleset) return fail(ruleset.error());
+  if (Status s = firewall::load(*ruleset); !s) return fail(s.message());
+  double best = 1e9;
+  for (long i = 0; i < 2 * runs; ++i) {
+    bool on = i % 2 == 0;
+    auto start = Clock::now();
+    firewall::Ruleset patch;
+    patch.chains.push_back(firewall::recordDispatch(*cfg, on ? firewall::State{{"MAIv900000001"}} : firewall::State{}));
+    if (Status s = firewall::replaceChain(patch, firewall::kRecordDispatch); !s) return fail(s.message());
+    best = std::min(best, ms(Clock::now() - start));
+  }
+  firewall::Ruleset on;
+  on.chains.push_back(firewall::recordDispatch(*cfg, firewall::State{{"MAIv900000001"}}));
+  if (Status s = firewall::replaceChain(on, firewall::kRecordDispatch); !s) return fail(s.message());
+  std::fprintf(stderr, "firewall_bench: %zu sets, record switched %ld times each way\n", ruleset->sets.size(), runs);
+  std::printf("%.3f\n", best);
   return 0;
 }
 
@@ -305,6 +362,11 @@ int main(int argc, char** argv) {
   }
   if ((command == "apply" || command == "load") && args.size() == 2) {
     return applyOrLoad(fs::path(args[1]), command == "apply");
+  }
+  if (command == "toggle" && args.size() == 3) {
+    auto n = bench::positiveNumber(args[2]);
+    if (!n) return usage();
+    return toggle(fs::path(args[1]), *n);
   }
   if (command == "nflog" && args.size() == 3) {
     auto n = bench::positiveNumber(args[1]);
