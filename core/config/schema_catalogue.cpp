@@ -85,6 +85,8 @@ constexpr SV kMenuMulticast = "Network >> Ethernet >> Multicast";
 constexpr SV kMenuQos = "Network >> QoS >> Ingress Filters";
 constexpr SV kMenuFirewall = "Network Security >> Packet Filter >> Incoming Rules";
 constexpr SV kMenuFirewallOut = "Network Security >> Packet Filter >> Outgoing Rules";
+constexpr SV kMenuFirewallAdvanced = "Network Security >> Packet Filter >> Advanced";
+constexpr SV kMenuDos = "Network Security >> DoS Protection";
 constexpr SV kMenuRuleRecords = "Network Security >> Packet Filter >> Rule Records";
 constexpr SV kMenuUserFw = "Network Security >> User Firewall >> User Firewall Templates";
 constexpr SV kMenuModbus = "Network Security >> Deep Packet Inspection >> Modbus TCP";
@@ -307,12 +309,24 @@ constexpr Variable kVariables[] = {
     oneOf("DNS_MODE", "provider", kDnsModes,
           {kMenuDns, "net", "Name servers the device asks: the provider's (from DHCP) or DNS_SERVERS."}),
     table("DNS_SERVERS", kDnsColumns, {kMenuDns, "net", "User-defined name servers (DNS_MODE user)."}),
+    integer("DOS_ICMP_IN_MAX", "3", 1, 100000,
+            {kMenuDos, "firewall", "ICMP echo requests per second from the external side (more: fw-ICMP-flood)."}),
+    integer("DOS_ICMP_OUT_MAX", "5", 1, 100000,
+            {kMenuDos, "firewall", "ICMP echo requests per second from the internal side (more: fw-ICMP-flood)."}),
+    integer("DOS_SYN_IN_MAX", "25", 1, 100000,
+            {kMenuDos, "firewall", "New TCP connections per second from the external side (more: fw-SYN-flood)."}),
+    integer("DOS_SYN_OUT_MAX", "75", 1, 100000,
+            {kMenuDos, "firewall", "New TCP connections per second from the internal side (more: fw-SYN-flood)."}),
     text("EMAIL_RELAY_SERVER", "", {kMenuEmail, "mail", "Host name or address of the e-mail server."}, 253),
     integer("EMAIL_RELAY_PORT", "465", 1, 65535, {kMenuEmail, "mail", "Port of the e-mail server."}),
     oneOf("EMAIL_RELAY_TLS", "tls", kEmailTls,
           {kMenuEmail, "mail", "Encryption towards the e-mail server (reference 3.6.3: TLS by default)."}),
     table("EXT_ADDRESSES", kAddressColumns, {kMenuExternal, "net", "Static addresses of the external interface."}),
     ipv4("EXT_GATEWAY", "", {kMenuExternal, "net", "Default gateway in static mode."}, true),
+    yesNo("FW_CONSISTENCY_CHECKS", "no",
+          {kMenuFirewallAdvanced, "firewall", "Drop TCP and UDP packets with impossible flags or port 0 (fw-unclean)."}),
+    integer("FW_ICMP_MAXLEN", "1500", 64, 65535,
+            {kMenuFirewallAdvanced, "firewall", "Largest ICMP echo request in bytes (larger: fw-ICMP-maxlen)."}),
     table("FW_INCOMING", kFirewallRuleColumns, {kMenuFirewall, "firewall", "Incoming rules (WAN to LAN)."}),
     yesNo("FW_INCOMING_LOG_DEFAULT", "no", {kMenuFirewall, "firewall", "Log packets no incoming rule matches."}),
     table("FW_OUTGOING", kFirewallRuleColumns, {kMenuFirewallOut, "firewall", "Outgoing rules (LAN to WAN)."},

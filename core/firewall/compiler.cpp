@@ -1,6 +1,7 @@
 #include "firewall/compiler.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <tuple>
 
@@ -305,6 +306,121 @@ Status ruleRecords(const config::Config& config, const State& state, Ruleset& rs
   return {};
 }
 
+// A chain that logs what reaches it, at most `perSecond` lines a second
+// (a burst of bad packets must not flood the log), and drops it.
+Chain dropChain(const std::string& name, const std::string& prefix, unsigned perSecond) {
+  Chain c;
+  c.name = name;
+  Rule log;
+  log.limit = Limit{perSecond, false, perSecond, false};
+  log.logPrefix = prefix;
+  log.logGroup = kLogGroup;
+  c.rules.push_back(std::move(log));
+  Rule drop;
+  drop.verdict = Verdict::Drop;
+  c.rules.push_back(std::move(drop));
+  return c;
+}
+
+Rule jumpTo(Rule match, std::string chain) {
+  match.verdict = Verdict::Jump;
+  match.target = std::move(chain);
+  return match;
+}
+
+// Log lines a second of the checks below (the floods: one, reference 4.4.16).
+constexpr unsigned kCheckLines = 10;
+
+// The checks of reference 4.4.5-4.4.7 and 4.4.16-4.4.18 at the head of the
+// input or forward chain (`hook`), before established connections are
+// accepted (a ping's echo requests after the first are "established"):
+// anti-spoofing on the external port (sources of the internal networks or
+// loopback), invalid connection tracking, the consistency checks
+// (FW_CONSISTENCY_CHECKS), SYN and ICMP echo floods per direction
+// (DOS_*_MAX; each hook counts its own packets) and the largest echo
+// request (FW_ICMP_MAXLEN). Each jumps to a chain that logs and drops;
+// `chains` gets those the first time.
+Status checks(const config::Config& config, const Interfaces& ifs, const std::string& hook, Chain& c,
+              std::vector<Chain>& chains) {
+  auto add = [&](Chain chain) {
+    for (const Chain& have : chains) {
+      if (have.name == chain.name) return;
+    }
+    chains.push_back(std::move(chain));
+  };
+  add(dropChain("fw-antispoofing-ext1", "fw-antispoofing-ext1-0- act=DROP", kCheckLines));
+  std::vector<Prefix> inside{Prefix{0x7f000000, 8}};
+  if (const config::Value* table = config.find("INT_ADDRESSES")) {
+    for (const config::Row& row : table->rows) {
+      auto p = parseIpv4Prefix(cell(row, "ADDRESS"));
+      if (!p) return Error{fmt::format("INT_ADDRESSES: '{}' is not a network", cell(row, "ADDRESS"))};
+      inside.push_back(Prefix{p->network(), p->length});
+    }
+  }
+  for (const Prefix& p : inside) {
+    Rule r;
+    r.iif = ifs.external;
+    r.saddr = p;
+    c.rules.push_back(jumpTo(r, "fw-antispoofing-ext1"));
+  }
+  Rule invalid;
+  invalid.ctStates = kInvalid;
+  add(dropChain("fw-invalid-" + hook, fmt::format("fw-invalid-{}-0- act=DROP", hook), kCheckLines));
+  c.rules.push_back(jumpTo(invalid, "fw-invalid-" + hook));
+  if (config.get("FW_CONSISTENCY_CHECKS") == "yes") {
+    std::string unclean = "fw-unclean-" + hook;
+    add(dropChain(unclean, fmt::format("fw-unclean-{}-0- act=DROP", hook), kCheckLines));
+    // Flags no TCP stack sends together or alone, and port 0.
+    for (auto [mask, value] : std::initializer_list<std::pair<std::uint8_t, std::uint8_t>>{
+             {kSyn | kFin, kSyn | kFin}, {kSyn | kRst, kSyn | kRst}, {kFin | kRst, kFin | kRst},
+             {kFin | kAck, kFin}, {kPsh | kAck, kPsh}, {kUrg | kAck, kUrg},
+             {kFin | kSyn | kRst | kPsh | kAck | kUrg, 0}}) {
+      Rule r;
+      r.protocol = Protocol::Tcp;
+      r.tcpFlags = {mask, value};
+      c.rules.push_back(jumpTo(r, unclean));
+    }
+    for (Protocol p : {Protocol::Tcp, Protocol::Udp}) {
+      for (bool source : {true, false}) {
+        Rule r;
+        r.protocol = p;
+        (source ? r.sport : r.dport) = PortRange{0, 0};
+        c.rules.push_back(jumpTo(r, unclean));
+      }
+    }
+  }
+  add(dropChain("fw-SYN-flood", "fw-SYN-flood act=DROP", 1));
+  add(dropChain("fw-ICMP-flood", "fw-ICMP-flood act=DROP", 1));
+  for (auto [iif, syn, icmp] : {std::tuple{ifs.external, "DOS_SYN_IN_MAX", "DOS_ICMP_IN_MAX"},
+                                std::tuple{ifs.internal, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX"}}) {
+    unsigned synMax = static_cast<unsigned>(std::strtoul(config.get(syn).c_str(), nullptr, 10));
+    unsigned icmpMax = static_cast<unsigned>(std::strtoul(config.get(icmp).c_str(), nullptr, 10));
+    if (synMax == 0 || icmpMax == 0) return Error{fmt::format("{} and {} must be 1 or more", syn, icmp)};
+    Rule r;
+    r.iif = iif;
+    r.protocol = Protocol::Tcp;
+    r.tcpFlags = {kSyn | kAck, kSyn};
+    r.ctStates = kNew;
+    r.limit = Limit{synMax, false, synMax, true};
+    c.rules.push_back(jumpTo(r, "fw-SYN-flood"));
+    Rule echo;
+    echo.iif = iif;
+    echo.protocol = Protocol::Icmp;
+    echo.echoRequest = true;
+    echo.limit = Limit{icmpMax, false, icmpMax, true};
+    c.rules.push_back(jumpTo(echo, "fw-ICMP-flood"));
+  }
+  unsigned maxlen = static_cast<unsigned>(std::strtoul(config.get("FW_ICMP_MAXLEN").c_str(), nullptr, 10));
+  if (maxlen == 0) return Error{"FW_ICMP_MAXLEN is not a size"};
+  add(dropChain("fw-ICMP-maxlen", "fw-ICMP-maxlen act=DROP", kCheckLines));
+  Rule big;
+  big.protocol = Protocol::Icmp;
+  big.echoRequest = true;
+  big.longerThan = maxlen;
+  c.rules.push_back(jumpTo(big, "fw-ICMP-maxlen"));
+  return {};
+}
+
 // NAT_PORT_FORWARDING: a prerouting DNAT rule and a forward accept (logged
 // with LOG) for each row.
 Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward) {
@@ -432,10 +548,8 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
 
   Chain input{"input", "filter", "input", 0, Verdict::Drop, {}};
   input.rules.push_back(accept("lo", Protocol::Any, {}, "loopback"));
-  Rule invalid;
-  invalid.ctStates = kInvalid;
-  invalid.verdict = Verdict::Drop;
-  input.rules.push_back(invalid);
+  std::vector<Chain> checkChains;
+  if (Status s = checks(config, ifs, "input", input, checkChains); !s) return Error{s.message()};
   Rule established;
   established.ctStates = kEstablished | kRelated;
   established.verdict = Verdict::Accept;
@@ -464,7 +578,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   rs.chains.push_back(std::move(input));
 
   Chain forward{"forward", "filter", "forward", 0, Verdict::Drop, {}};
-  forward.rules.push_back(invalid);
+  if (Status s = checks(config, ifs, "forward", forward, checkChains); !s) return Error{s.message()};
   forward.rules.push_back(established);
   Chain prerouting{"prerouting", "nat", "prerouting", -100, Verdict::Accept, {}};
   if (Status s = portForwarding(config, ifs, prerouting, forward); !s) return Error{s.message()};
@@ -483,6 +597,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   rs.chains.push_back(std::move(*outgoing));
   if (Status s = ruleRecords(config, state, rs); !s) return Error{s.message()};
 
+  for (Chain& c : checkChains) rs.chains.push_back(std::move(c));
   rs.chains.push_back(std::move(prerouting));
   Chain nat{"postrouting", "nat", "postrouting", 100, Verdict::Accept, {}};
   if (const config::Value* masq = config.find("NAT_MASQUERADING")) {

@@ -1,13 +1,13 @@
 // The packet filter's compiler: a pure function from the configuration and
 // the board's interfaces to the ruleset of our own nftables table (router
 // mode, reference 3.6.3 and 4.4):
-//   input    policy drop: loopback; invalid dropped; established and
+//   input    policy drop: loopback; the checks below; established and
 //            related accepted; from the internal network the appliance's
 //            services (HTTPS_PORT, SSH, DNS, DHCP, NTP, ICMP); from the
 //            external side DHCP replies, and HTTPS or SSH only with
 //            HTTPS_REMOTE_ACCESS / SSH_REMOTE_ACCESS (logged as
 //            fw-https-access / fw-ssh-access when allowed)
-//   forward  policy drop: invalid dropped; established and related
+//   forward  policy drop: the checks below; established and related
 //            accepted; connections of NAT_PORT_FORWARDING (ct status dnat)
 //            accepted, logged as fw-portforwarding; internal -> external
 //            through fw-outgoing
@@ -17,6 +17,17 @@
 //   output   policy accept
 //   prerouting (nat): NAT_PORT_FORWARDING's DNAT from the external side
 //   postrouting (nat): NAT_MASQUERADING
+// The checks at the head of input and forward (before established
+// connections are accepted, since a ping's later echo requests are
+// "established"), each jumping to a chain that logs at most 10 lines a
+// second (the floods one, 4.4.16) and drops: anti-spoofing on the external
+// port (sources of INT_ADDRESSES' networks or 127.0.0.0/8:
+// "fw-antispoofing-ext1-0- act=DROP"), invalid connection tracking
+// ("fw-invalid-<hook>-0-"), with FW_CONSISTENCY_CHECKS impossible TCP flags
+// and port 0 ("fw-unclean-<hook>-0-"), new TCP connections and ICMP echo
+// requests per second from each side over DOS_{SYN,ICMP}_{IN,OUT}_MAX
+// ("fw-SYN-flood", "fw-ICMP-flood"; each hook has its own limiter) and echo
+// requests longer than FW_ICMP_MAXLEN ("fw-ICMP-maxlen").
 // Runs of consecutive table rows with one verdict and no logging may be
 // reordered freely, so each protocol's rows of such a run (eight or more)
 // become one lookup in a set of concatenated ranges (address . address .
@@ -34,7 +45,7 @@
 // "fw-rulesets" first, which jumps to the active records in table order.
 // Switching a record replaces only the dispatch chain (recordDispatch).
 // Not yet (issue 4 goes on): DMZ tables, the user firewall,
-// throttling, anti-spoofing, flood limits, VPN chains.
+// throttling, VPN chains.
 #pragma once
 
 #include <set>

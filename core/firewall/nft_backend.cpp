@@ -50,6 +50,10 @@ struct Expr {
     nftnl_expr_set_u8(e, attr, v);
     return *this;
   }
+  Expr& u64(std::uint16_t attr, std::uint64_t v) {
+    nftnl_expr_set_u64(e, attr, v);
+    return *this;
+  }
   Expr& u16(std::uint16_t attr, std::uint16_t v) {
     nftnl_expr_set_u16(e, attr, v);
     return *this;
@@ -88,16 +92,19 @@ void payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint3
       .u32(NFTNL_EXPR_PAYLOAD_LEN, len);
 }
 
-// reg1 &= mask (four bytes, network order as given).
-void mask(nftnl_rule* r, std::uint32_t bits) {
+// reg1 &= mask (`len` bytes as given).
+void mask(nftnl_rule* r, const void* bits, std::uint32_t len) {
   std::uint32_t zero = 0;
   Expr(r, "bitwise")
       .u32(NFTNL_EXPR_BITWISE_SREG, NFT_REG_1)
       .u32(NFTNL_EXPR_BITWISE_DREG, NFT_REG_1)
-      .u32(NFTNL_EXPR_BITWISE_LEN, 4)
-      .data(NFTNL_EXPR_BITWISE_MASK, &bits, 4)
-      .data(NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+      .u32(NFTNL_EXPR_BITWISE_LEN, len)
+      .data(NFTNL_EXPR_BITWISE_MASK, bits, len)
+      .data(NFTNL_EXPR_BITWISE_XOR, &zero, len);
 }
+
+// The same for four bytes (network order as given).
+void mask(nftnl_rule* r, std::uint32_t bits) { mask(r, &bits, 4); }
 
 void address(nftnl_rule* r, std::uint32_t offset, const Prefix& p) {
   payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, 4);
@@ -154,7 +161,7 @@ void lookup(nftnl_rule* r, const Set& set, std::uint32_t id) {
 void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t setId) {
   if (!rule.iif.empty()) interfaceName(r, NFT_META_IIFNAME, rule.iif);
   if (!rule.oif.empty()) interfaceName(r, NFT_META_OIFNAME, rule.oif);
-  if (rule.saddr || rule.daddr || set) {
+  if (rule.saddr || rule.daddr || set || rule.echoRequest) {
     std::uint8_t ipv4 = NFPROTO_IPV4;  // in an inet table, "ip saddr" implies IPv4
     loadMeta(r, NFT_META_NFPROTO);
     compare(r, NFT_CMP_EQ, &ipv4, 1);
@@ -169,6 +176,29 @@ void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t se
   if (rule.sport) port(r, 0, *rule.sport);
   if (rule.dport) port(r, 2, *rule.dport);
   if (set) lookup(r, *set, setId);
+  if (rule.tcpFlags) {
+    payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+    std::uint8_t bits = rule.tcpFlags->first;
+    mask(r, &bits, 1);
+    std::uint8_t value = rule.tcpFlags->second;
+    compare(r, NFT_CMP_EQ, &value, 1);
+  }
+  if (rule.echoRequest) {
+    payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+    std::uint8_t type = 8;  // ICMP_ECHO
+    compare(r, NFT_CMP_EQ, &type, 1);
+  }
+  if (rule.longerThan) {
+    loadMeta(r, NFT_META_LEN);
+    Expr(r, "byteorder")
+        .u32(NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1)
+        .u32(NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1)
+        .u32(NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON)
+        .u32(NFTNL_EXPR_BYTEORDER_LEN, 4)
+        .u32(NFTNL_EXPR_BYTEORDER_SIZE, 4);
+    std::uint32_t length = htonl(*rule.longerThan);
+    compare(r, NFT_CMP_GT, &length, 4);
+  }
   if (rule.dnatted) {
     std::uint32_t zero = 0;
     Expr(r, "ct").u32(NFTNL_EXPR_CT_KEY, NFT_CT_STATUS).u32(NFTNL_EXPR_CT_DREG, NFT_REG_1);
@@ -185,6 +215,14 @@ void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t se
     Expr(r, "ct").u32(NFTNL_EXPR_CT_KEY, NFT_CT_STATE).u32(NFTNL_EXPR_CT_DREG, NFT_REG_1);
     mask(r, states);  // the state is host order: the bits as the kernel has them
     compare(r, NFT_CMP_NEQ, &zero, 4);
+  }
+  if (rule.limit) {
+    Expr(r, "limit")
+        .u64(NFTNL_EXPR_LIMIT_RATE, rule.limit->rate)
+        .u64(NFTNL_EXPR_LIMIT_UNIT, rule.limit->perMinute ? 60 : 1)
+        .u32(NFTNL_EXPR_LIMIT_BURST, rule.limit->burst)
+        .u32(NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS)
+        .u32(NFTNL_EXPR_LIMIT_FLAGS, rule.limit->over ? NFT_LIMIT_F_INV : 0);
   }
   if (!rule.logPrefix.empty()) {
     Expr(r, "log").str(NFTNL_EXPR_LOG_PREFIX, rule.logPrefix).u16(NFTNL_EXPR_LOG_GROUP, rule.logGroup);

@@ -73,6 +73,16 @@ std::string element(const Set& set, const Element& e) {
   return out;
 }
 
+std::string flagNames(std::uint8_t bits) {
+  static const std::pair<std::uint8_t, const char*> kNames[] = {{kFin, "fin"}, {kSyn, "syn"}, {kRst, "rst"},
+                                                                 {kPsh, "psh"}, {kAck, "ack"}, {kUrg, "urg"}};
+  std::string out;
+  for (auto [bit, name] : kNames) {
+    if (bits & bit) out += (out.empty() ? "" : " | ") + std::string(name);
+  }
+  return out.empty() ? "0x0" : out;
+}
+
 std::string rule(const Rule& r, const Ruleset& rs) {
   std::vector<std::string> parts;
   const Set* set = r.set.empty() ? nullptr : rs.findSet(r.set);
@@ -85,11 +95,13 @@ std::string rule(const Rule& r, const Ruleset& rs) {
     case Protocol::Any: break;
     case Protocol::Tcp: l4 = "tcp"; break;
     case Protocol::Udp: l4 = "udp"; break;
-    case Protocol::Icmp: parts.push_back("meta l4proto icmp"); break;
+    case Protocol::Icmp:
+      if (!r.echoRequest) parts.push_back("meta l4proto icmp");
+      break;
     case Protocol::Esp: parts.push_back("meta l4proto esp"); break;
     case Protocol::Gre: parts.push_back("meta l4proto gre"); break;
   }
-  if (l4 && !r.sport && !r.dport && !hasPorts(set)) parts.push_back(fmt::format("meta l4proto {}", l4));
+  if (l4 && !r.sport && !r.dport && !hasPorts(set) && !r.tcpFlags) parts.push_back(fmt::format("meta l4proto {}", l4));
   if (l4 && r.sport) parts.push_back(fmt::format("{} sport {}", l4, ports(*r.sport)));
   if (l4 && r.dport) parts.push_back(fmt::format("{} dport {}", l4, ports(*r.dport)));
   if (set) {
@@ -97,8 +109,17 @@ std::string rule(const Rule& r, const Ruleset& rs) {
     for (Field f : set->key) key += (key.empty() ? "" : " . ") + fieldText(f, l4);
     parts.push_back(fmt::format("{} @{}", key, set->name));
   }
+  if (r.tcpFlags) {
+    parts.push_back(fmt::format("tcp flags & ({}) == {}", flagNames(r.tcpFlags->first), flagNames(r.tcpFlags->second)));
+  }
+  if (r.echoRequest) parts.push_back("icmp type echo-request");
+  if (r.longerThan) parts.push_back(fmt::format("meta length > {}", *r.longerThan));
   if (r.dnatted) parts.push_back("ct status dnat");
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
+  if (r.limit) {
+    parts.push_back(fmt::format("limit rate {}{}/{} burst {} packets", r.limit->over ? "over " : "", r.limit->rate,
+                                r.limit->perMinute ? "minute" : "second", r.limit->burst));
+  }
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
   if (r.masquerade) parts.push_back("masquerade");
   if (r.dnat) parts.push_back(fmt::format("dnat ip to {}:{}", ipv4Text(r.dnat->address), r.dnat->port));

@@ -55,13 +55,29 @@ struct Set {
   bool operator==(const Set&) const = default;
 };
 
+// nft's "limit rate [over] N/second|minute burst B packets".
+struct Limit {
+  unsigned rate = 0;
+  bool perMinute = false;
+  unsigned burst = 0;
+  bool over = false;  // matches when the rate is exceeded
+  bool operator==(const Limit&) const = default;
+};
+
+// TCP flag bits as in the header.
+enum TcpFlag : std::uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20 };
+
 struct Rule {
   std::string iif, oif;                 // meta iifname / oifname
   std::optional<Prefix> saddr, daddr;   // ip saddr / daddr
   Protocol protocol = Protocol::Any;
   std::optional<PortRange> sport, dport;  // TCP or UDP only
   std::string set;                      // "": none; else the key's fields must be in this set
+  std::optional<std::pair<std::uint8_t, std::uint8_t>> tcpFlags;  // (mask, value): flags & mask == value
+  bool echoRequest = false;             // icmp type echo-request
+  std::optional<std::uint32_t> longerThan;  // meta length > n (bytes of the IP packet)
   unsigned ctStates = 0;                // any of them; 0: no match on the state
+  std::optional<Limit> limit;           // after the matches, before the log
   std::string logPrefix;                // "": no log; else NFLOG with this prefix
   std::uint16_t logGroup = 0;
   bool dnatted = false;                 // ct status dnat: the connection was forwarded

@@ -263,6 +263,29 @@ if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9002" 2>/dev
 fi
 grep -q "F ENOENT msg=No firewall rule record is named nothing." <<<"$(cgi "nph-action.cgi?action=fwrules/active&name=nothing")" ||
   fail "an unknown record: $(cgi "nph-action.cgi?action=fwrules/active&name=nothing")"
+# Anti-spoofing (4.4.5): a source of the internal network arriving on the
+# external port is dropped and logged.
+ip -n "$wan" addr add 192.168.1.77/32 dev wan0
+ip netns exec "$wan" busybox ping -c 1 -W 1 -I 192.168.1.77 "${wan_address%/*}" >/dev/null 2>&1 || true
+eventually grep -qE "firewall: fw-antispoofing-ext1-0- act=DROP IN=eth0 .*SRC=192\.168\.1\.77 DST=${wan_address%/*} .*PROTO=ICMP TYPE=8" "$tmp/pid1.log" ||
+  fail "no fw-antispoofing-ext1 line"
+ip -n "$wan" addr del 192.168.1.77/32 dev wan0
+# ICMP flood (4.4.17): more than DOS_ICMP_OUT_MAX (5) echo requests a second
+# from the LAN are dropped, one line a second; echo requests larger than
+# FW_ICMP_MAXLEN (1500) are dropped and logged (4.4.18).
+ip netns exec "$lan" busybox ping -A -c 40 -w 3 10.0.2.2 >"$tmp/flood" 2>&1 || true
+received=$(grep -oE "[0-9]+ packets received" "$tmp/flood" | cut -d' ' -f1)
+[ -n "$received" ] && [ "$received" -lt 40 ] || fail "no echo request was dropped: $(tail -2 "$tmp/flood")"
+eventually grep -qE "firewall: fw-ICMP-flood act=DROP IN=eth1 OUT=eth0 MAC=$lan_mac SRC=$lan_ip DST=10\.0\.2\.2 .*PROTO=ICMP TYPE=8 CODE=0" "$tmp/pid1.log" ||
+  fail "no fw-ICMP-flood line"
+[ "$(grep -c "fw-ICMP-flood" "$tmp/pid1.log")" -le 5 ] || fail "more than one fw-ICMP-flood line a second"
+sleep 1
+if ip netns exec "$lan" busybox ping -c 1 -W 2 -s 1600 10.0.2.2 >/dev/null 2>&1; then
+  fail "an echo request of 1628 bytes went through"
+fi
+eventually grep -qE "firewall: fw-ICMP-maxlen act=DROP IN=eth1 OUT=eth0 .*SRC=$lan_ip DST=10\.0\.2\.2 LEN=1628 .*PROTO=ICMP TYPE=8" "$tmp/pid1.log" ||
+  fail "no fw-ICMP-maxlen line"
+ip netns exec "$lan" busybox ping -c 1 -W 2 -s 1400 10.0.2.2 >/dev/null 2>&1 || fail "an echo request of 1428 bytes was dropped"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.

@@ -57,6 +57,40 @@ TEST_CASE("the factory default packet filter", "[firewall]") {
   CHECK(rs->chain("fw-incoming")->rules.size() == 1);
   CHECK(rs->chain("postrouting")->rules.at(0).masquerade);
   CHECK(rs->chain("postrouting")->rules.at(0).oif == "eth0");
+  // 4.4.5-4.4.7, 4.4.16-4.4.18: before established connections are accepted.
+  for (const char* hook : {"input", "forward"}) {
+    INFO(hook);
+    const auto& rules = rs->chain(hook)->rules;
+    auto at = [&](const std::string& target) {
+      for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (rules[i].target == target) return i;
+      }
+      return rules.size();
+    };
+    std::size_t established = 0;
+    while (established < rules.size() && rules[established].ctStates != (firewall::kEstablished | firewall::kRelated)) {
+      ++established;
+    }
+    CHECK(at("fw-antispoofing-ext1") < established);
+    CHECK(rules[at("fw-antispoofing-ext1")].iif == "eth0");
+    CHECK(rules[at("fw-antispoofing-ext1")].saddr == firewall::Prefix{0x7f000000, 8});
+    CHECK(rules[at("fw-antispoofing-ext1") + 1].saddr == firewall::Prefix{0xc0a80100, 24});
+    CHECK(at(std::string("fw-invalid-") + hook) < established);
+    CHECK(at(std::string("fw-unclean-") + hook) == rules.size());  // FW_CONSISTENCY_CHECKS no
+    const auto& syn = rules[at("fw-SYN-flood")];
+    CHECK(syn.iif == "eth0");
+    CHECK(syn.limit == firewall::Limit{25, false, 25, true});
+    CHECK(rules[at("fw-ICMP-flood")].limit == firewall::Limit{3, false, 3, true});
+    CHECK(rules[at("fw-ICMP-maxlen")].longerThan == 1500u);
+    CHECK(at("fw-ICMP-maxlen") < established);
+  }
+  const auto* flood = rs->chain("fw-SYN-flood");
+  REQUIRE(flood);
+  CHECK(flood->rules.at(0).limit == firewall::Limit{1, false, 1, false});  // one line a second
+  CHECK(flood->rules.at(0).logPrefix == "fw-SYN-flood act=DROP");
+  CHECK(flood->rules.at(1).verdict == firewall::Verdict::Drop);
+  CHECK(rs->chain("fw-antispoofing-ext1")->rules.at(0).logPrefix == "fw-antispoofing-ext1-0- act=DROP");
+  CHECK(rs->chain("fw-invalid-forward")->rules.at(0).logPrefix == "fw-invalid-forward-0- act=DROP");
 }
 
 TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") {
@@ -65,6 +99,14 @@ TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") 
   std::string text = firewall::toNft(*rs);
   CHECK(text == fixture("rules.nft"));
   kernelAccepts(text);
+  // FW_CONSISTENCY_CHECKS yes: impossible TCP flags and port 0, logged as fw-unclean.
+  std::size_t unclean = 0;
+  for (const auto& r : rs->chain("forward")->rules) unclean += r.target == "fw-unclean-forward";
+  CHECK(unclean == 7 + 4);
+  CHECK(rs->chain("fw-unclean-input")->rules.at(0).logPrefix == "fw-unclean-input-0- act=DROP");
+  bool maxlen = false;
+  for (const auto& r : rs->chain("input")->rules) maxlen |= r.longerThan == 1000u;
+  CHECK(maxlen);
 }
 
 TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[firewall]") {
@@ -131,10 +173,11 @@ TEST_CASE("rule records: a chain each, and a dispatch chain of the active ones",
   kernelAccepts(text);
   // Forwarded packets pass the records first, in both directions.
   const auto& forward = rs->chain("forward")->rules;
-  REQUIRE(forward.size() == 5);
-  CHECK(forward[2].target == "fw-rulesets");
-  CHECK(forward[2].iif.empty());
-  CHECK(forward[2].oif.empty());
+  REQUIRE(forward.size() >= 3);
+  const firewall::Rule& records = forward[forward.size() - 3];  // then fw-outgoing, fw-incoming
+  CHECK(records.target == "fw-rulesets");
+  CHECK(records.iif.empty());
+  CHECK(records.oif.empty());
   // "service" starts active, "maintenance" inactive; a record falls through.
   const auto* dispatch = rs->chain("fw-rulesets");
   REQUIRE(dispatch);
