@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "led/states.hpp"
+
 namespace bulwark::platform {
 namespace {
 
@@ -215,6 +217,28 @@ TEST_CASE("the alarm output is O3 on mGuard 10 boards") {
   json doc = qemuJson();
   doc["outputs"] = json::parse(R"([{"name": "FAULT", "kind": "alarm", "driver": {"kind": "simulated"}}])");
   CHECK(errorOf(doc) == "output FAULT: the mGuard 10 outputs are ACK1, ACK2 and the alarm O3");
+}
+
+}  // namespace
+}  // namespace bulwark::platform
+
+namespace bulwark::platform {
+namespace {
+
+TEST_CASE("the sim and qemu boards have the FL MGUARD RS4000's LEDs, simulated") {
+  for (const char* name : {"sim", "qemu"}) {
+    INFO(name);
+    auto b = findBoard(name);
+    REQUIRE(b);
+    REQUIRE(b->leds.size() == std::size(led::kRs4000Leds));
+    for (std::size_t i = 0; i < b->leds.size(); ++i) {
+      CHECK(b->leds[i].name == led::kRs4000Leds[i].name);
+      CHECK(b->leds[i].driver.kind == Driver::Kind::Simulated);
+    }
+    CHECK(b->leds[2].role == "stat");
+    CHECK(b->leds[6].role == "fault");
+    CHECK(b->leds[7].role.empty());
+  }
 }
 
 }  // namespace
