@@ -38,8 +38,8 @@ constexpr const char* kUsage =
     "  init        run the appliance core (see bulwark init --help)\n"
     "  gaiconfig   read and change the configuration (also installed as gaiconfig)\n"
     "  log         print stored log lines\n"
-    "  ctl         ask the running core (bulwark ctl services)\n"
-    "  board NAME  print a board's facts (the kernel modules PID 1 loads, ...)\n"
+    "  ctl         ask the running core (bulwark ctl services, bulwark ctl leds)\n"
+    "  board NAME  print a board's facts: ports, LEDs, I/O, modules... (--list: the boards)\n"
     "  fw show     print the packet filter the configuration makes, in nft syntax\n"
     "  fw check    have the kernel validate it, applying nothing\n"
     "  --version   print the version\n"
@@ -78,16 +78,20 @@ int initMain(int argc, char** argv) {
   return bulwark::init::runCore(o);
 }
 
-// One "key: value" line a fact; lists are separated by spaces.
+// One "key: value" line a fact (platform/board.hpp: describe).
 int boardMain(int argc, char** argv) {
   po::options_description options(
-      "Usage: bulwark board NAME\n"
+      "Usage: bulwark board NAME | --list\n"
       "\n"
-      "Prints what the core knows of the board NAME (sim, qemu), one \"key: value\"\n"
-      "line a fact. image/build takes the kernel modules of the image from it.\n"
+      "Prints what the core knows of the board NAME (platform/boards/NAME.json),\n"
+      "one \"key: value\" line a fact: product, hardware ids, CPU architecture, ports\n"
+      "(name, kernel interface, role, name in the other generation), LEDs, inputs\n"
+      "and outputs with how each is driven, modem, kernel modules, data device,\n"
+      "watchdog. image/build takes the kernel modules of the image from it.\n"
       "\n"
       "Options");
-  options.add_options()("help,h", "print this help")("name", po::value<std::string>(), "the board");
+  options.add_options()("help,h", "print this help")("list", "print the names of the boards built in")(
+      "name", po::value<std::string>(), "the board");
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
@@ -101,6 +105,10 @@ int boardMain(int argc, char** argv) {
     std::fprintf(stderr, "bulwark board: %s\n", e.what());
     return 1;
   }
+  if (vm.count("list")) {
+    for (const std::string& name : bulwark::platform::boardNames()) std::printf("%s\n", name.c_str());
+    return 0;
+  }
   if (!vm.count("name")) {
     std::fputs("bulwark board: which board? (bulwark board --help)\n", stderr);
     return 1;
@@ -110,10 +118,7 @@ int boardMain(int argc, char** argv) {
     std::fprintf(stderr, "bulwark board: %s\n", board.error().c_str());
     return 1;
   }
-  std::string modules;
-  for (const std::string& m : board->modules) modules += (modules.empty() ? "" : " ") + m;
-  std::printf("name: %s\ndescription: %s\nmodules: %s\ndata device: %s\nwatchdog: %s\n", board->name.c_str(),
-              board->description.c_str(), modules.c_str(), board->dataDevice.c_str(), board->watchdog.c_str());
+  std::fputs(bulwark::platform::describe(*board).c_str(), stdout);
   return 0;
 }
 

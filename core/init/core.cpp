@@ -30,6 +30,7 @@
 #include "init/supervisor.hpp"
 #include "init/watchdog.hpp"
 #include "init/system_state.hpp"
+#include "led/led_module.hpp"
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
@@ -168,12 +169,17 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
                            std::move(webOptions));
   modules.add(webModule);
+  led::LedModule ledModule(io, bus, log, *board,
+                           {[&authModule] { return authModule.authenticator().factoryPasswordsInUse(); },
+                            [&netModule](const std::string& interface) { return netModule.carrier(interface); }});
+  modules.add(ledModule);
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",
-      [&service, &options, &workers, &supervisor, &netModule](std::string request, const runtime::Peer& peer,
+      [&service, &options, &workers, &supervisor, &netModule, &ledModule](std::string request, const runtime::Peer& peer,
                                                   runtime::ControlServer::Reply reply) {
         if (request.rfind("{\"ctl\":\"dhcp-event\"", 0) == 0) return reply(netModule.handleDhcpEvent(request));
+        if (request == "{\"ctl\":\"leds\"}") return reply(ledModule.handleCtlRequest());
         if (init::isCtlRequest(request)) return reply(init::handleCtlRequest(supervisor, request));
         config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
                                     std::move(reply));

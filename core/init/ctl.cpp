@@ -1,7 +1,11 @@
 #include "init/ctl.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -39,19 +43,77 @@ std::string handleCtlRequest(const Supervisor& supervisor, const std::string& re
   return json{{"ok", false}, {"error", fmt::format("unknown ctl request '{}'", what)}}.dump();
 }
 
+namespace {
+
+// One question to the core: its JSON answer, or the error (already printed).
+std::optional<json> ask(const std::filesystem::path& socket, const std::string& what) {
+  bool unavailable = false;
+  auto answer = runtime::controlRequest(socket, json{{"ctl", what}}.dump(), unavailable);
+  if (!answer) {
+    std::fprintf(stderr, "bulwark ctl: %s\n", answer.error().c_str());
+    return std::nullopt;
+  }
+  json doc = json::parse(*answer, nullptr, false);
+  if (doc.is_discarded() || !doc.value("ok", false)) {
+    std::fprintf(stderr, "bulwark ctl: %s\n", doc.is_discarded() ? "malformed answer" : doc.value("error", "").c_str());
+    return std::nullopt;
+  }
+  return doc;
+}
+
+int printServices(const std::filesystem::path& socket) {
+  auto doc = ask(socket, "services");
+  if (!doc) return 1;
+  std::printf("%-16s %-9s %7s %8s %8s %s\n", "SERVICE", "STATE", "PID", "RESTARTS", "UPTIME", "LAST-EXIT");
+  for (const json& s : (*doc)["services"]) {
+    std::string last = s.contains("last_exit") ? std::to_string(s["last_exit"].get<int>()) : "-";
+    std::printf("%-16s %-9s %7d %8d %7llds %s\n", s["name"].get<std::string>().c_str(),
+                s["state"].get<std::string>().c_str(), s["pid"].get<int>(), s["restarts"].get<int>(),
+                static_cast<long long>(s["uptime"].get<std::int64_t>()), last.c_str());
+  }
+  return 0;
+}
+
+// "STAT heartbeat", one line an LED; with `follow`, then a line whenever an
+// LED's pattern changes (asked every 200 ms) until the core goes away.
+int printLeds(const std::filesystem::path& socket, bool follow) {
+  std::map<std::string, std::string> shown;
+  for (;;) {
+    auto doc = ask(socket, "leds");
+    if (!doc) return 1;
+    for (const json& led : (*doc)["leds"]) {
+      std::string name = led["name"].get<std::string>();
+      std::string pattern = led["pattern"].get<std::string>();
+      auto [it, added] = shown.try_emplace(name, pattern);
+      if (!added && it->second == pattern) continue;
+      it->second = pattern;
+      std::printf("%s %s\n", name.c_str(), pattern.c_str());
+    }
+    std::fflush(stdout);
+    if (!follow) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace
+
 int ctlMain(int argc, char** argv) {
   po::options_description options(
-      "Usage: bulwark ctl services [--run-dir R]\n"
+      "Usage: bulwark ctl services|leds [--run-dir R] [--follow]\n"
       "\n"
-      "Asks the running core. services: one line per supervised service with its\n"
-      "state, pid, restarts, uptime in seconds and last exit status.\n"
+      "Asks the running core.\n"
+      "  services  one line per supervised service with its state, pid, restarts,\n"
+      "            uptime in seconds and last exit status\n"
+      "  leds      one line per LED of the board: its name and the pattern it shows\n"
+      "            (\"STAT heartbeat\"); with --follow, then a line whenever one changes\n"
       "\n"
       "Options");
   options.add_options()("help,h", "print this help")(
       "run-dir", po::value<std::string>()->default_value(defaultRunDir()),
-      "run directory of the core (default: $BULWARK_RUN_DIR or /run/bulwark)");
+      "run directory of the core (default: $BULWARK_RUN_DIR or /run/bulwark)")(
+      "follow,f", "leds: keep printing changes until the core stops");
   po::options_description hidden;
-  hidden.add_options()("what", po::value<std::string>(), "services");
+  hidden.add_options()("what", po::value<std::string>(), "services or leds");
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
@@ -69,30 +131,11 @@ int ctlMain(int argc, char** argv) {
     return vm.count("help") ? 0 : 1;
   }
   std::string what = vm["what"].as<std::string>();
-  if (what != "services") {
-    std::fprintf(stderr, "bulwark ctl: unknown question \"%s\" (known: services)\n", what.c_str());
-    return 1;
-  }
-  bool unavailable = false;
   std::filesystem::path socket = std::filesystem::path(vm["run-dir"].as<std::string>()) / "bulwark.sock";
-  auto answer = runtime::controlRequest(socket, json{{"ctl", what}}.dump(), unavailable);
-  if (!answer) {
-    std::fprintf(stderr, "bulwark ctl: %s\n", answer.error().c_str());
-    return 1;
-  }
-  json doc = json::parse(*answer, nullptr, false);
-  if (doc.is_discarded() || !doc.value("ok", false)) {
-    std::fprintf(stderr, "bulwark ctl: %s\n", doc.is_discarded() ? "malformed answer" : doc.value("error", "").c_str());
-    return 1;
-  }
-  std::printf("%-16s %-9s %7s %8s %8s %s\n", "SERVICE", "STATE", "PID", "RESTARTS", "UPTIME", "LAST-EXIT");
-  for (const json& s : doc["services"]) {
-    std::string last = s.contains("last_exit") ? std::to_string(s["last_exit"].get<int>()) : "-";
-    std::printf("%-16s %-9s %7d %8d %7llds %s\n", s["name"].get<std::string>().c_str(),
-                s["state"].get<std::string>().c_str(), s["pid"].get<int>(), s["restarts"].get<int>(),
-                static_cast<long long>(s["uptime"].get<std::int64_t>()), last.c_str());
-  }
-  return 0;
+  if (what == "services") return printServices(socket);
+  if (what == "leds") return printLeds(socket, vm.count("follow") > 0);
+  std::fprintf(stderr, "bulwark ctl: unknown question \"%s\" (known: services, leds)\n", what.c_str());
+  return 1;
 }
 
 }  // namespace bulwark::init

@@ -1,7 +1,10 @@
 // `bulwark ctl`: questions to the running core over its control socket.
 //   bulwark ctl services [--run-dir R]   one line per supervised service:
 //                                        name, state, pid, restarts, uptime, last exit
-// The core answers requests {"ctl": "services"} (handleCtlRequest).
+//   bulwark ctl leds [--run-dir R] [--follow]
+//                                        one line per LED: name and pattern ("STAT heartbeat")
+// The core answers requests {"ctl": "services"} (handleCtlRequest) and
+// {"ctl": "leds"} (the LED module, led/led_module.hpp).
 #pragma once
 
 #include <string>

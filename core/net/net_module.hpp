@@ -68,6 +68,12 @@ class NetModule final : public runtime::Module {
   // The time synchronisation (NTP_ENABLE, NTP_SERVERS), for nph-status.cgi.
   TimeStatus timeStatus() const { return ntp_.status(); }
 
+  // The carrier last seen on a port's interface (nullopt: not watched or not
+  // seen yet), the starting point of the LEDs' link supervision.
+  std::optional<bool> carrier(const std::string& interface) const {
+    return links_ ? links_->carrier(interface) : std::nullopt;
+  }
+
  private:
   Status applyInternal(const config::Config& config);
   void applyHostname(const config::Config& config);

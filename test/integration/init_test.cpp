@@ -2,7 +2,8 @@
 // temporary directory supervises a service that crashes (restarted with
 // back-off, then failed), one that leaves orphans behind (reaped: no zombie
 // stays), and one that ignores SIGTERM (killed after its stop timeout when
-// the core stops); `bulwark ctl services` shows them.
+// the core stops); `bulwark ctl services` shows them. The LEDs of the sim
+// board go from booting to the heartbeat (`bulwark ctl leds`).
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -190,4 +191,30 @@ TEST_CASE("bulwark as PID 1 in a namespace: supervises, reaps, powers off on SIG
   CHECK(log.find("orphans stopped (status 143)") != std::string::npos);
   CHECK(log.find("init: powering off") != std::string::npos);
   CHECK(status != 127);
+}
+
+TEST_CASE("the LEDs of the sim board show booting, then the heartbeat and PASSWORD_CHECK", "[integration][init][led]") {
+  test::TempDir dir;
+  pid_t core = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", (dir / "data").string(),
+                                      "--run-dir", (dir / "run").string(), "--console-log"},
+                                     dir / "core.log");
+  auto leds = [&] {
+    return test::runProcess({test::bulwarkBinary(), "ctl", "leds", "--run-dir", (dir / "run").string()}).out;
+  };
+  // Table 12-3: STAT, ERR, FAULT ON (12 s), MOD ON (3 s) while booting.
+  REQUIRE(eventually([&] { return leds().find("STAT on (12 s)\n") != std::string::npos; }));
+  std::string booting = leds();
+  INFO(booting);
+  CHECK(booting.find("P1 off\nP2 off\nSTAT on (12 s)\n") == 0);
+  CHECK(booting.find("ERR on (12 s)\n") != std::string::npos);
+  CHECK(booting.find("FAULT on (12 s)\n") != std::string::npos);
+  // Then the heartbeat; the factory passwords keep FAULT on (PASSWORD_CHECK).
+  CHECK(eventually([&] { return leds().find("STAT heartbeat\n") != std::string::npos; }, std::chrono::seconds(20)));
+  std::string running = leds();
+  INFO(running);
+  CHECK(running.find("FAULT on\n") != std::string::npos);
+  CHECK(running.find("ERR off\n") != std::string::npos);
+  CHECK(test::stopProcess(core, SIGTERM) == 0);
+  std::string log = readFile(dir / "core.log");
+  CHECK(log.find("alarm raised: password-check") != std::string::npos);
 }

@@ -316,5 +316,6 @@ TEST_CASE("bulwark init stops cleanly on SIGTERM and SIGINT", "[gaiconfig]") {
   }
   auto r = test::runProcess({test::bulwarkBinary(), "init", "--board", "nope", "--data-dir", g.data});
   CHECK(r.exitCode == 1);
-  CHECK(r.err == "bulwark: Unknown board \"nope\" (known boards: sim, qemu).\n");
+  CHECK(r.err == "bulwark: Unknown board \"nope\" (known boards: fl-mguard-2102, fl-mguard-4305, fl-mguard-gtgt, "
+                 "fl-mguard-rs4000-txtx, qemu, sim, tc-mguard-rs4000-4g).\n");
 }

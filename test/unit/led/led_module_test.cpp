@@ -1,0 +1,195 @@
+// The LED module in a loop of the test's own: conditions from the bus, the
+// board's LEDs driven through the simulated and the sysfs backends.
+#include "led/led_module.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/support.hpp"
+
+namespace bulwark::led {
+namespace {
+
+using namespace std::chrono_literals;
+
+platform::Board boardNamed(const std::string& name) {
+  auto board = platform::findBoard(name);
+  REQUIRE(board);
+  return *board;
+}
+
+struct Rig {
+  explicit Rig(platform::Board b, std::filesystem::path sysfs = "/nonexistent")
+      : board(std::move(b)),
+        module(io, bus, log, board,
+               {[this] { return factoryPasswords; },
+                [this](const std::string& interface) -> std::optional<bool> {
+                  auto it = carriers.find(interface);
+                  if (it == carriers.end()) return std::nullopt;
+                  return it->second;
+                }},
+               std::move(sysfs)) {
+    log.addSink(sink);
+  }
+  void start() { REQUIRE(module.start(nullptr)); }
+  // Delivers what was published.
+  void deliver() {
+    io.restart();
+    io.poll();
+  }
+  std::string pattern(const std::string& led) const {
+    for (const LedState& s : module.leds()) {
+      if (s.led == led) return s.pattern;
+    }
+    return "(no such LED)";
+  }
+  bool logged(const std::string& message) const {
+    for (const std::string& m : sink.messages("led")) {
+      if (m == message) return true;
+    }
+    return false;
+  }
+
+  boost::asio::io_context io;
+  runtime::EventBus bus{io};
+  runtime::SystemClock clock;
+  log::Log log{clock};
+  test::MemorySink sink;
+  bool factoryPasswords = false;
+  std::map<std::string, bool> carriers;
+  platform::Board board;
+  LedModule module;
+};
+
+TEST_CASE("booting lights STAT, ERR, FAULT for 12 s and MOD for 3 s, running adds the heartbeat", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start();
+  rig.bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Booting});
+  rig.bus.publish(init::SystemStateChanged{init::SystemStateChanged::State::Running});
+  rig.deliver();
+  CHECK(rig.pattern("STAT") == "on (12 s)");
+  CHECK(rig.pattern("ERR") == "on (12 s)");
+  CHECK(rig.pattern("FAULT") == "on (12 s)");
+  CHECK(rig.pattern("MOD") == "on (3 s)");
+  CHECK(rig.pattern("P1") == "off");
+  CHECK(rig.module.conditions().holds(Condition::Ok));
+  CHECK(rig.module.simulated().states().at("STAT").on);
+  CHECK_FALSE(rig.module.simulated().states().at("INFO1").on);
+}
+
+TEST_CASE("the timer switches an LED at each change of its pattern", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start();
+  std::vector<bool> levels;
+  rig.module.simulated().observe([&](const std::string& led, const platform::SimulatedLeds::State& state) {
+    if (led == "STAT") levels.push_back(state.on);
+  });
+  rig.module.setCondition(Condition::Ok, true);
+  // The heartbeat: on 70, off 245, on 70, off 875 ms.
+  test::runUntil(rig.io, [&] { return levels.size() >= 4; }, 3s);
+  CHECK(levels == std::vector<bool>{true, false, true, false});
+  rig.module.stop();
+}
+
+TEST_CASE("a supervised port whose link goes down raises the FAULT alarm, logged, until it is up again", "[led]") {
+  Rig rig(boardNamed("qemu"));
+  rig.start();
+  rig.bus.publish(net::LinkChanged{"eth0", false});
+  rig.deliver();
+  CHECK(rig.pattern("FAULT") == "on");
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
+  CHECK(rig.logged("alarm raised: link-down XF1: No connectivity on the interface (link supervision)."));
+  rig.bus.publish(net::LinkChanged{"eth0", true});
+  rig.bus.publish(net::LinkChanged{"veth7", false});  // no port of the board
+  rig.deliver();
+  CHECK(rig.pattern("FAULT") == "off");
+  CHECK(rig.logged("alarm cleared: link-down XF1: No connectivity on the interface (link supervision)."));
+  CHECK(rig.module.conditions().asserted().empty());
+}
+
+TEST_CASE("a port without carrier at start raises the alarm at once", "[led]") {
+  Rig rig(boardNamed("qemu"));
+  rig.carriers = {{"eth0", true}, {"eth1", false}};
+  rig.start();
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF2"}));
+  CHECK_FALSE(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
+  CHECK(rig.pattern("FAULT") == "on");
+}
+
+TEST_CASE("PASSWORD_CHECK holds while the factory passwords are in use, checked after each change", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.factoryPasswords = true;
+  rig.start();
+  CHECK(rig.module.conditions().holds(Condition::PasswordCheck));
+  CHECK(rig.pattern("FAULT") == "on");
+  CHECK(rig.logged("alarm raised: password-check: Passwords not configured (admin or root has its factory password)."));
+  rig.factoryPasswords = false;
+  rig.bus.publish(runtime::ConfigApplied{2});
+  rig.deliver();
+  CHECK_FALSE(rig.module.conditions().holds(Condition::PasswordCheck));
+  CHECK(rig.pattern("FAULT") == "off");
+}
+
+TEST_CASE("the ctl answer names every LED of the board with its pattern, in the board's order", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start();
+  rig.module.setCondition(Condition::Ok, true);
+  auto answer = nlohmann::json::parse(rig.module.handleCtlRequest());
+  CHECK(answer["ok"] == true);
+  REQUIRE(answer["leds"].size() == 8);
+  CHECK(answer["leds"][0]["name"] == "P1");
+  CHECK(answer["leds"][2]["name"] == "STAT");
+  CHECK(answer["leds"][2]["pattern"] == "heartbeat");
+  rig.module.stop();
+}
+
+// A board with MOD on a sysfs LED class device in a temporary directory.
+struct SysfsRig {
+  SysfsRig() {
+    std::filesystem::create_directories(dir / "mguard:green:mod");
+    std::ofstream(dir / "mguard:green:mod" / "max_brightness") << "1\n";
+    platform::Board b = boardNamed("sim");
+    for (platform::Led& led : b.leds) {
+      if (led.name == "MOD") led.driver = {platform::Driver::Kind::Sysfs, "mguard:green:mod"};
+      if (led.name == "ERR") led.driver = {platform::Driver::Kind::Sysfs, "mguard:red:err"};  // not there
+    }
+    rig = std::make_unique<Rig>(b, dir.path());
+  }
+  std::string read(const std::string& file) const {
+    std::ifstream in(dir / "mguard:green:mod" / file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  test::TempDir dir;
+  std::unique_ptr<Rig> rig;
+};
+
+TEST_CASE("a blink of two steps is handed to the kernel's timer trigger, a steady level ends it", "[led]") {
+  SysfsRig s;
+  s.rig->start();
+  CHECK(s.read("brightness") == "0");
+  s.rig->module.setCondition(Condition::ModemDialing, true);  // MOD blink 500/500
+  CHECK(s.read("trigger") == "timer");
+  CHECK(s.read("delay_on") == "500");
+  CHECK(s.read("delay_off") == "500");
+  s.rig->module.setCondition(Condition::ModemConnected, true);  // MOD ON
+  CHECK(s.read("trigger") == "none");
+  CHECK(s.read("brightness") == "1");
+}
+
+TEST_CASE("an LED whose backend cannot be opened is simulated instead, and said so", "[led]") {
+  SysfsRig s;
+  s.rig->start();
+  CHECK(s.rig->logged(fmt::format("LED ERR: no {}; it is simulated instead", (s.dir / "mguard:red:err").string())));
+  s.rig->module.setCondition(Condition::SevereError, true);
+  CHECK(s.rig->module.simulated().states().at("ERR").on);
+}
+
+}  // namespace
+}  // namespace bulwark::led
