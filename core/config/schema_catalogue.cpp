@@ -85,6 +85,7 @@ constexpr SV kMenuMulticast = "Network >> Ethernet >> Multicast";
 constexpr SV kMenuQos = "Network >> QoS >> Ingress Filters";
 constexpr SV kMenuFirewall = "Network Security >> Packet Filter >> Incoming Rules";
 constexpr SV kMenuFirewallOut = "Network Security >> Packet Filter >> Outgoing Rules";
+constexpr SV kMenuFirewallDmz = "Network Security >> Packet Filter >> DMZ";
 constexpr SV kMenuFirewallAdvanced = "Network Security >> Packet Filter >> Advanced";
 constexpr SV kMenuDos = "Network Security >> DoS Protection";
 constexpr SV kMenuRuleRecords = "Network Security >> Packet Filter >> Rule Records";
@@ -194,6 +195,8 @@ constexpr Variable kFirewallRuleColumns[] = {
     oneOf("TARGET", "accept", kTargets, {kMenuFirewall, "firewall", "What happens to matching packets."}),
 };
 constexpr DefaultRow kOutgoingRows[] = {{"MAIv100000041", {}}};  // outgoing: accept all
+constexpr DefaultRow kDmzOutgoingWanRows[] = {{"MAIv100000042", {}}};  // DMZ -> WAN: accept all
+constexpr DefaultRow kDmzIncomingLanRows[] = {{"MAIv100000043", {}}};  // LAN -> DMZ: accept all
 
 constexpr Variable kRuleRecordColumns[] = {
     text("FRIENDLY_NAME", "", {kMenuRuleRecords, "firewall", "Name of the rule record (nph-action.cgi name=)."}, 64, 1),
@@ -327,6 +330,13 @@ constexpr Variable kVariables[] = {
           {kMenuFirewallAdvanced, "firewall", "Drop TCP and UDP packets with impossible flags or port 0 (fw-unclean)."}),
     integer("FW_ICMP_MAXLEN", "1500", 64, 65535,
             {kMenuFirewallAdvanced, "firewall", "Largest ICMP echo request in bytes (larger: fw-ICMP-maxlen)."}),
+    table("FW_DMZ_INCOMING_LAN", kFirewallRuleColumns, {kMenuFirewallDmz, "firewall", "DMZ rules, LAN to DMZ."},
+          kDmzIncomingLanRows),
+    table("FW_DMZ_INCOMING_WAN", kFirewallRuleColumns, {kMenuFirewallDmz, "firewall", "DMZ rules, WAN to DMZ."}),
+    yesNo("FW_DMZ_LOG_DEFAULT", "no", {kMenuFirewallDmz, "firewall", "Log packets no DMZ rule matches."}),
+    table("FW_DMZ_OUTGOING_LAN", kFirewallRuleColumns, {kMenuFirewallDmz, "firewall", "DMZ rules, DMZ to LAN."}),
+    table("FW_DMZ_OUTGOING_WAN", kFirewallRuleColumns, {kMenuFirewallDmz, "firewall", "DMZ rules, DMZ to WAN."},
+          kDmzOutgoingWanRows),
     table("FW_INCOMING", kFirewallRuleColumns, {kMenuFirewall, "firewall", "Incoming rules (WAN to LAN)."}),
     yesNo("FW_INCOMING_LOG_DEFAULT", "no", {kMenuFirewall, "firewall", "Log packets no incoming rule matches."}),
     table("FW_OUTGOING", kFirewallRuleColumns, {kMenuFirewallOut, "firewall", "Outgoing rules (LAN to WAN)."},

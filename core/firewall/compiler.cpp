@@ -363,6 +363,15 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
     r.saddr = p;
     c.rules.push_back(jumpTo(r, "fw-antispoofing-ext1"));
   }
+  if (!ifs.dmz.empty()) {
+    add(dropChain("fw-antispoofing-dmz", "fw-antispoofing-dmz-0- act=DROP", kCheckLines));
+    for (const Prefix& p : inside) {
+      Rule r;
+      r.iif = ifs.dmz;
+      r.saddr = p;
+      c.rules.push_back(jumpTo(r, "fw-antispoofing-dmz"));
+    }
+  }
   Rule invalid;
   invalid.ctStates = kInvalid;
   add(dropChain("fw-invalid-" + hook, fmt::format("fw-invalid-{}-0- act=DROP", hook), kCheckLines));
@@ -585,6 +594,20 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   forward.rules.push_back(jump("", "", kRecordDispatch));
   forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
   forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
+  // 4.4.10: "incoming" is into the DMZ, "outgoing" out of it.
+  struct DmzTable {
+    const char* table;
+    const char* chain;
+    std::string from, to;
+  };
+  std::vector<DmzTable> dmzTables;
+  if (!ifs.dmz.empty()) {
+    dmzTables = {{"FW_DMZ_INCOMING_WAN", "fw-dmz-incoming-wan", ifs.external, ifs.dmz},
+                 {"FW_DMZ_OUTGOING_WAN", "fw-dmz-outgoing-wan", ifs.dmz, ifs.external},
+                 {"FW_DMZ_INCOMING_LAN", "fw-dmz-incoming-lan", ifs.internal, ifs.dmz},
+                 {"FW_DMZ_OUTGOING_LAN", "fw-dmz-outgoing-lan", ifs.dmz, ifs.internal}};
+  }
+  for (const DmzTable& t : dmzTables) forward.rules.push_back(jump(t.from, t.to, t.chain));
   rs.chains.push_back(std::move(forward));
 
   rs.chains.push_back({"output", "filter", "output", 0, Verdict::Accept, {}});
@@ -595,6 +618,11 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   if (!outgoing) return Error{outgoing.error()};
   rs.chains.push_back(std::move(*incoming));
   rs.chains.push_back(std::move(*outgoing));
+  for (const DmzTable& t : dmzTables) {
+    auto chain = ruleTable(config, t.table, t.chain, "FW_DMZ_LOG_DEFAULT", rs.sets);
+    if (!chain) return Error{chain.error()};
+    rs.chains.push_back(std::move(*chain));
+  }
   if (Status s = ruleRecords(config, state, rs); !s) return Error{s.message()};
 
   for (Chain& c : checkChains) rs.chains.push_back(std::move(c));

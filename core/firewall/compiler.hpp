@@ -44,7 +44,12 @@
 // matches; forwarded packets in either direction pass the dispatch chain
 // "fw-rulesets" first, which jumps to the active records in table order.
 // Switching a record replaces only the dispatch chain (recordDispatch).
-// Not yet (issue 4 goes on): DMZ tables, the user firewall,
+// With a DMZ port, forward also jumps to the DMZ tables of 4.4.10
+// (FW_DMZ_INCOMING_WAN: WAN -> DMZ, FW_DMZ_OUTGOING_WAN: DMZ -> WAN,
+// FW_DMZ_INCOMING_LAN: LAN -> DMZ, FW_DMZ_OUTGOING_LAN: DMZ -> LAN; the
+// reference's table and one of its examples disagree on the LAN pair: we
+// follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT.
+// Not yet (issue 4 goes on): the user firewall,
 // throttling, VPN chains.
 #pragma once
 

@@ -39,7 +39,9 @@ config::Config profile(const std::string& fixture) {
 // The fixture's ruleset, rule records in their INITIAL_STATE.
 firewall::Ruleset compiled(const std::string& fixture) {
   config::Config c = profile(fixture);
-  auto rs = firewall::compile(c, {"eth0", "eth1", ""}, firewall::initialState(c));
+  // dmz.atv is for a board with a DMZ port.
+  firewall::Interfaces ifs{"eth0", "eth1", fixture == "dmz.atv" ? "dmz0" : ""};
+  auto rs = firewall::compile(c, ifs, firewall::initialState(c));
   REQUIRE(rs);
   return *rs;
 }
@@ -49,7 +51,7 @@ firewall::Ruleset compiled(const std::string& fixture) {
 TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   test::TempDir dir;
-  for (const char* fixture : {"rules.atv", "folded.atv", "records.atv", "factory.atv"}) {
+  for (const char* fixture : {"rules.atv", "folded.atv", "records.atv", "dmz.atv", "factory.atv"}) {
     INFO(fixture);
     firewall::Ruleset rs = std::string(fixture) == "factory.atv"
                                ? *firewall::compile(config::factoryDefault(config::Schema::builtin()), {"eth0", "eth1", ""})

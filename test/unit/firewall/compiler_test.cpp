@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -208,6 +209,35 @@ TEST_CASE("rule records: a chain each, and a dispatch chain of the active ones",
   // Refusals name the record's row.
   REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.SET:3.PROTO", "icmp"));
   CHECK(firewall::compile(c, kQemu).error() == "FW_RULESETS:1.SET:3: ports need TCP or UDP, not icmp");
+}
+
+TEST_CASE("the DMZ tables of a board with a DMZ port", "[firewall]") {
+  config::Config c = profile(fixture("dmz.atv"));
+  auto rs = firewall::compile(c, {"eth0", "eth1", "dmz0"});
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("dmz.nft"));
+  kernelAccepts(text);
+  // "incoming" is into the DMZ, "outgoing" out of it (4.4.10).
+  std::map<std::string, std::pair<std::string, std::string>> jumps;
+  for (const auto& r : rs->chain("forward")->rules) {
+    if (r.target.starts_with("fw-dmz-")) jumps[r.target] = {r.iif, r.oif};
+  }
+  CHECK(jumps["fw-dmz-incoming-wan"] == std::pair<std::string, std::string>{"eth0", "dmz0"});
+  CHECK(jumps["fw-dmz-outgoing-wan"] == std::pair<std::string, std::string>{"dmz0", "eth0"});
+  CHECK(jumps["fw-dmz-incoming-lan"] == std::pair<std::string, std::string>{"eth1", "dmz0"});
+  CHECK(jumps["fw-dmz-outgoing-lan"] == std::pair<std::string, std::string>{"dmz0", "eth1"});
+  CHECK(rs->chain("fw-dmz-incoming-wan")->rules.at(0).logPrefix.starts_with("fw-dmz-incoming-wan-1-"));
+  // Factory defaults: DMZ -> WAN and LAN -> DMZ accepted, the rest dropped.
+  CHECK(rs->chain("fw-dmz-outgoing-wan")->rules.at(0).verdict == firewall::Verdict::Accept);
+  CHECK(rs->chain("fw-dmz-incoming-lan")->rules.at(0).verdict == firewall::Verdict::Accept);
+  CHECK(rs->chain("fw-dmz-incoming-wan")->rules.back().verdict == firewall::Verdict::Drop);
+  CHECK(rs->chain("fw-antispoofing-dmz"));
+  // Without a DMZ port there are no DMZ chains.
+  auto none = firewall::compile(c, kQemu);
+  REQUIRE(none);
+  CHECK_FALSE(none->chain("fw-dmz-incoming-wan"));
+  CHECK_FALSE(none->chain("fw-antispoofing-dmz"));
 }
 
 TEST_CASE("log ids name one version of a rule table", "[firewall]") {
