@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/streambuf.hpp>
+
 #include <fmt/format.h>
 
 namespace bulwark::init {
@@ -64,6 +66,12 @@ int childMain(void* p) {
     _exit(127);
   };
   if (dup2(a->nullFd, 0) < 0 || dup2(a->outFd, 1) < 0 || dup2(a->outFd, 2) < 0) fail("dup2");
+  // Nothing else of the core's reaches the program: descriptors Asio and
+  // the libraries open without O_CLOEXEC (the HTTPS listener, netlink
+  // sockets) would otherwise stay open in every daemon, holding the port.
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+    for (int fd = 3; fd < 65536; ++fd) close(fd);
+  }
   if (chdir(a->cwd) != 0) fail("chdir");
   if (a->setUser) {
     if (setgroups(0, nullptr) != 0) fail("setgroups");
