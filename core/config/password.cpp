@@ -3,6 +3,7 @@
 #include <crypt.h>
 
 #include <memory>
+#include <span>
 
 namespace bulwark::config {
 
@@ -17,27 +18,45 @@ Result<std::string> hashPassword(std::string_view clear) {
   return std::string(hash);
 }
 
-bool hasClearPasswords(const Schema& schema, const Config& config) {
-  for (const Variable& v : schema.variables()) {
-    if (v.kind != Kind::Password) continue;
-    const std::string& value = config.get(v.name);
-    if (!value.empty() && !isPasswordHash(value)) return true;
+namespace {
+
+// Calls `each` with every password cell of `fields` (top-level variables
+// and the columns of tables, at any depth); stops at the first error.
+template <typename Fields, typename Each>
+Status forPasswords(std::span<const Variable> variables, Fields& fields, Each&& each) {
+  for (const Variable& v : variables) {
+    auto it = fields.find(v.name);
+    if (it == fields.end()) continue;
+    if (v.kind == Kind::Password && !it->second.isTable) {
+      if (Status s = each(it->second.text); !s) return s;
+    } else if (v.kind == Kind::Table) {
+      for (auto& row : it->second.rows) {
+        if (Status s = forPasswords(v.columns, row.fields, each); !s) return s;
+      }
+    }
   }
-  return false;
+  return {};
+}
+
+}  // namespace
+
+bool hasClearPasswords(const Schema& schema, const Config& config) {
+  bool clear = false;
+  (void)forPasswords(schema.variables(), config.values, [&clear](const std::string& value) -> Status {
+    clear = clear || (!value.empty() && !isPasswordHash(value));
+    return {};
+  });
+  return clear;
 }
 
 Status hashClearPasswords(const Schema& schema, Config& config) {
-  for (const Variable& v : schema.variables()) {
-    if (v.kind != Kind::Password) continue;
-    auto it = config.values.find(v.name);
-    if (it == config.values.end() || it->second.isTable) continue;
-    std::string& value = it->second.text;
-    if (value.empty() || isPasswordHash(value)) continue;
+  return forPasswords(schema.variables(), config.values, [](std::string& value) -> Status {
+    if (value.empty() || isPasswordHash(value)) return {};
     auto hashed = hashPassword(value);
     if (!hashed) return hashed.status();
     value = std::move(*hashed);
-  }
-  return {};
+    return {};
+  });
 }
 
 }  // namespace bulwark::config

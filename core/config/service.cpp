@@ -55,12 +55,11 @@ void ConfigService::set(const Actor& actor, std::string path, std::string value,
       if (value.empty()) {
         // Empty disables an optional account; the mandatory ones refuse it.
         if (auto reason = checkScalar(*resolved->variable, value)) return Error{errorFor(path, "", *reason)};
-        next.values[path] = Value::scalar("");
-        return next;
       }
-      auto hashed = hashPassword(value);
+      auto hashed = value.empty() ? Result<std::string>(std::string()) : hashPassword(value);
       if (!hashed) return Error{hashed.error()};
-      next.values[path] = Value::scalar(std::move(*hashed));
+      // Top-level variables and table cells alike (USERFW_USERS:0.PASSWORD).
+      if (Status s = setScalar(schema_, next, path, *hashed); !s) return Error{s.message()};
       return next;
     }
     if (Status s = setScalar(schema_, next, path, value); !s) return Error{s.message()};
