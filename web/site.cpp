@@ -20,6 +20,10 @@ namespace {
 constexpr std::string_view kLoginPath = "/api/v1/login";
 constexpr std::string_view kLogoutPath = "/api/v1/logout";
 constexpr std::string_view kSessionPath = "/api/v1/session";
+// The user firewall (4.3.1, 4.4.12): firewall users log in and out with
+// their credentials in the body; no session, the source address counts.
+constexpr std::string_view kUserFwLoginPath = "/api/v1/userfw/login";
+constexpr std::string_view kUserFwLogoutPath = "/api/v1/userfw/logout";
 
 int base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -121,7 +125,7 @@ void ManagementSite::admit(const Request& head, std::function<void(Admission)> d
   Admission open;
   open.bodyLimit = kUnauthenticatedBody;
   if (!cgi && !api) return done(open);  // the page and its assets
-  if (path == kLoginPath) {
+  if (path == kLoginPath || path == kUserFwLoginPath || path == kUserFwLogoutPath) {
     if (crossSite(head)) open.answer = forbidden(false, "Cross-site requests are refused.");
     return done(open);
   }
@@ -194,6 +198,10 @@ void ManagementSite::serve(Request request, const Admission& admission, std::fun
   if (path == kLoginPath) {
     if (request.method != "POST") return reply(api::jsonError(405, "Use POST."));
     return login(request, std::move(reply));
+  }
+  if (path == kUserFwLoginPath || path == kUserFwLogoutPath) {
+    if (request.method != "POST") return reply(api::jsonError(405, "Use POST."));
+    return userFirewall(request, path == kUserFwLoginPath, std::move(reply));
   }
   if (path.starts_with("/api/")) {
     if (!caller) return reply(unauthorized(false, "Authentication required."));
@@ -275,6 +283,31 @@ void ManagementSite::login(const Request& request, std::function<void(Response)>
             {"set-cookie", sessionCookie(session.id, std::chrono::duration_cast<std::chrono::seconds>(
                                                          auth::SessionStore::kAbsoluteLifetime))});
         reply(std::move(r));
+      });
+}
+
+void ManagementSite::userFirewall(const Request& request, bool in, std::function<void(Response)> reply) {
+  if (!services_.userFirewallLogin || !services_.userFirewallLogout) {
+    return reply(api::jsonError(404, "The user firewall is not available on this device."));
+  }
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("user") || !body.contains("password") ||
+      !body["user"].is_string() || !body["password"].is_string()) {
+    return reply(api::jsonError(400, "Expected {\"user\": ..., \"password\": ...}."));
+  }
+  std::string user = body["user"].get<std::string>();
+  std::string peer = request.peer;
+  services_.authenticator.authenticateFirewallUser(
+      user, body["password"].get<std::string>(), peer, [this, reply, user, peer, in](Status ok) {
+        if (!ok) return reply(api::jsonError(401, ok.message()));
+        if (!in) {
+          Status out = services_.userFirewallLogout(user, peer);
+          if (!out) return reply(api::jsonError(409, out.message()));
+          return reply(api::jsonAnswer({{"user", user}, {"address", peer}, {"logged_in", false}}));
+        }
+        auto until = services_.userFirewallLogin(user, peer);
+        if (!until) return reply(api::jsonError(409, until.error()));
+        reply(api::jsonAnswer({{"user", user}, {"address", peer}, {"logged_in", true}, {"expires", *until}}));
       });
 }
 

@@ -43,6 +43,10 @@ struct SiteServices {
   cgi::CgiServices cgi;
   std::function<nlohmann::json()> runtimeStatus;
   std::function<void()> flushLog;  // any thread
+  // The user firewall (unset: not available): a firewall user, already
+  // authenticated, logs in or out from an address; login answers when it ends.
+  std::function<Result<std::int64_t>(const std::string& user, const std::string& address)> userFirewallLogin;
+  std::function<Status(const std::string& user, const std::string& address)> userFirewallLogout;
 };
 
 class ManagementSite final : public Site {
@@ -73,6 +77,7 @@ class ManagementSite final : public Site {
   void admitBasic(const Request& head, std::string_view credentials, bool cgi, std::function<void(Admission)> done);
   void serveCgi(const Request& request, const Caller& caller, std::function<void(Response)> reply);
   void login(const Request& request, std::function<void(Response)> reply);
+  void userFirewall(const Request& request, bool in, std::function<void(Response)> reply);
   void logAction(const auth::Identity& who, std::string_view action);
 
   SiteServices services_;

@@ -37,7 +37,10 @@ std::string kernelRelease() {
 }
 
 // "192.168.1.1:443": HTTPS_PORT on the internal address.
+// The internal address; every address with HTTPS_REMOTE_ACCESS (the packet
+// filter decides who gets through from outside, logged as fw-https-access).
 std::string configuredListen(const config::Config& config) {
+  if (config.get("HTTPS_REMOTE_ACCESS") == "yes") return fmt::format("0.0.0.0:{}", config.get("HTTPS_PORT"));
   std::string cidr = net::internalAddress(config);
   if (cidr.empty()) return {};
   return fmt::format("{}:{}", cidr.substr(0, cidr.find('/')), config.get("HTTPS_PORT"));
@@ -115,6 +118,7 @@ struct WebModule::Impl {
     s.snapshot = [this](std::function<void(Result<std::filesystem::path>)> done) { makeSnapshot(std::move(done)); };
     s.setRuleRecord = options.setRuleRecord;
     s.ruleRecordStatus = options.ruleRecordStatus;
+    s.userFirewallLogout = options.userFirewallLogout;
     return s;
   }
 
@@ -185,7 +189,22 @@ struct WebModule::Impl {
     o.listen = address;
     o.tls = tls;
     o.uploadDir = spoolDir;
-    auto started = HttpsServer::start(io, std::move(o), *site);
+    auto started = HttpsServer::start(io, o, *site);
+    if (!started && server) {
+      // The new address may overlap the old one (192.168.1.1:443 and
+      // 0.0.0.0:443): the old listener goes first, and comes back if the
+      // new one still fails.
+      ServerOptions previous = o;
+      previous.listen = listen;
+      server->stop();
+      server.reset();
+      started = HttpsServer::start(io, o, *site);
+      if (!started) {
+        auto back = HttpsServer::start(io, previous, *site);
+        if (back) server = std::move(*back);
+        return Error{started.error()};
+      }
+    }
     if (!started) return Error{started.error()};
     if (server) server->stop();
     server = std::move(*started);
@@ -217,7 +236,8 @@ Status WebModule::start(const config::Snapshot& snapshot) {
   m.site = std::make_unique<ManagementSite>(SiteServices{m.workers, m.log, m.clock, m.authenticator, m.config,
                                                          m.options.dataDir / "logs.db", m.options.dataDir,
                                                          m.cgiServices(),
-                                                         [&m] { return m.runtimeStatus(); }, m.flushLog()});
+                                                         [&m] { return m.runtimeStatus(); }, m.flushLog(),
+                                                         m.options.userFirewallLogin, m.options.userFirewallLogout});
   m.applySiteSettings(*snapshot);
   m.running = true;
   m.scheduleSweep();
@@ -245,7 +265,8 @@ Status WebModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   }
   bool tlsChanged = diff.touches("TLS_MIN_VERSION") || diff.touches("HTTPS_SERVER_CERT_REF") ||
                     diff.touches("MACHINE_CERTIFICATES");
-  bool addressChanged = m.options.listen.empty() && (diff.touches("HTTPS_PORT") || diff.touches("INT_ADDRESSES"));
+  bool addressChanged = m.options.listen.empty() && (diff.touches("HTTPS_PORT") || diff.touches("INT_ADDRESSES") ||
+                                                     diff.touches("HTTPS_REMOTE_ACCESS"));
   if (!tlsChanged && !addressChanged) return {};
   auto tls = m.tlsFor(*snapshot);
   if (!tls) return Error{tls.error()};

@@ -44,6 +44,8 @@ struct WebOptions {
   // The packet filter's rule records (cgi::CgiServices); unset: not available.
   std::function<Status(const std::string& name, const std::string& rowid, bool active)> setRuleRecord;
   std::function<std::string(const std::string& name)> ruleRecordStatus;
+  std::function<Result<std::int64_t>(const std::string& user, const std::string& address)> userFirewallLogin;
+  std::function<Status(const std::string& user, const std::string& address)> userFirewallLogout;
 };
 
 class WebModule final : public runtime::Module {

@@ -48,6 +48,15 @@ Authenticator::Authenticator(runtime::WorkerPool& workers, log::Log& log, const 
 
 void Authenticator::configure(const config::Config& config) {
   accounts_.clear();
+  firewallUsers_.clear();
+  if (const config::Value* users = config.find("USERFW_USERS")) {
+    for (const config::Row& row : users->rows) {
+      auto name = row.fields.find("USERNAME");
+      auto hash = row.fields.find("PASSWORD");
+      if (name == row.fields.end() || hash == row.fields.end() || hash->second.text.empty()) continue;
+      firewallUsers_.emplace(name->second.text, hash->second.text);
+    }
+  }
   for (const AccountVariable& a : kAccounts) {
     const std::string& hash = config.get(a.variable);
     if (!hash.empty()) accounts_.emplace(std::string(a.user), Account{a.role, hash});
@@ -69,6 +78,23 @@ void Authenticator::logFailure(const std::string& source, const std::string& cha
   log_.write(kTag, fmt::format("Failed login for '*******' role '******' from {} by {}", source, channel));
 }
 
+void Authenticator::verify(const std::string& key, const std::string& password, const std::string& hash, bool known,
+                           const std::string& source, const std::string& channel, std::function<void()> ok,
+                           std::function<void(Error)> fail) {
+  bool queued = workers_.submit<bool>(
+      [password, hash, known] { return verifyPassword(password, hash) && known; },
+      [this, key, source, channel, ok, fail](bool good) {
+        if (good) {
+          throttle_.succeeded(key, source);
+          return ok();
+        }
+        throttle_.failed(key, source);
+        logFailure(source, channel);
+        fail(Error{"Wrong user name or password."});
+      });
+  if (!queued) fail(Error{"The device is busy; try again."});
+}
+
 void Authenticator::authenticate(const std::string& user, const std::string& password, const std::string& source,
                                  const std::string& channel, Done done) {
   if (auto wait = throttle_.blockedFor(user, source); wait.count() > 0) {
@@ -83,22 +109,33 @@ void Authenticator::authenticate(const std::string& user, const std::string& pas
   // within the last minute: scripts sending Basic auth with every request
   // neither pay a hash nor fill the log each time.
   if (known && cache_.contains(user, password, hash)) return done(Identity{user, role});
-  auto accept = [this, user, source, channel, role, done](const std::string& h, const std::string& p) {
-    cache_.remember(user, p, h);
-    throttle_.succeeded(user, source);
-    log_.write(kTag, fmt::format("Accepted login for '{}' role '{}' from {} by {}", user, roleName(role), source,
-                                 channel));
-    done(Identity{user, role});
-  };
-  bool queued = workers_.submit<bool>(
-      [password, hash, known] { return verifyPassword(password, hash) && known; },
-      [this, user, password, hash, source, channel, done, accept](bool ok) {
-        if (ok) return accept(hash, password);
-        throttle_.failed(user, source);
-        logFailure(source, channel);
-        done(Error{"Wrong user name or password."});
-      });
-  if (!queued) done(Error{"The device is busy; try again."});
+  verify(
+      user, password, hash, known, source, channel,
+      [this, user, password, hash, source, channel, role, done] {
+        cache_.remember(user, password, hash);
+        log_.write(kTag, fmt::format("Accepted login for '{}' role '{}' from {} by {}", user, roleName(role), source,
+                                     channel));
+        done(Identity{user, role});
+      },
+      [done](Error e) { done(std::move(e)); });
+}
+
+void Authenticator::authenticateFirewallUser(const std::string& user, const std::string& password,
+                                             const std::string& source, std::function<void(Status)> done) {
+  std::string key = "firewall user " + user;  // counted apart from the accounts
+  if (auto wait = throttle_.blockedFor(key, source); wait.count() > 0) {
+    logFailure(source, "Web");
+    return done(Error{fmt::format("Too many failed logins; try again in {} seconds.", wait.count())});
+  }
+  auto it = firewallUsers_.find(user);
+  bool known = it != firewallUsers_.end();
+  verify(
+      key, password, known ? it->second : decoyHash_, known, source, "Web",
+      [this, user, source, done] {
+        log_.write(kTag, fmt::format("Accepted login for firewall user '{}' from {}", user, source));
+        done({});
+      },
+      [done](Error e) { done(Status(std::move(e))); });
 }
 
 Status AuthModule::start(const config::Snapshot& snapshot) {
@@ -110,6 +147,7 @@ Status AuthModule::reconfigure(const config::Snapshot& snapshot, const config::D
   bool touched = diff.touches("LOGIN_FAILURE_LIMIT") || diff.touches("LOGIN_FAILURE_WINDOW") ||
                  diff.touches("LOGIN_LOCKOUT");
   for (const AccountVariable& a : kAccounts) touched = touched || diff.touches(a.variable);
+  touched = touched || diff.touches("USERFW_USERS");
   if (touched) authenticator_.configure(*snapshot);
   return {};
 }

@@ -42,6 +42,12 @@ class Authenticator {
   void authenticate(const std::string& user, const std::string& password, const std::string& source,
                     const std::string& channel, Done done);
 
+  // Checks a firewall user of USERFW_USERS (the user firewall's login from
+  // `source`), throttled and logged like the accounts: "Accepted login for
+  // firewall user 'NAME' from SOURCE". On the loop.
+  void authenticateFirewallUser(const std::string& user, const std::string& password, const std::string& source,
+                                std::function<void(Status)> done);
+
   // True while admin or root still has its factory password (PASSWORD_CHECK).
   bool factoryPasswordsInUse() const { return factoryPasswords_; }
 
@@ -51,12 +57,17 @@ class Authenticator {
     std::string hash;
   };
   void logFailure(const std::string& source, const std::string& channel);
+  // The hash check on a worker, counted by the throttle under `key`.
+  void verify(const std::string& key, const std::string& password, const std::string& hash, bool known,
+              const std::string& source, const std::string& channel, std::function<void()> ok,
+              std::function<void(Error)> fail);
 
   runtime::WorkerPool& workers_;
   log::Log& log_;
   LoginThrottle throttle_;
   CredentialCache cache_;
   std::map<std::string, Account, std::less<>> accounts_;
+  std::map<std::string, std::string, std::less<>> firewallUsers_;  // name -> password hash
   std::string decoyHash_;
   bool factoryPasswords_ = false;
 };

@@ -89,6 +89,7 @@ constexpr SV kMenuFirewallDmz = "Network Security >> Packet Filter >> DMZ";
 constexpr SV kMenuFirewallAdvanced = "Network Security >> Packet Filter >> Advanced";
 constexpr SV kMenuDos = "Network Security >> DoS Protection";
 constexpr SV kMenuRuleRecords = "Network Security >> Packet Filter >> Rule Records";
+constexpr SV kMenuFwUsers = "Authentication >> Firewall Users";
 constexpr SV kMenuUserFw = "Network Security >> User Firewall >> User Firewall Templates";
 constexpr SV kMenuModbus = "Network Security >> Deep Packet Inspection >> Modbus TCP";
 constexpr SV kMenuOpc = "Network Security >> Deep Packet Inspection >> OPC Inspector";
@@ -218,6 +219,10 @@ constexpr Variable kTemplateRuleColumns[] = {
 };
 constexpr Variable kTemplateUserColumns[] = {
     text("USERNAME", "", {kMenuUserFw, "firewall", "Firewall user allowed to use the template."}, 64, 1),
+};
+constexpr Variable kFwUserColumns[] = {
+    text("USERNAME", "", {kMenuFwUsers, "firewall", "Name the firewall user logs in with."}, 64, 1),
+    password("PASSWORD", "", {kMenuFwUsers, "firewall", "Password of the firewall user; empty: cannot log in."}, true),
 };
 constexpr Variable kUserFwColumns[] = {
     text("TEMPLATE_COMMENT", "", {kMenuUserFw, "firewall", "Free text."}),
@@ -411,6 +416,8 @@ constexpr Variable kVariables[] = {
               "(reference 11.2.3); empty: disabled."},
              true),
     table("USERFW_TEMPLATE", kUserFwColumns, {kMenuUserFw, "firewall", "User firewall templates."}),
+    table("USERFW_USERS", kFwUserColumns,
+          {kMenuFwUsers, "firewall", "Firewall users: who may log in to open the rules of their templates."}),
     table("VPN_CONNECTION", kVpnColumns, {kMenuIpsec, "ipsec", "IPsec connections."}),
     yesNo("VPN_UNIQUE_IDS", "no", {kMenuIpsecGlobal, "ipsec", "Allow only one connection per peer identity."}),
     integer("VPN_XFRM4_GC_THRESH", "2", 0, 1048576,

@@ -203,6 +203,50 @@ void fold(const std::vector<Numbered>& run, const std::string& table, const std:
   }
 }
 
+// One row of a rule table as a rule, its protocol still to expand with
+// protocolsOf(proto, ports); `source`, when given, instead of SRC_IP (the
+// user firewall). Rows without TARGET accept.
+struct RowRule {
+  Rule rule;
+  std::string proto;
+  bool ports = false;
+};
+
+Result<RowRule> rowRule(const config::Row& row, const std::optional<Prefix>* source, const std::string& logName,
+                        std::size_t number, const std::string& id) {
+  RowRule out;
+  Rule& r = out.rule;
+  if (source) {
+    r.saddr = *source;
+  } else {
+    auto saddr = parsePrefix(cell(row, "SRC_IP"));
+    if (!saddr) return Error{saddr.error()};
+    r.saddr = *saddr;
+  }
+  auto daddr = parsePrefix(cell(row, "DST_IP"));
+  auto sports = parsePorts(cell(row, "SRC_PORT"));
+  auto dports = parsePorts(cell(row, "DST_PORT"));
+  if (!daddr) return Error{daddr.error()};
+  if (!sports) return Error{sports.error()};
+  if (!dports) return Error{dports.error()};
+  r.daddr = *daddr;
+  r.sport = *sports;
+  r.dport = *dports;
+  out.proto = cell(row, "PROTO");
+  out.ports = r.sport || r.dport;
+  if (out.ports && out.proto != "all" && out.proto != "tcp" && out.proto != "udp" && !out.proto.empty()) {
+    return Error{fmt::format("ports need TCP or UDP, not {}", out.proto)};
+  }
+  std::string target = cell(row, "TARGET");
+  r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
+  if (cell(row, "LOG") == "yes") {
+    r.logPrefix = fmt::format("{}-{}-{} act={}", logName, number, id, actName(r.verdict));
+    r.logGroup = kLogGroup;
+  }
+  r.comment = commentOf(cell(row, "COMMENT"));
+  return out;
+}
+
 // The rows of a rule table (FW_INCOMING, a rule record's SET) as rules
 // appended to `c`, logged as "<logName>-<row>-<id> act=X"; runs that fold
 // become sets named "<logName>-<first row>-<protocol>". `where` names the
@@ -218,31 +262,9 @@ Status tableRules(const std::vector<config::Row>& rows, const std::string& where
   for (const config::Row& row : rows) {
     ++number;
     auto fail = [&](const std::string& why) { return Error{fmt::format("{}:{}: {}", where, number - 1, why)}; };
-    Rule r;
-    auto saddr = parsePrefix(cell(row, "SRC_IP"));
-    auto daddr = parsePrefix(cell(row, "DST_IP"));
-    auto sports = parsePorts(cell(row, "SRC_PORT"));
-    auto dports = parsePorts(cell(row, "DST_PORT"));
-    if (!saddr) return fail(saddr.error());
-    if (!daddr) return fail(daddr.error());
-    if (!sports) return fail(sports.error());
-    if (!dports) return fail(dports.error());
-    r.saddr = *saddr;
-    r.daddr = *daddr;
-    r.sport = *sports;
-    r.dport = *dports;
-    std::string proto = cell(row, "PROTO");
-    bool ports = r.sport || r.dport;
-    if (ports && proto != "all" && proto != "tcp" && proto != "udp" && !proto.empty()) {
-      return fail(fmt::format("ports need TCP or UDP, not {}", proto));
-    }
-    std::string target = cell(row, "TARGET");
-    r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
-    if (cell(row, "LOG") == "yes") {
-      r.logPrefix = fmt::format("{}-{}-{} act={}", logName, number, id, actName(r.verdict));
-      r.logGroup = kLogGroup;
-    }
-    r.comment = commentOf(cell(row, "COMMENT"));
+    auto made = rowRule(row, nullptr, logName, number, id);
+    if (!made) return fail(made.error());
+    auto& [r, proto, ports] = *made;
     bool foldable = r.logPrefix.empty();
     if (!foldable || (!run.empty() && run.back().rule.verdict != r.verdict)) flush();
     for (Protocol p : protocolsOf(proto, ports)) {
@@ -531,6 +553,81 @@ State initialState(const config::Config& config) {
   return state;
 }
 
+namespace {
+
+bool listsUser(const config::Row& tmpl, const std::string& user) {
+  auto users = tmpl.fields.find("TEMPLATE_USERS");
+  if (users == tmpl.fields.end()) return false;
+  for (const config::Row& row : users->second.rows) {
+    if (cell(row, "USERNAME") == user) return true;
+  }
+  return false;
+}
+
+// A template's rules for a login from `address` (also used with address 0
+// to check a template when nobody is logged in).
+Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t address, Chain& c) {
+  std::string where = fmt::format("USERFW_TEMPLATE:{}", index);
+  if (!plainId(tmpl.id)) return Error{fmt::format("{}: the row id '{}' is not usable", where, tmpl.id)};
+  std::string source = cell(tmpl, "TEMPLATE_SRC_IP");
+  std::optional<Prefix> from = Prefix{address, 32};
+  if (!source.empty() && source != "%authorized_ip") {
+    auto p = parsePrefix(source);
+    if (!p) return Error{fmt::format("{}.TEMPLATE_SRC_IP: {}", where, p.error())};
+    from = *p;
+  }
+  std::string id = hashId("USERFW_TEMPLATE" + [&] {
+    std::string text;
+    rowText(tmpl, text);
+    return text;
+  }());
+  std::string logName = "fw-ufw_" + tmpl.id;
+  auto rules = tmpl.fields.find("TEMPLATE_RULE");
+  std::size_t number = 0;
+  static const std::vector<config::Row> kNoRules;
+  for (const config::Row& row : rules == tmpl.fields.end() ? kNoRules : rules->second.rows) {
+    ++number;
+    auto fail = [&](const std::string& why) {
+      return Error{fmt::format("{}.TEMPLATE_RULE:{}: {}", where, number - 1, why)};
+    };
+    auto made = rowRule(row, &from, logName, number, id);
+    if (!made) return fail(made.error());
+    auto& [r, proto, ports] = *made;
+    for (Protocol p : protocolsOf(proto, ports)) {
+      r.protocol = p;
+      c.rules.push_back(r);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Chain> userFirewall(const config::Config& config, const State& state) {
+  Chain c;
+  c.name = kUserFirewall;
+  const config::Value* templates = config.find("USERFW_TEMPLATE");
+  if (!templates) return c;
+  // Every enabled template must compile, logged in or not.
+  Chain scratch;
+  for (std::size_t i = 0; i < templates->rows.size(); ++i) {
+    if (Status s = templateRules(templates->rows[i], i, 0, scratch); !s) return Error{s.message()};
+  }
+  for (const State::Login& login : state.logins) {
+    for (std::size_t i = 0; i < templates->rows.size(); ++i) {
+      const config::Row& tmpl = templates->rows[i];
+      if (cell(tmpl, "TEMPLATE_ENABLED") != "yes" || !cell(tmpl, "VPN_CONN_REF").empty()) continue;
+      if (!listsUser(tmpl, login.user)) continue;
+      std::size_t first = c.rules.size();
+      if (Status s = templateRules(tmpl, i, login.address, c); !s) return Error{s.message()};
+      for (std::size_t r = first; r < c.rules.size(); ++r) {
+        if (c.rules[r].comment.empty()) c.rules[r].comment = commentOf("firewall user " + login.user);
+      }
+    }
+  }
+  return c;
+}
+
 Chain recordDispatch(const config::Config& config, const State& state) {
   Chain c;
   c.name = kRecordDispatch;
@@ -592,6 +689,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   Chain prerouting{"prerouting", "nat", "prerouting", -100, Verdict::Accept, {}};
   if (Status s = portForwarding(config, ifs, prerouting, forward); !s) return Error{s.message()};
   forward.rules.push_back(jump("", "", kRecordDispatch));
+  forward.rules.push_back(jump("", "", kUserFirewall));
   forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
   forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
   // 4.4.10: "incoming" is into the DMZ, "outgoing" out of it.
@@ -624,6 +722,9 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
     rs.chains.push_back(std::move(*chain));
   }
   if (Status s = ruleRecords(config, state, rs); !s) return Error{s.message()};
+  auto users = userFirewall(config, state);
+  if (!users) return Error{users.error()};
+  rs.chains.push_back(std::move(*users));
 
   for (Chain& c : checkChains) rs.chains.push_back(std::move(c));
   rs.chains.push_back(std::move(prerouting));

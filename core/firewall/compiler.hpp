@@ -49,12 +49,14 @@
 // FW_DMZ_INCOMING_LAN: LAN -> DMZ, FW_DMZ_OUTGOING_LAN: DMZ -> LAN; the
 // reference's table and one of its examples disagree on the LAN pair: we
 // follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT.
-// Not yet (issue 4 goes on): the user firewall,
-// throttling, VPN chains.
+// The user firewall's chain "fw-ufw" follows the rule records in forward
+// (userFirewall below).
+// Not yet (issue 4 goes on): throttling, VPN chains.
 #pragma once
 
 #include <set>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "common/status.hpp"
@@ -75,6 +77,13 @@ struct Interfaces {
 // What the configuration alone does not say: the state of the rule records.
 struct State {
   std::set<std::string> activeRecords;  // ROWIDs of FW_RULESETS
+  // Firewall users logged in to the user firewall, in login order.
+  struct Login {
+    std::string user;
+    std::uint32_t address = 0;  // host order: the %authorized_ip
+    bool operator==(const Login&) const = default;
+  };
+  std::vector<Login> logins;
 };
 
 Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces, const State& state = {});
@@ -87,6 +96,14 @@ State initialState(const config::Config& config);
 constexpr const char* kRecordDispatch = "fw-rulesets";
 Chain recordDispatch(const config::Config& config, const State& state);
 std::string recordChain(const std::string& rowid);
+
+// The user firewall's chain: for each login, the rules of every enabled
+// USERFW_TEMPLATE that lists the user, from the login's address (where
+// TEMPLATE_SRC_IP is %authorized_ip), accepted, logged as
+// "fw-ufw_<TEMPLATE ROWID>-<row>-<log id> act=ACCEPT". Templates bound to
+// a VPN connection (VPN_CONN_REF) open nothing yet (the VPN issue).
+constexpr const char* kUserFirewall = "fw-ufw";
+Result<Chain> userFirewall(const config::Config& config, const State& state);
 
 // The log id of a rule table: 8-4-4-4-12 hex digits from a hash of its name
 // and rows.

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/ipv4.hpp"
 #include "firewall/nft_backend.hpp"
 
 namespace bulwark::firewall {
@@ -47,7 +48,85 @@ State FirewallModule::state() const {
   for (const auto& [rowid, record] : records_) {
     if (record.active) s.activeRecords.insert(rowid);
   }
+  for (const Login& l : logins_) s.logins.push_back({l.user, l.address});
   return s;
+}
+
+Status FirewallModule::loadLogins(const std::vector<State::Login>& logins) {
+  State next = state();
+  next.logins = logins;
+  auto chain = userFirewall(*config_, next);
+  if (!chain) return Error{chain.error()};
+  Ruleset patch;
+  patch.table = inForce_.table;
+  patch.chains.push_back(std::move(*chain));
+  if (Status s = replaceChain(patch, kUserFirewall); !s) return s;
+  if (Chain* users = inForce_.chain(kUserFirewall)) *users = patch.chains.front();
+  return {};
+}
+
+Result<std::int64_t> FirewallModule::login(const std::string& user, const std::string& address) {
+  if (!enabled_ || !loaded_) return Error{"The packet filter is not in force on this device."};
+  auto ip = parseIpv4(address);
+  if (!ip) return Error{fmt::format("'{}' is not an IPv4 address.", address)};
+  // The user's templates decide the timeout; without one there is nothing to open.
+  bool listed = false;
+  long timeout = 0;  // the shortest; 0: none
+  const config::Value* templates = config_->find("USERFW_TEMPLATE");
+  for (const config::Row& tmpl : templates ? templates->rows : kNoRows) {
+    auto users = tmpl.fields.find("TEMPLATE_USERS");
+    bool mine = false;
+    for (const config::Row& row : users == tmpl.fields.end() ? kNoRows : users->second.rows) {
+      mine = mine || field(row, "USERNAME") == user;
+    }
+    if (!mine || field(tmpl, "TEMPLATE_ENABLED") != "yes") continue;
+    listed = true;
+    long t = std::strtol(field(tmpl, "TEMPLATE_TIMEOUT").c_str(), nullptr, 10);
+    if (t > 0 && (timeout == 0 || t < timeout)) timeout = t;
+  }
+  if (!listed) return Error{fmt::format("No enabled user firewall template lists the firewall user {}.", user)};
+  std::vector<State::Login> next = state().logins;
+  auto same = [&](const auto& l) { return l.user == user && l.address == *ip; };
+  if (std::none_of(next.begin(), next.end(), same)) next.push_back({user, *ip});
+  if (Status s = loadLogins(next); !s) return Error{s.message()};
+  auto it = std::find_if(logins_.begin(), logins_.end(), same);
+  if (it == logins_.end()) {
+    logins_.push_back({user, *ip, 0, nullptr});
+    it = std::prev(logins_.end());
+  }
+  it->expires = timeout > 0 ? secondsNow() + timeout : 0;
+  it->timer.reset();
+  if (timeout > 0) {
+    it->timer = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::seconds(timeout));
+    it->timer->async_wait([this, user, address](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (Status s = logout(user, address); !s) log_.write("firewall", s.message());
+    });
+  }
+  return it->expires;
+}
+
+Status FirewallModule::logout(const std::string& user, const std::string& address) {
+  auto ip = parseIpv4(address);
+  auto same = [&](const auto& l) { return ip && l.user == user && l.address == *ip; };
+  auto it = std::find_if(logins_.begin(), logins_.end(), same);
+  if (it == logins_.end()) {
+    return Error{fmt::format("The firewall user {} is not logged in from {}.", user, address)};
+  }
+  std::vector<State::Login> next;
+  for (const Login& l : logins_) {
+    if (!same(l)) next.push_back({l.user, l.address});
+  }
+  if (Status s = loadLogins(next); !s) return s;
+  logins_.erase(it);
+  log_.write("Webinterface", fmt::format("Logout for firewall user '{}' from {}", user, address));
+  return {};
+}
+
+std::vector<FirewallModule::LoginStatus> FirewallModule::logins() const {
+  std::vector<LoginStatus> out;
+  for (const Login& l : logins_) out.push_back({l.user, ipv4Text(l.address), l.expires});
+  return out;
 }
 
 Status FirewallModule::apply(const config::Config& config, const State& state) {
@@ -181,6 +260,7 @@ Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const confi
   if (!enabled_) return {};
   std::map<std::string, Record> next = recordsFor(*snapshot);
   State nextState;
+  nextState.logins = state().logins;  // logins outlive a change
   for (const auto& [rowid, record] : next) {
     if (record.active) nextState.activeRecords.insert(rowid);
   }
@@ -194,6 +274,7 @@ Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const confi
 void FirewallModule::stop() {
   logReader_.reset();
   for (auto& [rowid, record] : records_) record.timer.reset();
+  for (Login& l : logins_) l.timer.reset();
 }
 
 std::string recordStatusText(const std::vector<FirewallModule::RecordStatus>& records) {

@@ -56,6 +56,21 @@ class FirewallModule final : public runtime::Module {
   std::vector<RecordStatus> records(const std::string& name) const;
   bool enabled() const { return enabled_; }
 
+  // The user firewall: `user`, already authenticated, logs in from
+  // `address`; the rules of their templates open for it at once (only the
+  // user firewall's chain changes). The login ends after the shortest
+  // TEMPLATE_TIMEOUT of those templates (counted from the login: the
+  // "dynamic" type is counted the same way for now), by logout(), or by
+  // nph-action.cgi?action=userfw/logout. The result: when it ends (seconds
+  // since 1970).
+  Result<std::int64_t> login(const std::string& user, const std::string& address);
+  Status logout(const std::string& user, const std::string& address);
+  struct LoginStatus {
+    std::string user, address;
+    std::int64_t expires = 0;
+  };
+  std::vector<LoginStatus> logins() const;
+
  private:
   struct Record {
     config::Row row;  // as configured, to see changes
@@ -69,6 +84,14 @@ class FirewallModule final : public runtime::Module {
   std::map<std::string, Record> recordsFor(const config::Config& config);
   void arm(const std::string& rowid, Record& record);
   Status switchRecord(const std::string& rowid, bool active, const std::string& why);
+  struct Login {
+    std::string user;
+    std::uint32_t address = 0;
+    std::int64_t expires = 0;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  // Loads the user firewall's chain for `logins`; the error changes nothing.
+  Status loadLogins(const std::vector<State::Login>& logins);
 
   boost::asio::io_context& io_;
   log::Log& log_;
@@ -80,6 +103,7 @@ class FirewallModule final : public runtime::Module {
   Ruleset inForce_;  // the ruleset in force (loaded_)
   config::Snapshot config_;
   std::map<std::string, Record> records_;  // by ROWID
+  std::vector<Login> logins_;              // in login order
 };
 
 // nph-status.cgi's lines for `records`: "/fwrules/<rowid>/expires=<s>" and

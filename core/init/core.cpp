@@ -165,6 +165,12 @@ int runCore(const CoreOptions& options, int* stopSignal) {
     webOptions.ruleRecordStatus = [&firewallModule](const std::string& name) {
       return firewall::recordStatusText(firewallModule.records(name));
     };
+    webOptions.userFirewallLogin = [&firewallModule](const std::string& user, const std::string& address) {
+      return firewallModule.login(user, address);
+    };
+    webOptions.userFirewallLogout = [&firewallModule](const std::string& user, const std::string& address) {
+      return firewallModule.logout(user, address);
+    };
   }
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
                            std::move(webOptions));

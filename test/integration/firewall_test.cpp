@@ -46,6 +46,26 @@ firewall::Ruleset compiled(const std::string& fixture) {
   return *rs;
 }
 
+// The firewall module on a board with eth0 and eth1, its log in memory,
+// ip_forward in a temporary directory.
+struct ModuleRig {
+  test::TempDir dir;
+  boost::asio::io_context io;
+  runtime::SystemClock clock;
+  log::Log log{clock};
+  test::MemorySink sink;
+  platform::Board board = [] {
+    platform::Board b;
+    b.ports = {{"XF1", "eth0", platform::Port::Role::External}, {"XF2", "eth1", platform::Port::Role::Internal}};
+    return b;
+  }();
+  firewall::FirewallModule module{io, board, log, [this] {
+    std::filesystem::create_directories(dir / "proc/net/ipv4");
+    return dir / "proc";
+  }()};
+  ModuleRig() { log.addSink(sink); }
+};
+
 }  // namespace
 
 TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integration][firewall]") {
@@ -148,16 +168,8 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
 TEST_CASE("the module switches rule records, which expire and restart with their rows",
           "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
-  test::TempDir dir;
-  std::filesystem::create_directories(dir / "proc/net/ipv4");
-  boost::asio::io_context io;
-  runtime::SystemClock clock;
-  log::Log log{clock};
-  test::MemorySink sink;
-  log.addSink(sink);
-  platform::Board board;
-  board.ports = {{"XF1", "eth0", platform::Port::Role::External}, {"XF2", "eth1", platform::Port::Role::Internal}};
-  firewall::FirewallModule module(io, board, log, dir / "proc");
+  ModuleRig rig;
+  auto& [dir, io, clock, log, sink, board, module] = rig;
   config::Config c = profile("records.atv");
   REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.TIMEOUT", "1"));
   REQUIRE(module.start(std::make_shared<const config::Config>(c)));
@@ -208,5 +220,51 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   CHECK_FALSE(module.reconfigure(std::make_shared<const config::Config>(bad), {}));
   CHECK(listTable() == before);
   CHECK_FALSE(state("service").active);
+  module.stop();
+}
+
+TEST_CASE("the module's user firewall: a login opens its rules, a logout or the timeout closes them",
+          "[integration][firewall]") {
+  REQUIRE(unshare(CLONE_NEWNET) == 0);
+  ModuleRig rig;
+  auto& [dir, io, clock, log, sink, board, module] = rig;
+  config::Config c = profile("userfw.atv");
+  REQUIRE(module.start(std::make_shared<const config::Config>(c)));
+  CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
+
+  auto until = module.login("fred", "10.1.80.200");
+  REQUIRE(until);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  CHECK(*until >= now.count() + 28799);
+  CHECK(*until <= now.count() + 28800);
+  std::string open = listTable();
+  CHECK(open.find("ip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 log prefix \"fw-ufw_MAIv200000301-1-") !=
+        std::string::npos);
+  // Logging in again from the same address changes nothing; a second
+  // address adds its own rules.
+  REQUIRE(module.login("fred", "10.1.80.200"));
+  CHECK(listTable() == open);
+  REQUIRE(module.login("fred", "10.1.80.201"));
+  CHECK(module.logins().size() == 2);
+  CHECK(listTable().find("ip saddr 10.1.80.201") != std::string::npos);
+  CHECK(module.login("barney", "10.1.80.202").error() ==
+        "No enabled user firewall template lists the firewall user barney.");
+  CHECK_FALSE(module.login("fred", "not-an-address"));
+  REQUIRE(module.logout("fred", "10.1.80.201"));
+  CHECK(listTable() == open);
+  CHECK(module.logout("fred", "10.1.80.201").message() == "The firewall user fred is not logged in from 10.1.80.201.");
+  bool said = false;
+  for (const auto& m : sink.messages("Webinterface")) said |= m == "Logout for firewall user 'fred' from 10.1.80.201";
+  CHECK(said);
+  // A reload of the whole table keeps the logins.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING_LOG_DEFAULT", "yes"));
+  REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+  CHECK(listTable().find("ip saddr 10.1.80.200") != std::string::npos);
+  // The template's timeout ends the login.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "USERFW_TEMPLATE:0.TEMPLATE_TIMEOUT", "1"));
+  REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+  REQUIRE(module.login("fred", "10.1.80.200"));
+  test::runUntil(io, [&] { return module.logins().empty(); }, std::chrono::seconds(5));
+  CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
   module.stop();
 }

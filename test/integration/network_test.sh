@@ -51,6 +51,22 @@ eventually() {
   "$@"
 }
 logged() { grep -qF -- "$1" "$tmp/pid1.log"; }
+# A TCP connection from namespace FROM to ADDRESS:PORT, where a listener in
+# namespace TO writes what arrives to OUT: fd 8 writes into the connection,
+# fd 9 keeps the listener's input open (nc ends a connection when its input
+# ends).
+open_connection() { # FROM ADDRESS PORT TO OUT
+  local from=$1 address=$2 port=$3 to=$4 out=$5
+  rm -f "$tmp/hush" "$tmp/stream"
+  mkfifo "$tmp/hush" "$tmp/stream"
+  ip netns exec "$to" busybox nc -l -p "$port" <"$tmp/hush" >"$out" 2>&1 &
+  pids+=($!)
+  exec 9>"$tmp/hush"
+  sleep 0.3
+  ip netns exec "$from" busybox nc "$address" "$port" <"$tmp/stream" >/dev/null 2>&1 &
+  pids+=($!)
+  exec 8>"$tmp/stream"
+}
 
 for ns in "$dev" "$wan" "$lan"; do ip netns add "$ns"; done
 ip link add eth0 netns "$dev" type veth peer name wan0 netns "$wan"
@@ -168,15 +184,7 @@ done
   fail "the log line of the SYN: '$line'"
 # Reloading the packet filter keeps established connections: a LAN -> WAN
 # TCP connection carries a line before and a line after a reload.
-mkfifo "$tmp/hush" "$tmp/stream"
-# (nc ends the connection when its input ends: the server's stays open on fd 9.)
-ip netns exec "$wan" busybox nc -l -p 9001 <"$tmp/hush" >"$tmp/received" 2>&1 &
-pids+=($!)
-exec 9>"$tmp/hush"
-sleep 0.3
-ip netns exec "$lan" busybox nc 10.0.2.2 9001 <"$tmp/stream" >/dev/null 2>&1 &
-pids+=($!)
-exec 8>"$tmp/stream"
+open_connection "$lan" 10.0.2.2 9001 "$wan" "$tmp/received"
 trap '' PIPE  # a connection that breaks is a failure to report, not a silent end
 echo before >&8 || fail "cannot write to the LAN -> WAN connection"
 eventually grep -q before "$tmp/received" || fail "no connection LAN -> WAN"
@@ -240,14 +248,7 @@ expires=${BASH_REMATCH[2]}
 [ $((expires - $(date +%s))) -gt 3500 ] && [ $((expires - $(date +%s))) -le 3600 ] ||
   fail "the record expires at $expires"
 logged "firewall: rule record \"maintenance\" ($rowid) active" || fail "no line for the switch"
-mkfifo "$tmp/hush2" "$tmp/stream2"
-ip netns exec "$lan" busybox nc -l -p 9002 <"$tmp/hush2" >"$tmp/received2" 2>&1 &
-pids+=($!)
-exec 9>"$tmp/hush2"
-sleep 0.3
-ip netns exec "$wan" busybox nc "$lan_ip" 9002 <"$tmp/stream2" >/dev/null 2>&1 &
-pids+=($!)
-exec 8>"$tmp/stream2"
+open_connection "$wan" "$lan_ip" 9002 "$lan" "$tmp/received2"
 echo through >&8 || fail "cannot write through the active record"
 eventually grep -q through "$tmp/received2" || fail "the active record let nothing through"
 eventually grep -qE "firewall: fw-ruleset_$rowid-1-[0-9a-f-]{36} act=ACCEPT IN=eth0 OUT=eth1 MAC=[0-9a-f:]{17} SRC=10\.0\.2\.2 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9002 SEQ=" "$tmp/pid1.log" ||
@@ -286,6 +287,47 @@ fi
 eventually grep -qE "firewall: fw-ICMP-maxlen act=DROP IN=eth1 OUT=eth0 .*SRC=$lan_ip DST=10\.0\.2\.2 LEN=1628 .*PROTO=ICMP TYPE=8" "$tmp/pid1.log" ||
   fail "no fw-ICMP-maxlen line"
 ip netns exec "$lan" busybox ping -c 1 -W 2 -s 1400 10.0.2.2 >/dev/null 2>&1 || fail "an echo request of 1428 bytes was dropped"
+# The user firewall (4.3.1, 4.4.12, 11.6): the firewall user fred logs in
+# from the WAN over HTTPS (HTTPS_REMOTE_ACCESS); his template opens the LAN
+# host's port 9003 to his address; the administrator logs him out with
+# nph-action.cgi, and an open connection outlives both switches.
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the user firewall was refused"
+HTTPS_REMOTE_ACCESS = "yes"
+USERFW_TEMPLATE = {
+  { TEMPLATE_NAME = "Technicians" TEMPLATE_TIMEOUT = "600"
+    TEMPLATE_RULE = { { COMMENT = "to the LAN host" DST_IP = "$lan_ip/32" DST_PORT = "9003" LOG = "yes" PROTO = "tcp" } }
+    TEMPLATE_USERS = { { USERNAME = "fred" } }
+  }
+}
+USERFW_USERS = {
+  { USERNAME = "fred" PASSWORD = "fred-Secret1" }
+}
+// End of configuration profile
+ATV
+userfw() { # login|logout PASSWORD
+  ip netns exec "$wan" curl -sk --max-time 5 -H 'content-type: application/json' \
+    -d "{\"user\":\"fred\",\"password\":\"$2\"}" "https://${wan_address%/*}/api/v1/userfw/$1"
+}
+eventually grep -q '"logged_in":true' <<<"$(userfw login fred-Secret1)" || fail "fred's login: $(userfw login fred-Secret1)"
+logged "Accepted login for firewall user 'fred' from 10.0.2.2" || fail "no line for fred's login"
+grep -q "Wrong user name or password" <<<"$(userfw login wrong)" || fail "a wrong password logged fred in"
+open_connection "$wan" "$lan_ip" 9003 "$lan" "$tmp/received3"
+echo opened >&8 || fail "cannot write through the user firewall"
+eventually grep -q opened "$tmp/received3" || fail "fred's template let nothing through"
+eventually grep -qE "firewall: fw-ufw_MAIv[0-9]+-1-[0-9a-f-]{36} act=ACCEPT IN=eth0 OUT=eth1 MAC=[0-9a-f:]{17} SRC=10\.0\.2\.2 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9003 SEQ=" "$tmp/pid1.log" ||
+  fail "no fw-ufw line"
+[ "$(cgi "nph-action.cgi?action=userfw/logout&name=fred&ip=10.0.2.2")" = OK ] || fail "userfw/logout refused"
+logged "Logout for firewall user 'fred' from 10.0.2.2" || fail "no line for fred's logout"
+logged "action: admin:admin performed the action 'userfw/logout' via Webinterface" ||
+  logged "action : admin:admin performed the action 'userfw/logout' via Webinterface" || fail "no action line for the logout"
+echo closed >&8 || fail "the logout broke the open connection"
+eventually grep -q closed "$tmp/received3" || fail "the logout broke the open connection"
+exec 8>&- 9>&-
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9003" 2>/dev/null; then
+  fail "the WAN reached the LAN host after fred's logout"
+fi
+grep -q "F ENOENT msg=The firewall user fred is not logged in from 10.0.2.2." <<<"$(cgi "nph-action.cgi?action=userfw/logout&name=fred&ip=10.0.2.2")" ||
+  fail "a second logout"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.

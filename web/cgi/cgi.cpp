@@ -289,7 +289,12 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
       }
       if (name.starts_with("vpn/")) return reply(notAvailable("The IPsec service"));
       if (name.starts_with("openvpn/")) return reply(notAvailable("The OpenVPN service"));
-      if (name.starts_with("userfw/")) return reply(notAvailable("The user firewall"));
+      if (name.starts_with("userfw/")) {
+        if (!services.userFirewallLogout) return reply(notAvailable("The user firewall"));
+        Status s = services.userFirewallLogout(*command.param("name"), *command.param("ip"));
+        if (!s) return reply(answer(fmt::format("F ENOENT msg={}\n", s.message())));
+        return reply(answer("OK\n"));
+      }
       return reply(notAvailable("CIFS integrity monitoring"));
     case Script::Status:
       if (name == "/network/ntp_state" && services.ntpState) return reply(answer(services.ntpState() + "\n"));

@@ -75,6 +75,8 @@ struct CgiServices {
   // /fwrules: the answer's lines for the records named `name` ("*": all),
   // "/fwrules/<rowid>/expires=<s>" and "/fwrules/<rowid>/state=..."; "" for none.
   std::function<std::string(const std::string& name)> ruleRecordStatus;
+  // userfw/logout: ends the firewall user `name`'s login from `ip`.
+  std::function<Status(const std::string& name, const std::string& ip)> userFirewallLogout;
   // Writes a support snapshot (.tar.gz) and yields its path; runs on a worker.
   std::function<void(std::function<void(Result<std::filesystem::path>)>)> snapshot;
 };

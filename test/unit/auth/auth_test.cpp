@@ -6,6 +6,7 @@
 #include "auth/credentials.hpp"
 #include "auth/roles.hpp"
 #include "auth/throttle.hpp"
+#include "config/atv.hpp"
 #include "config/password.hpp"
 #include "support/support.hpp"
 
@@ -147,6 +148,32 @@ TEST_CASE("the factory logins work and are logged as in reference 4.3.1", "[auth
   CHECK(log::formatLine(f.sink.entries[0]).ends_with(
       " Webinterface : Accepted login for 'admin' role 'admin' from 192.168.1.55 by Web"));
   CHECK(f.auth.factoryPasswordsInUse());
+}
+
+TEST_CASE("firewall users log in with their own accounts, logged as in 4.3.1", "[auth]") {
+  AuthFixture f;
+  config::RowIdGenerator ids(1);
+  auto c = config::importProfile(config::Schema::builtin(),
+                                 "USERFW_USERS = {\n  { USERNAME = \"fred\" PASSWORD = \"fred-Secret1\" }\n"
+                                 "  { USERNAME = \"wilma\" PASSWORD = \"\" }\n}\n// End of configuration profile\n",
+                                 f.config, ids);
+  REQUIRE(c);
+  REQUIRE(config::hashClearPasswords(config::Schema::builtin(), *c));
+  CHECK(config::isPasswordHash(c->find("USERFW_USERS")->rows[0].fields.at("PASSWORD").text));
+  f.auth.configure(*c);
+  auto fw = [&](const std::string& user, const std::string& password) {
+    std::optional<Status> result;
+    f.auth.authenticateFirewallUser(user, password, "10.1.80.200", [&](Status s) { result.emplace(std::move(s)); });
+    test::runUntil(f.io, [&] { return result.has_value(); });
+    return *result;
+  };
+  CHECK(fw("fred", "fred-Secret1"));
+  CHECK(f.sink.messages("Webinterface").back() == "Accepted login for firewall user 'fred' from 10.1.80.200");
+  CHECK_FALSE(fw("fred", "wrong"));
+  CHECK_FALSE(fw("wilma", ""));  // no password: cannot log in
+  CHECK_FALSE(fw("admin", "mGuard"));  // the administrators are not firewall users
+  CHECK_FALSE(f.login("fred", "fred-Secret1"));  // nor the other way round
+  CHECK(f.sink.messages("Webinterface").back() == "Failed login for '*******' role '******' from 192.168.1.55 by Web");
 }
 
 TEST_CASE("a wrong password or an unknown user fails without naming what was typed", "[auth]") {

@@ -3,6 +3,7 @@
 // network namespace of the test's own), and the compiler's refusals.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -174,11 +175,11 @@ TEST_CASE("rule records: a chain each, and a dispatch chain of the active ones",
   kernelAccepts(text);
   // Forwarded packets pass the records first, in both directions.
   const auto& forward = rs->chain("forward")->rules;
-  REQUIRE(forward.size() >= 3);
-  const firewall::Rule& records = forward[forward.size() - 3];  // then fw-outgoing, fw-incoming
-  CHECK(records.target == "fw-rulesets");
-  CHECK(records.iif.empty());
-  CHECK(records.oif.empty());
+  auto records = std::find_if(forward.begin(), forward.end(), [](const auto& r) { return r.target == "fw-rulesets"; });
+  REQUIRE(records != forward.end());
+  CHECK(records->iif.empty());
+  CHECK(records->oif.empty());
+  CHECK((forward.end() - records) > 2);  // before fw-outgoing and fw-incoming
   // "service" starts active, "maintenance" inactive; a record falls through.
   const auto* dispatch = rs->chain("fw-rulesets");
   REQUIRE(dispatch);
@@ -238,6 +239,45 @@ TEST_CASE("the DMZ tables of a board with a DMZ port", "[firewall]") {
   REQUIRE(none);
   CHECK_FALSE(none->chain("fw-dmz-incoming-wan"));
   CHECK_FALSE(none->chain("fw-antispoofing-dmz"));
+}
+
+TEST_CASE("the user firewall opens a template's rules for the login's address", "[firewall]") {
+  config::Config c = profile(fixture("userfw.atv"));
+  auto nobody = firewall::compile(c, kQemu);
+  REQUIRE(nobody);
+  REQUIRE(nobody->chain("fw-ufw"));
+  CHECK(nobody->chain("fw-ufw")->rules.empty());
+  firewall::State state;
+  state.logins = {{"fred", 0x0a0150c8}, {"barney", 0x0a0150c9}};  // 10.1.80.200; barney has no template
+  auto rs = firewall::compile(c, kQemu, state);
+  REQUIRE(rs);
+  kernelAccepts(firewall::toNft(*rs));
+  firewall::Ruleset only;
+  only.chains.push_back(*rs->chain("fw-ufw"));
+  std::string text = firewall::toNft(only);
+  const std::string prefix = "fw-ufw_MAIv200000301-1-";
+  std::string id = text.substr(text.find(prefix) + prefix.size(), 36);
+  CHECK(text == "table inet bulwark\ndelete table inet bulwark\ntable inet bulwark {\n\tchain fw-ufw {\n"
+                "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 log prefix \"fw-ufw_MAIv200000301-1-" +
+                    id +
+                    " act=ACCEPT\" group 1 accept comment \"iperf to the controller\"\n"
+                    "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.0/24 meta l4proto icmp accept comment \"firewall user "
+                    "fred\"\n\t}\n}\n");
+  CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")));
+  CHECK(*rs->chain("fw-ufw") == *firewall::userFirewall(c, state));
+  // Forwarded packets pass it in both directions, after the rule records.
+  const auto& forward = rs->chain("forward")->rules;
+  auto jump = std::find_if(forward.begin(), forward.end(), [](const auto& r) { return r.target == "fw-ufw"; });
+  REQUIRE(jump != forward.end());
+  CHECK((jump - 1)->target == "fw-rulesets");
+  CHECK(jump->iif.empty());
+  // A fixed TEMPLATE_SRC_IP instead of the login's address.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "USERFW_TEMPLATE:0.TEMPLATE_SRC_IP", "10.1.0.0/16"));
+  CHECK(firewall::userFirewall(c, state)->rules.at(0).saddr == firewall::Prefix{0x0a010000, 16});
+  // A template that cannot compile is refused, logged in or not.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "USERFW_TEMPLATE:1.TEMPLATE_RULE:0.PROTO", "icmp"));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "USERFW_TEMPLATE:1.TEMPLATE_RULE:0.DST_PORT", "80"));
+  CHECK(firewall::compile(c, kQemu).error() == "USERFW_TEMPLATE:1.TEMPLATE_RULE:0: ports need TCP or UDP, not icmp");
 }
 
 TEST_CASE("log ids name one version of a rule table", "[firewall]") {

@@ -187,6 +187,15 @@ TEST_CASE("CGI answers in the reference's words", "[web][cgi]") {
         "/fwrules/MAIv1/expires=0\n/fwrules/MAIv1/state=active\n");
   CHECK(runCgi(services, Script::Status, "path=/fwrules&name=r2") ==
         "F ENOENT msg=No firewall rule record is named r2.\n");
+  // The user firewall's logout.
+  CHECK(runCgi(services, Script::Action, "action=userfw/logout&name=fred&ip=10.1.80.200").starts_with("F ENOENT msg="));
+  services.userFirewallLogout = [](const std::string& name, const std::string& ip) -> Status {
+    if (name == "fred" && ip == "10.1.80.200") return {};
+    return Error{fmt::format("The firewall user {} is not logged in from {}.", name, ip)};
+  };
+  CHECK(runCgi(services, Script::Action, "action=userfw/logout&name=fred&ip=10.1.80.200") == "OK\n");
+  CHECK(runCgi(services, Script::Action, "action=userfw/logout&name=fred&ip=10.1.80.9") ==
+        "F ENOENT msg=The firewall user fred is not logged in from 10.1.80.9.\n");
 }
 
 TEST_CASE("Web sessions end after the idle timeout and after 12 hours", "[web][auth]") {
