@@ -161,6 +161,11 @@ Result<std::unique_ptr<NflogReader>> NflogReader::open(boost::asio::io_context& 
   if (Status s = configure(nl, group, NFULA_CFG_MODE, &mode, sizeof mode); !s) return Error{s.message()};
   std::uint16_t flags = htons(NFULNL_CFG_F_SEQ);
   if (Status s = configure(nl, group, NFULA_CFG_FLAGS, &flags, sizeof flags); !s) return Error{s.message()};
+  // The kernel gathers up to 100 packets in one message but holds a part
+  // full one for at most this long (1/100 s; its default, one second, made
+  // a single logged packet's line come a second late).
+  std::uint32_t flush = htonl(10);
+  if (Status s = configure(nl, group, NFULA_CFG_TIMEOUT, &flush, sizeof flush); !s) return Error{s.message()};
   Impl* raw = impl.get();
   impl->watch = std::make_unique<runtime::FdWatch>(io, mnl_socket_get_fd(nl), [raw] { raw->readSome(); });
   return std::unique_ptr<NflogReader>(new NflogReader(std::move(impl)));
