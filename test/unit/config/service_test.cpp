@@ -2,7 +2,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "auth/credentials.hpp"
 #include "config/atv.hpp"
+#include "config/password.hpp"
 #include "config/service.hpp"
 #include "support/support.hpp"
 
@@ -119,6 +121,27 @@ TEST_CASE("a change is validated, committed, handed to the modules in order and 
   // It survives a restart.
   f.reopen();
   CHECK(f.service->snapshot()->get("WWW_TIMEOUT") == "900");
+}
+
+TEST_CASE("passwords in table cells are stored as hashes, by set-all and by set", "[service]") {
+  Fixture f;
+  auto imported = f.wait<Result<std::vector<std::string>>>([&](auto done) {
+    f.service->setAll(f.admin,
+                      "USERFW_USERS = {\n  { USERNAME = \"fred\" PASSWORD = \"fred-Secret1\" }\n}\n"
+                      "// End of configuration profile\n",
+                      false, std::move(done));
+  });
+  REQUIRE(imported);
+  const std::string& first = f.service->snapshot()->find("USERFW_USERS")->rows.at(0).fields.at("PASSWORD").text;
+  CHECK(isPasswordHash(first));
+  CHECK(auth::verifyPassword("fred-Secret1", first));
+  REQUIRE(f.set("USERFW_USERS:0.PASSWORD", "other-Secret2"));
+  const Config& now = *f.service->snapshot();
+  const std::string& second = now.find("USERFW_USERS")->rows.at(0).fields.at("PASSWORD").text;
+  CHECK(auth::verifyPassword("other-Secret2", second));
+  CHECK(now.values.count("USERFW_USERS:0.PASSWORD") == 0);  // no stray top-level value
+  CHECK(f.stored().find("Secret") == std::string::npos);
+  for (const auto& m : f.sink.messages("maid")) CHECK(m.find("Secret") == std::string::npos);
 }
 
 TEST_CASE("an invalid change is refused and changes nothing", "[service]") {
