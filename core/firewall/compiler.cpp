@@ -603,7 +603,7 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
 
 }  // namespace
 
-Result<Chain> userFirewall(const config::Config& config, const State& state) {
+Result<Chain> userFirewall(const config::Config& config, const State& state, std::vector<std::size_t>* owners) {
   Chain c;
   c.name = kUserFirewall;
   const config::Value* templates = config.find("USERFW_TEMPLATE");
@@ -613,7 +613,9 @@ Result<Chain> userFirewall(const config::Config& config, const State& state) {
   for (std::size_t i = 0; i < templates->rows.size(); ++i) {
     if (Status s = templateRules(templates->rows[i], i, 0, scratch); !s) return Error{s.message()};
   }
-  for (const State::Login& login : state.logins) {
+  if (owners) owners->clear();
+  for (std::size_t who = 0; who < state.logins.size(); ++who) {
+    const State::Login& login = state.logins[who];
     for (std::size_t i = 0; i < templates->rows.size(); ++i) {
       const config::Row& tmpl = templates->rows[i];
       if (cell(tmpl, "TEMPLATE_ENABLED") != "yes" || !cell(tmpl, "VPN_CONN_REF").empty()) continue;
@@ -622,6 +624,8 @@ Result<Chain> userFirewall(const config::Config& config, const State& state) {
       if (Status s = templateRules(tmpl, i, login.address, c); !s) return Error{s.message()};
       for (std::size_t r = first; r < c.rules.size(); ++r) {
         if (c.rules[r].comment.empty()) c.rules[r].comment = commentOf("firewall user " + login.user);
+        c.rules[r].counter = true;
+        if (owners) owners->push_back(who);
       }
     }
   }

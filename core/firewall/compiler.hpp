@@ -101,9 +101,12 @@ std::string recordChain(const std::string& rowid);
 // USERFW_TEMPLATE that lists the user, from the login's address (where
 // TEMPLATE_SRC_IP is %authorized_ip), accepted, logged as
 // "fw-ufw_<TEMPLATE ROWID>-<row>-<log id> act=ACCEPT". Templates bound to
-// a VPN connection (VPN_CONN_REF) open nothing yet (the VPN issue).
+// a VPN connection (VPN_CONN_REF) open nothing yet (the VPN issue). Each
+// rule counts its packets (the inactivity timeout); `owners`, if given,
+// gets the index in state.logins of each rule's login.
 constexpr const char* kUserFirewall = "fw-ufw";
-Result<Chain> userFirewall(const config::Config& config, const State& state);
+Result<Chain> userFirewall(const config::Config& config, const State& state,
+                           std::vector<std::size_t>* owners = nullptr);
 
 // The log id of a rule table: 8-4-4-4-12 hex digits from a hash of its name
 // and rows.

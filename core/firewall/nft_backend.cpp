@@ -224,6 +224,7 @@ void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t se
         .u32(NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS)
         .u32(NFTNL_EXPR_LIMIT_FLAGS, rule.limit->over ? NFT_LIMIT_F_INV : 0);
   }
+  if (rule.counter) Expr(r, "counter");
   if (!rule.logPrefix.empty()) {
     Expr(r, "log").str(NFTNL_EXPR_LOG_PREFIX, rule.logPrefix).u16(NFTNL_EXPR_LOG_GROUP, rule.logGroup);
   }
@@ -270,10 +271,12 @@ std::uint32_t hookNumber(const std::string& hook) {
   return NF_INET_POST_ROUTING;
 }
 
-// A batch of messages and what each one was, for error messages. The
-// messages ask for no acknowledgement, as nft's own: the kernel processes
-// the whole batch while sendto() runs, so afterwards every error it found
-// is already waiting on the socket and nothing else will come.
+// A batch of messages and what each one was, for error messages. Only the
+// last message asks for an acknowledgement: the kernel handles the whole
+// batch while sendto() runs and then answers the errors of any message,
+// the failure of the commit (on the batch's first message) and that one
+// acknowledgement, in this order. The batch is in force only when that
+// acknowledgement came and no error did: silence is a failure.
 class Batch {
  public:
   Batch() {
@@ -286,6 +289,7 @@ class Batch {
   nlmsghdr* header(std::uint16_t type, std::uint16_t flags, std::string what) {
     reserve();
     what_[seq_] = std::move(what);
+    last_ = used_;
     return nftnl_nlmsg_build_hdr(tail(), type, NFPROTO_INET, flags, seq_++);
   }
   void next() { used_ += NLMSG_ALIGN(reinterpret_cast<nlmsghdr*>(tail())->nlmsg_len); }
@@ -293,6 +297,10 @@ class Batch {
   // `commit` false: the batch has no end, so the kernel checks every
   // message and then aborts the transaction (what `nft -c` does).
   Status send(bool commit = true) {
+    if (last_ == 0) return {};  // nothing to do
+    auto* lastMessage = reinterpret_cast<nlmsghdr*>(buffer_.data() + last_);
+    lastMessage->nlmsg_flags |= NLM_F_ACK;
+    std::uint32_t lastSeq = lastMessage->nlmsg_seq;
     if (commit) {
       reserve();
       nftnl_batch_end(tail(), seq_++);
@@ -302,27 +310,34 @@ class Batch {
     if (!nl) return Error{fmt::format("nftables: netlink: {}", std::strerror(errno))};
     std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> guard(nl, mnl_socket_close);
     if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return Error{fmt::format("nftables: bind: {}", std::strerror(errno))};
-    // The batch goes as one message: the send buffer must hold it.
     int fd = mnl_socket_get_fd(nl);
+    // Errors carry only the header of the refused message, not all of it
+    // (a chunk of set elements is tens of KiB).
+    int on = 1;
+    setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
+    // The batch goes as one message: the send buffer must hold it.
     int size = static_cast<int>(std::min<std::size_t>(used_ + 4096, INT32_MAX / 2));
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) {
       setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     }
+    timeval timeout{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     if (mnl_socket_sendto(nl, buffer_.data(), used_) < 0) {
       return Error{fmt::format("nftables: send ({} bytes): {}", used_, std::strerror(errno))};
     }
-    std::vector<char> reply(MNL_SOCKET_BUFFER_SIZE);
+    std::vector<char> reply(64 * 1024);
     std::string firstError;
-    for (;;) {
-      ssize_t n = recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+    bool acknowledged = false;
+    while (!acknowledged) {
+      ssize_t n = recv(fd, reply.data(), reply.size(), 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n < 0) {
-        if (firstError.empty()) firstError = fmt::format("the batch: {}", std::strerror(errno));
+        if (firstError.empty()) firstError = fmt::format("the batch: no answer from the kernel: {}", std::strerror(errno));
         break;
       }
       int len = static_cast<int>(n);
-      for (auto* nlh = reinterpret_cast<nlmsghdr*>(reply.data()); mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+      auto* nlh = reinterpret_cast<nlmsghdr*>(reply.data());
+      for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
         if (nlh->nlmsg_type != NLMSG_ERROR) continue;
         auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
         if (err->error != 0 && firstError.empty()) {
@@ -330,7 +345,9 @@ class Batch {
           firstError = fmt::format("{}: {}", it == what_.end() ? std::string("the batch") : it->second,
                                    std::strerror(-err->error));
         }
+        if (err->error == 0 && nlh->nlmsg_seq == lastSeq) acknowledged = true;
       }
+      if (len > 0 && firstError.empty()) firstError = "the batch: an answer the kernel cut short";
     }
     if (!firstError.empty()) return Error{"nftables refused " + firstError + "; the previous ruleset stays"};
     return {};
@@ -346,6 +363,7 @@ class Batch {
 
   std::vector<char> buffer_;
   std::size_t used_ = 0;
+  std::size_t last_ = 0;  // offset of the last message's header (0: none yet)
   std::uint32_t seq_ = 1;
   std::map<std::uint32_t, std::string> what_;
 };
@@ -513,6 +531,50 @@ Status replaceChain(const Ruleset& rs, const std::string& name) {
   } catch (const std::exception& e) {
     return Error{fmt::format("nftables: {}", e.what())};
   }
+}
+
+Result<std::vector<std::uint64_t>> ruleCounters(const std::string& table, const std::string& chain) {
+  mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+  if (!nl) return Error{fmt::format("nftables: netlink: {}", std::strerror(errno))};
+  std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> guard(nl, mnl_socket_close);
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) return Error{fmt::format("nftables: bind: {}", std::strerror(errno))};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  std::uint32_t seq = 1;
+  auto* nlh = nftnl_nlmsg_build_hdr(buffer.data(), NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, seq);
+  RulePtr filter = ruleOf(table, chain);
+  nftnl_rule_nlmsg_build_payload(nlh, filter.get());
+  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) return Error{fmt::format("nftables: send: {}", std::strerror(errno))};
+  timeval timeout{2, 0};
+  setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  struct Dump {
+    std::string chain;
+    std::vector<std::uint64_t> packets;
+  } dump{chain, {}};
+  auto onRule = [](const nlmsghdr* msg, void* data) -> int {
+    auto* d = static_cast<Dump*>(data);
+    RulePtr r(nftnl_rule_alloc());
+    if (nftnl_rule_nlmsg_parse(msg, r.get()) < 0) return MNL_CB_ERROR;
+    const char* name = nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN);
+    if (!name || d->chain != name) return MNL_CB_OK;  // kernels before 4.x ignore the filter
+    std::uint64_t packets = 0;
+    nftnl_expr_iter* it = nftnl_expr_iter_create(r.get());
+    for (nftnl_expr* e = nftnl_expr_iter_next(it); e; e = nftnl_expr_iter_next(it)) {
+      if (std::strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") == 0) {
+        packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+      }
+    }
+    nftnl_expr_iter_destroy(it);
+    d->packets.push_back(packets);
+    return MNL_CB_OK;
+  };
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl, buffer.data(), buffer.size());
+    if (n < 0) return Error{fmt::format("nftables: the rules of chain {}: {}", chain, std::strerror(errno))};
+    int ret = mnl_cb_run(buffer.data(), static_cast<size_t>(n), seq, mnl_socket_get_portid(nl), onRule, &dump);
+    if (ret == MNL_CB_STOP) break;
+    if (ret < 0) return Error{fmt::format("nftables: the rules of chain {}: {}", chain, std::strerror(errno))};
+  }
+  return dump.packets;
 }
 
 Status unload(const std::string& name) {

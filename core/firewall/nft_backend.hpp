@@ -10,7 +10,9 @@
 // Blocking but quick; called on the loop at start and on changes.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.hpp"
 #include "firewall/ruleset.hpp"
@@ -28,6 +30,10 @@ Status check(const Ruleset& ruleset);
 // firewall logins): the rest of the table, its sets and its conntrack
 // state stay; the time does not depend on the table's size.
 Status replaceChain(const Ruleset& ruleset, const std::string& chain);
+
+// The packets each rule of table inet `table`'s chain `chain` has counted,
+// in the chain's order (0 for a rule without a counter).
+Result<std::vector<std::uint64_t>> ruleCounters(const std::string& table, const std::string& chain);
 
 // Deletes table inet `name` (absent is fine).
 Status unload(const std::string& name);

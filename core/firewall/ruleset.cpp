@@ -120,6 +120,7 @@ std::string rule(const Rule& r, const Ruleset& rs) {
     parts.push_back(fmt::format("limit rate {}{}/{} burst {} packets", r.limit->over ? "over " : "", r.limit->rate,
                                 r.limit->perMinute ? "minute" : "second", r.limit->burst));
   }
+  if (r.counter) parts.push_back("counter");
   if (!r.logPrefix.empty()) parts.push_back(fmt::format("log prefix {} group {}", quoted(r.logPrefix), r.logGroup));
   if (r.masquerade) parts.push_back("masquerade");
   if (r.dnat) parts.push_back(fmt::format("dnat ip to {}:{}", ipv4Text(r.dnat->address), r.dnat->port));

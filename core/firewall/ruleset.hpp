@@ -78,6 +78,7 @@ struct Rule {
   std::optional<std::uint32_t> longerThan;  // meta length > n (bytes of the IP packet)
   unsigned ctStates = 0;                // any of them; 0: no match on the state
   std::optional<Limit> limit;           // after the matches, before the log
+  bool counter = false;                 // counts packets and bytes (readable with ruleCounters)
   std::string logPrefix;                // "": no log; else NFLOG with this prefix
   std::uint16_t logGroup = 0;
   bool dnatted = false;                 // ct status dnat: the connection was forwarded

@@ -128,6 +128,36 @@ TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integrat
   CHECK(refused.exitCode == 1);
   REQUIRE(firewall::load(compiled("rules.atv")));
 
+  // A refused chunk of set elements (overlapping ranges, which the kernel's
+  // pipapo set refuses) fails the whole load, named, with nothing changed.
+  {
+    REQUIRE(firewall::load(compiled("rules.atv")));
+    std::string inForce = listTable();
+    firewall::Ruleset big = compiled("rules.atv");
+    firewall::Set set{"big", {firewall::Field::Saddr, firewall::Field::Dport}, {}};
+    for (std::uint32_t i = 0; i < 700; ++i) {
+      firewall::Element e;
+      e.saddr = firewall::Prefix{0x0a000000 + i, 32};
+      e.dport = firewall::PortRange{1000, 2000};
+      set.elements.push_back(e);
+    }
+    firewall::Element overlap;
+    overlap.saddr = firewall::Prefix{0x0a000000 + 600, 32};
+    overlap.dport = firewall::PortRange{1500, 2500};
+    set.elements.push_back(overlap);
+    big.sets.push_back(set);
+    firewall::Rule lookup;
+    lookup.protocol = firewall::Protocol::Tcp;
+    lookup.set = "big";
+    lookup.verdict = firewall::Verdict::Accept;
+    big.chains[0].rules.push_back(lookup);
+    Status refused = firewall::load(big);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.message().find("elements 501 to 701 of set big") != std::string::npos);
+    CHECK(listTable() == inForce);
+    REQUIRE(firewall::unload("bulwark"));
+  }
+
   // A rule record is switched by replacing the dispatch chain alone: the
   // record's chains and sets stay, and a refused chain changes nothing.
   {
@@ -238,7 +268,8 @@ TEST_CASE("the module's user firewall: a login opens its rules, a logout or the 
   CHECK(*until >= now.count() + 28799);
   CHECK(*until <= now.count() + 28800);
   std::string open = listTable();
-  CHECK(open.find("ip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 log prefix \"fw-ufw_MAIv200000301-1-") !=
+  CHECK(open.find("ip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 counter packets 0 bytes 0 log prefix "
+                  "\"fw-ufw_MAIv200000301-1-") !=
         std::string::npos);
   // Logging in again from the same address changes nothing; a second
   // address adds its own rules.

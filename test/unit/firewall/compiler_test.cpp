@@ -258,10 +258,10 @@ TEST_CASE("the user firewall opens a template's rules for the login's address", 
   const std::string prefix = "fw-ufw_MAIv200000301-1-";
   std::string id = text.substr(text.find(prefix) + prefix.size(), 36);
   CHECK(text == "table inet bulwark\ndelete table inet bulwark\ntable inet bulwark {\n\tchain fw-ufw {\n"
-                "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 log prefix \"fw-ufw_MAIv200000301-1-" +
+                "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.100 tcp dport 5201 counter log prefix \"fw-ufw_MAIv200000301-1-" +
                     id +
                     " act=ACCEPT\" group 1 accept comment \"iperf to the controller\"\n"
-                    "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.0/24 meta l4proto icmp accept comment \"firewall user "
+                    "\t\tip saddr 10.1.80.200 ip daddr 192.168.1.0/24 meta l4proto icmp counter accept comment \"firewall user "
                     "fred\"\n\t}\n}\n");
   CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")));
   CHECK(*rs->chain("fw-ufw") == *firewall::userFirewall(c, state));
