@@ -33,7 +33,11 @@ constexpr AccountVariable kAccounts[] = {
 
 Authenticator::Authenticator(runtime::WorkerPool& workers, log::Log& log, const runtime::Clock& clock,
                              LoginThrottle::Policy policy)
-    : workers_(workers), log_(log), throttle_(clock, policy), cache_(clock, std::chrono::seconds(60), 256) {
+    : workers_(workers),
+      log_(log),
+      throttle_(clock, policy),
+      firewallThrottle_(clock, policy),
+      cache_(clock, std::chrono::seconds(60), 256) {
   // Unknown users are checked against a real hash too, so that the answer
   // takes as long as for an account (no probing for names by timing). Made
   // once, at start, before the loop runs.
@@ -68,6 +72,7 @@ void Authenticator::configure(const config::Config& config) {
   policy.window = std::chrono::seconds(config::parseDuration(config.get("LOGIN_FAILURE_WINDOW")).value_or(900));
   policy.lockout = std::chrono::seconds(config::parseDuration(config.get("LOGIN_LOCKOUT")).value_or(900));
   throttle_.setPolicy(policy);
+  firewallThrottle_.setPolicy(policy);
   auto factory = config::factoryDefault(config::Schema::builtin());
   factoryPasswords_ = config.get("WWW_PASSWORD_RAW") == factory.get("WWW_PASSWORD_RAW") ||
                       config.get("ROOT_PASSWORD") == factory.get("ROOT_PASSWORD");
@@ -78,17 +83,17 @@ void Authenticator::logFailure(const std::string& source, const std::string& cha
   log_.write(kTag, fmt::format("Failed login for '*******' role '******' from {} by {}", source, channel));
 }
 
-void Authenticator::verify(const std::string& key, const std::string& password, const std::string& hash, bool known,
-                           const std::string& source, const std::string& channel, std::function<void()> ok,
-                           std::function<void(Error)> fail) {
+void Authenticator::verify(LoginThrottle& throttle, const std::string& key, const std::string& password,
+                           const std::string& hash, bool known, const std::string& source, const std::string& channel,
+                           std::function<void()> ok, std::function<void(Error)> fail) {
   bool queued = workers_.submit<bool>(
       [password, hash, known] { return verifyPassword(password, hash) && known; },
-      [this, key, source, channel, ok, fail](bool good) {
+      [this, &throttle, key, source, channel, ok, fail](bool good) {
         if (good) {
-          throttle_.succeeded(key, source);
+          throttle.succeeded(key, source);
           return ok();
         }
-        throttle_.failed(key, source);
+        throttle.failed(key, source);
         logFailure(source, channel);
         fail(Error{"Wrong user name or password."});
       });
@@ -110,7 +115,7 @@ void Authenticator::authenticate(const std::string& user, const std::string& pas
   // neither pay a hash nor fill the log each time.
   if (known && cache_.contains(user, password, hash)) return done(Identity{user, role});
   verify(
-      user, password, hash, known, source, channel,
+      throttle_, user, password, hash, known, source, channel,
       [this, user, password, hash, source, channel, role, done] {
         cache_.remember(user, password, hash);
         log_.write(kTag, fmt::format("Accepted login for '{}' role '{}' from {} by {}", user, roleName(role), source,
@@ -122,15 +127,17 @@ void Authenticator::authenticate(const std::string& user, const std::string& pas
 
 void Authenticator::authenticateFirewallUser(const std::string& user, const std::string& password,
                                              const std::string& source, std::function<void(Status)> done) {
-  std::string key = "firewall user " + user;  // counted apart from the accounts
-  if (auto wait = throttle_.blockedFor(key, source); wait.count() > 0) {
+  // Counted apart from the accounts: a firewall user's success must not
+  // clear a source's failures against the administrators, nor the reverse.
+  const std::string& key = user;
+  if (auto wait = firewallThrottle_.blockedFor(key, source); wait.count() > 0) {
     logFailure(source, "Web");
     return done(Error{fmt::format("Too many failed logins; try again in {} seconds.", wait.count())});
   }
   auto it = firewallUsers_.find(user);
   bool known = it != firewallUsers_.end();
   verify(
-      key, password, known ? it->second : decoyHash_, known, source, "Web",
+      firewallThrottle_, key, password, known ? it->second : decoyHash_, known, source, "Web",
       [this, user, source, done] {
         log_.write(kTag, fmt::format("Accepted login for firewall user '{}' from {}", user, source));
         done({});

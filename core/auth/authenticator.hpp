@@ -58,13 +58,14 @@ class Authenticator {
   };
   void logFailure(const std::string& source, const std::string& channel);
   // The hash check on a worker, counted by the throttle under `key`.
-  void verify(const std::string& key, const std::string& password, const std::string& hash, bool known,
-              const std::string& source, const std::string& channel, std::function<void()> ok,
+  void verify(LoginThrottle& throttle, const std::string& key, const std::string& password, const std::string& hash,
+              bool known, const std::string& source, const std::string& channel, std::function<void()> ok,
               std::function<void(Error)> fail);
 
   runtime::WorkerPool& workers_;
   log::Log& log_;
   LoginThrottle throttle_;
+  LoginThrottle firewallThrottle_;  // the firewall users' logins, counted apart
   CredentialCache cache_;
   std::map<std::string, Account, std::less<>> accounts_;
   std::map<std::string, std::string, std::less<>> firewallUsers_;  // name -> password hash

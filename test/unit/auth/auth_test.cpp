@@ -161,9 +161,9 @@ TEST_CASE("firewall users log in with their own accounts, logged as in 4.3.1", "
   REQUIRE(config::hashClearPasswords(config::Schema::builtin(), *c));
   CHECK(config::isPasswordHash(c->find("USERFW_USERS")->rows[0].fields.at("PASSWORD").text));
   f.auth.configure(*c);
-  auto fw = [&](const std::string& user, const std::string& password) {
+  auto fw = [&](const std::string& user, const std::string& password, const std::string& source = "10.1.80.200") {
     std::optional<Status> result;
-    f.auth.authenticateFirewallUser(user, password, "10.1.80.200", [&](Status s) { result.emplace(std::move(s)); });
+    f.auth.authenticateFirewallUser(user, password, source, [&](Status s) { result.emplace(std::move(s)); });
     test::runUntil(f.io, [&] { return result.has_value(); });
     return *result;
   };
@@ -174,6 +174,13 @@ TEST_CASE("firewall users log in with their own accounts, logged as in 4.3.1", "
   CHECK_FALSE(fw("admin", "mGuard"));  // the administrators are not firewall users
   CHECK_FALSE(f.login("fred", "fred-Secret1"));  // nor the other way round
   CHECK(f.sink.messages("Webinterface").back() == "Failed login for '*******' role '******' from 192.168.1.55 by Web");
+  // Counted apart: a firewall user's success does not clear the failures of
+  // the source against the administrators.
+  CHECK_FALSE(f.login("admin", "guess1", "10.1.80.201"));
+  CHECK_FALSE(f.login("admin", "guess2", "10.1.80.201"));
+  CHECK(fw("fred", "fred-Secret1", "10.1.80.201"));
+  CHECK_FALSE(f.login("admin", "guess3", "10.1.80.201"));
+  CHECK(f.login("admin", "mGuard", "10.1.80.201").error().starts_with("Too many failed logins"));
 }
 
 TEST_CASE("a wrong password or an unknown user fails without naming what was typed", "[auth]") {
