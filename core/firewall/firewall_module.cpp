@@ -52,58 +52,95 @@ State FirewallModule::state() const {
   return s;
 }
 
-Status FirewallModule::loadLogins(const std::vector<State::Login>& logins) {
-  State next = state();
-  next.logins = logins;
-  auto chain = userFirewall(*config_, next);
-  if (!chain) return Error{chain.error()};
-  Ruleset patch;
-  patch.table = inForce_.table;
-  patch.chains.push_back(std::move(*chain));
-  if (Status s = replaceChain(patch, kUserFirewall); !s) return s;
-  if (Chain* users = inForce_.chain(kUserFirewall)) *users = patch.chains.front();
+namespace {
+
+// The password hash of firewall user `user` ("" when there is none).
+std::string passwordOf(const config::Config& config, const std::string& user) {
+  const config::Value* users = config.find("USERFW_USERS");
+  for (const config::Row& row : users ? users->rows : kNoRows) {
+    if (field(row, "USERNAME") == user) return field(row, "PASSWORD");
+  }
   return {};
 }
 
-Result<std::int64_t> FirewallModule::login(const std::string& user, const std::string& address) {
-  if (!enabled_ || !loaded_) return Error{"The packet filter is not in force on this device."};
-  auto ip = parseIpv4(address);
-  if (!ip) return Error{fmt::format("'{}' is not an IPv4 address.", address)};
-  // The user's templates decide the timeout; without one there is nothing to open.
+// What the enabled templates listing `user` grant: whether any does, the
+// shortest TEMPLATE_TIMEOUT (0: none) and whether that one counts from the
+// last packet ("dynamic"). Templates bound to a VPN connection open
+// nothing yet, so they grant nothing.
+struct Grant {
   bool listed = false;
-  long timeout = 0;  // the shortest; 0: none
-  const config::Value* templates = config_->find("USERFW_TEMPLATE");
+  long timeout = 0;
+  bool dynamic = false;
+};
+
+Grant grantOf(const config::Config& config, const std::string& user) {
+  Grant g;
+  const config::Value* templates = config.find("USERFW_TEMPLATE");
   for (const config::Row& tmpl : templates ? templates->rows : kNoRows) {
     auto users = tmpl.fields.find("TEMPLATE_USERS");
     bool mine = false;
     for (const config::Row& row : users == tmpl.fields.end() ? kNoRows : users->second.rows) {
       mine = mine || field(row, "USERNAME") == user;
     }
-    if (!mine || field(tmpl, "TEMPLATE_ENABLED") != "yes") continue;
-    listed = true;
+    if (!mine || field(tmpl, "TEMPLATE_ENABLED") != "yes" || !field(tmpl, "VPN_CONN_REF").empty()) continue;
+    g.listed = true;
     long t = std::strtol(field(tmpl, "TEMPLATE_TIMEOUT").c_str(), nullptr, 10);
-    if (t > 0 && (timeout == 0 || t < timeout)) timeout = t;
+    if (t > 0 && (g.timeout == 0 || t < g.timeout)) {
+      g.timeout = t;
+      g.dynamic = field(tmpl, "TEMPLATE_TOUT_TYPE") == "dynamic";
+    }
   }
-  if (!listed) return Error{fmt::format("No enabled user firewall template lists the firewall user {}.", user)};
-  std::vector<State::Login> next = state().logins;
+  return g;
+}
+
+}  // namespace
+
+Status FirewallModule::loadLogins(const std::vector<State::Login>& logins) {
+  State next = state();
+  next.logins = logins;
+  std::vector<std::size_t> owners;
+  auto chain = userFirewall(*config_, next, &owners);
+  if (!chain) return Error{chain.error()};
+  Ruleset patch;
+  patch.table = inForce_.table;
+  patch.chains.push_back(std::move(*chain));
+  if (Status s = replaceChain(patch, kUserFirewall); !s) return s;
+  if (Chain* users = inForce_.chain(kUserFirewall)) *users = patch.chains.front();
+  owners_ = std::move(owners);
+  for (Login& l : logins_) l.packets = 0;  // the new rules count from zero
+  return {};
+}
+
+Result<std::int64_t> FirewallModule::login(const std::string& user, const std::string& address) {
+  if (!enabled_ || !forwarding_) return Error{"The packet filter is not in force on this device."};
+  auto ip = parseIpv4(address);
+  if (!ip) return Error{fmt::format("'{}' is not an IPv4 address.", address)};
+  Grant grant = grantOf(*config_, user);
+  if (!grant.listed) return Error{fmt::format("No enabled user firewall template lists the firewall user {}.", user)};
   auto same = [&](const auto& l) { return l.user == user && l.address == *ip; };
-  if (std::none_of(next.begin(), next.end(), same)) next.push_back({user, *ip});
-  if (Status s = loadLogins(next); !s) return Error{s.message()};
-  auto it = std::find_if(logins_.begin(), logins_.end(), same);
-  if (it == logins_.end()) {
-    logins_.push_back({user, *ip, 0, nullptr});
-    it = std::prev(logins_.end());
+  if (std::none_of(logins_.begin(), logins_.end(), same)) {
+    if (logins_.size() >= kMaxLogins) return Error{"Too many firewall users are logged in."};
+    std::vector<State::Login> next = state().logins;
+    next.push_back({user, *ip});
+    if (Status s = loadLogins(next); !s) return Error{s.message()};
+    Login fresh;
+    fresh.user = user;
+    fresh.address = *ip;
+    logins_.push_back(std::move(fresh));
   }
-  it->expires = timeout > 0 ? secondsNow() + timeout : 0;
-  it->timer.reset();
-  if (timeout > 0) {
-    it->timer = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::seconds(timeout));
-    it->timer->async_wait([this, user, address](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (Status s = logout(user, address); !s) log_.write("firewall", s.message());
-    });
-  }
-  return it->expires;
+  Login& l = *std::find_if(logins_.begin(), logins_.end(), same);
+  l.password = passwordOf(*config_, user);
+  l.timeout = grant.timeout;
+  l.dynamic = grant.dynamic;
+  l.since = std::chrono::steady_clock::now();
+  l.lastActive = l.since;
+  return expiresOf(l);
+}
+
+std::int64_t FirewallModule::expiresOf(const Login& l) const {
+  if (l.timeout <= 0) return 0;
+  auto left = (l.dynamic ? l.lastActive : l.since) + std::chrono::seconds(l.timeout) - std::chrono::steady_clock::now();
+  return secondsNow() + std::chrono::duration_cast<std::chrono::seconds>(left).count();
 }
 
 Status FirewallModule::logout(const std::string& user, const std::string& address) {
@@ -118,21 +155,65 @@ Status FirewallModule::logout(const std::string& user, const std::string& addres
     if (!same(l)) next.push_back({l.user, l.address});
   }
   if (Status s = loadLogins(next); !s) return s;
-  logins_.erase(it);
+  logins_.erase(std::find_if(logins_.begin(), logins_.end(), same));
   log_.write("Webinterface", fmt::format("Logout for firewall user '{}' from {}", user, address));
   return {};
 }
 
 std::vector<FirewallModule::LoginStatus> FirewallModule::logins() const {
   std::vector<LoginStatus> out;
-  for (const Login& l : logins_) out.push_back({l.user, ipv4Text(l.address), l.expires});
+  for (const Login& l : logins_) out.push_back({l.user, ipv4Text(l.address), expiresOf(l)});
   return out;
+}
+
+// Once a second: activity of the logins with an inactivity timeout (from
+// the rules' counters, every few seconds), then whatever is due: records
+// that expire, logins that end. A switch the kernel refuses is tried again
+// on the next tick.
+void FirewallModule::tick() {
+  auto now = std::chrono::steady_clock::now();
+  bool dynamic = std::any_of(logins_.begin(), logins_.end(), [](const Login& l) { return l.dynamic; });
+  if (dynamic && ++ticks_ % kActivityTicks == 0) {
+    auto counted = ruleCounters(inForce_.table, kUserFirewall);
+    if (counted && counted->size() == owners_.size()) {
+      std::vector<std::uint64_t> perLogin(logins_.size(), 0);
+      for (std::size_t i = 0; i < owners_.size(); ++i) {
+        if (owners_[i] < perLogin.size()) perLogin[owners_[i]] += (*counted)[i];
+      }
+      for (std::size_t i = 0; i < logins_.size(); ++i) {
+        if (perLogin[i] > logins_[i].packets) {
+          logins_[i].packets = perLogin[i];
+          logins_[i].lastActive = now;
+        }
+      }
+    }
+  }
+  std::vector<std::string> dueRecords;
+  for (const auto& [rowid, record] : records_) {
+    if (record.active && record.deadline && now >= *record.deadline) dueRecords.push_back(rowid);
+  }
+  for (const std::string& rowid : dueRecords) {
+    if (Status s = switchRecord(rowid, false, "expired"); !s) log_.write("firewall", s.message() + "; tried again");
+  }
+  std::vector<std::pair<std::string, std::string>> dueLogins;
+  for (const Login& l : logins_) {
+    if (l.timeout > 0 && now >= (l.dynamic ? l.lastActive : l.since) + std::chrono::seconds(l.timeout)) {
+      dueLogins.push_back({l.user, ipv4Text(l.address)});
+    }
+  }
+  for (const auto& [user, address] : dueLogins) {
+    if (Status s = logout(user, address); !s) log_.write("firewall", s.message() + "; tried again");
+  }
+  sweep_->expires_after(std::chrono::seconds(1));
+  sweep_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
 }
 
 Status FirewallModule::apply(const config::Config& config, const State& state) {
   auto ruleset = compile(config, interfaces_, state);
   if (!ruleset) return Error{fmt::format("packet filter: {}", ruleset.error())};
-  if (loaded_ && *ruleset == inForce_) return {};
+  if (forwarding_ && *ruleset == inForce_) return {};
   if (Status s = load(*ruleset); !s) return s;
   std::size_t rules = 0, elements = 0;
   for (const Chain& c : ruleset->chains) rules += c.rules.size();
@@ -141,26 +222,26 @@ Status FirewallModule::apply(const config::Config& config, const State& state) {
                              ? fmt::format("packet filter loaded: {} chains, {} rules", ruleset->chains.size(), rules)
                              : fmt::format("packet filter loaded: {} chains, {} rules, {} sets of {} elements",
                                            ruleset->chains.size(), rules, ruleset->sets.size(), elements));
-  if (!loaded_) {
+  if (!forwarding_) {
     std::ofstream forward(procSys_ / "net/ipv4/ip_forward");
     forward << "1\n";
     if (!forward.flush()) log_.write("firewall", "cannot switch IPv4 forwarding on");
   }
-  loaded_ = true;
+  forwarding_ = true;
   inForce_ = std::move(*ruleset);
+  // The user firewall's rules are new: their counters start from zero.
+  (void)userFirewall(config, state, &owners_);
+  for (Login& l : logins_) l.packets = 0;
   return {};
 }
 
-std::map<std::string, FirewallModule::Record> FirewallModule::recordsFor(const config::Config& config) {
+std::map<std::string, FirewallModule::Record> FirewallModule::recordsFor(const config::Config& config) const {
   std::map<std::string, Record> next;
   const config::Value* table = config.find("FW_RULESETS");
   for (const config::Row& row : table ? table->rows : kNoRows) {
     auto old = records_.find(row.id);
     if (old != records_.end() && old->second.row == row) {
-      Record& kept = next[row.id];
-      kept.row = row;
-      kept.active = old->second.active;
-      kept.expires = old->second.expires;
+      next[row.id] = old->second;
       continue;
     }
     Record& fresh = next[row.id];
@@ -171,21 +252,17 @@ std::map<std::string, FirewallModule::Record> FirewallModule::recordsFor(const c
 }
 
 // Starts the expiry of an active record with a TIMEOUT (once: an expiry
-// already running goes on).
-void FirewallModule::arm(const std::string& rowid, Record& record) {
+// already running goes on); an inactive one has none.
+void FirewallModule::arm(Record& record) {
   long timeout = std::strtol(field(record.row, "TIMEOUT").c_str(), nullptr, 10);
   if (!record.active || timeout <= 0) {
     record.expires = 0;
-    record.timer.reset();
+    record.deadline.reset();
     return;
   }
-  if (record.expires == 0) record.expires = secondsNow() + timeout;
-  record.timer = std::make_unique<boost::asio::steady_timer>(io_);
-  record.timer->expires_after(std::chrono::seconds(std::max<std::int64_t>(0, record.expires - secondsNow())));
-  record.timer->async_wait([this, rowid](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (Status s = switchRecord(rowid, false, "expired"); !s) log_.write("firewall", s.message());
-  });
+  if (record.deadline) return;
+  record.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  record.expires = secondsNow() + timeout;
 }
 
 Status FirewallModule::switchRecord(const std::string& rowid, bool active, const std::string& why) {
@@ -210,15 +287,15 @@ Status FirewallModule::switchRecord(const std::string& rowid, bool active, const
     if (Chain* dispatch = inForce_.chain(kRecordDispatch)) *dispatch = patch.chains.front();
     record.active = active;
   }
-  record.expires = 0;  // activating again starts the timeout anew
-  arm(rowid, record);
+  record.deadline.reset();  // activating again starts the timeout anew
+  arm(record);
   log_.write("firewall", fmt::format("rule record \"{}\" ({}) {}{}", name, rowid, active ? "active" : "inactive",
                                      why.empty() ? "" : ": " + why));
   return {};
 }
 
 Status FirewallModule::setRecord(const std::string& name, const std::string& rowid, bool active) {
-  if (!enabled_ || !loaded_) return Error{"The packet filter is not in force on this device."};
+  if (!enabled_ || !forwarding_) return Error{"The packet filter is not in force on this device."};
   for (const auto& [id, record] : records_) {
     if (name.empty() ? id == rowid : field(record.row, "FRIENDLY_NAME") == name) {
       return switchRecord(id, active, "");
@@ -249,32 +326,74 @@ Status FirewallModule::start(const config::Snapshot& snapshot) {
   }
   config_ = snapshot;
   records_ = recordsFor(*snapshot);
-  for (auto& [rowid, record] : records_) arm(rowid, record);
-  // At start a refusal is logged, not fatal: the appliance stays reachable
-  // from the internal side, and does not route.
-  if (Status s = apply(*snapshot, state()); !s) log_.write("firewall", s.message() + "; IPv4 forwarding stays off");
+  for (auto& [rowid, record] : records_) arm(record);
+  // At start a refusal is logged, not fatal: the factory default's filter
+  // (nothing reachable from outside) holds instead, and the appliance does
+  // not route.
+  if (Status s = apply(*snapshot, state()); !s) {
+    log_.write("firewall", s.message() + "; IPv4 forwarding stays off");
+    auto fallback = compile(config::factoryDefault(config::Schema::builtin()), interfaces_);
+    if (fallback && load(*fallback)) {
+      inForce_ = std::move(*fallback);
+      log_.write("firewall", "packet filter: the factory default's filter is in force instead");
+    }
+  }
+  sweep_ = std::make_unique<boost::asio::steady_timer>(io_);
+  tick();
   return {};
 }
 
 Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
   if (!enabled_) return {};
-  std::map<std::string, Record> next = recordsFor(*snapshot);
+  // A rollback (the previous configuration again) brings the records'
+  // states back as they were before the change.
+  bool rollback = previous_ && snapshot == previous_;
+  std::map<std::string, Record> next = rollback ? previousRecords_ : recordsFor(*snapshot);
+  if (rollback) {
+    for (auto& [rowid, record] : next) {
+      auto now = records_.find(rowid);
+      if (now != records_.end() && now->second.row == record.row) record = now->second;
+    }
+  }
+  // Logins end where the user, their password or their last template went.
+  std::vector<std::size_t> ending;
+  for (std::size_t i = 0; i < logins_.size(); ++i) {
+    const Login& l = logins_[i];
+    Grant grant = grantOf(*snapshot, l.user);
+    if (!grant.listed || passwordOf(*snapshot, l.user) != l.password) ending.push_back(i);
+  }
   State nextState;
-  nextState.logins = state().logins;  // logins outlive a change
+  for (std::size_t i = 0; i < logins_.size(); ++i) {
+    if (std::find(ending.begin(), ending.end(), i) == ending.end()) {
+      nextState.logins.push_back({logins_[i].user, logins_[i].address});
+    }
+  }
   for (const auto& [rowid, record] : next) {
     if (record.active) nextState.activeRecords.insert(rowid);
   }
   if (Status s = apply(*snapshot, nextState); !s) return s;  // the same ruleset: nothing loaded
+  previous_ = config_;
+  previousRecords_ = records_;
   config_ = snapshot;
   records_ = std::move(next);
-  for (auto& [rowid, record] : records_) arm(rowid, record);
+  for (auto& [rowid, record] : records_) arm(record);
+  for (auto i = ending.rbegin(); i != ending.rend(); ++i) {
+    log_.write("Webinterface",
+               fmt::format("Logout for firewall user '{}' from {}", logins_[*i].user, ipv4Text(logins_[*i].address)));
+    logins_.erase(logins_.begin() + static_cast<std::ptrdiff_t>(*i));
+  }
+  (void)userFirewall(*config_, state(), &owners_);
+  for (Login& l : logins_) {
+    Grant grant = grantOf(*config_, l.user);  // a shorter timeout counts at once
+    l.timeout = grant.timeout;
+    l.dynamic = grant.dynamic;
+  }
   return {};
 }
 
 void FirewallModule::stop() {
   logReader_.reset();
-  for (auto& [rowid, record] : records_) record.timer.reset();
-  for (Login& l : logins_) l.timer.reset();
+  sweep_.reset();
 }
 
 std::string recordStatusText(const std::vector<FirewallModule::RecordStatus>& records) {

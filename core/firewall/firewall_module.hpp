@@ -15,10 +15,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,10 +61,11 @@ class FirewallModule final : public runtime::Module {
   // The user firewall: `user`, already authenticated, logs in from
   // `address`; the rules of their templates open for it at once (only the
   // user firewall's chain changes). The login ends after the shortest
-  // TEMPLATE_TIMEOUT of those templates (counted from the login: the
-  // "dynamic" type is counted the same way for now), by logout(), or by
-  // nph-action.cgi?action=userfw/logout. The result: when it ends (seconds
-  // since 1970).
+  // TEMPLATE_TIMEOUT of those templates (from the login, or for "dynamic"
+  // from the last packet through its rules, read from their counters every
+  // few seconds), by logout(), by nph-action.cgi?action=userfw/logout, or
+  // when a change removes the user, their password or their templates. The
+  // result: when it ends (seconds since 1970; 0: no timeout).
   Result<std::int64_t> login(const std::string& user, const std::string& address);
   Status logout(const std::string& user, const std::string& address);
   struct LoginStatus {
@@ -75,23 +78,31 @@ class FirewallModule final : public runtime::Module {
   struct Record {
     config::Row row;  // as configured, to see changes
     bool active = false;
-    std::int64_t expires = 0;
-    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::int64_t expires = 0;  // seconds since 1970, for nph-status
+    std::optional<std::chrono::steady_clock::time_point> deadline;
   };
-  Status apply(const config::Config& config, const State& state);
-  State state() const;
-  // The records of `config`, kept where their rows did not change.
-  std::map<std::string, Record> recordsFor(const config::Config& config);
-  void arm(const std::string& rowid, Record& record);
-  Status switchRecord(const std::string& rowid, bool active, const std::string& why);
   struct Login {
     std::string user;
     std::uint32_t address = 0;
-    std::int64_t expires = 0;
-    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::string password;  // the hash at login: a new one ends the login
+    long timeout = 0;      // seconds; 0: none
+    bool dynamic = false;  // counted from the last packet, not from the login
+    std::chrono::steady_clock::time_point since, lastActive;
+    std::uint64_t packets = 0;  // the login's rules' packets when last read
   };
+  static constexpr std::size_t kMaxLogins = 256;
+  static constexpr unsigned kActivityTicks = 5;  // counters read every 5 s
+
+  Status apply(const config::Config& config, const State& state);
+  State state() const;
+  // The records of `config`, kept where their rows did not change.
+  std::map<std::string, Record> recordsFor(const config::Config& config) const;
+  void arm(Record& record);
+  Status switchRecord(const std::string& rowid, bool active, const std::string& why);
   // Loads the user firewall's chain for `logins`; the error changes nothing.
   Status loadLogins(const std::vector<State::Login>& logins);
+  std::int64_t expiresOf(const Login& login) const;
+  void tick();
 
   boost::asio::io_context& io_;
   log::Log& log_;
@@ -99,11 +110,16 @@ class FirewallModule final : public runtime::Module {
   Interfaces interfaces_;
   std::filesystem::path procSys_;
   bool enabled_ = false;
-  bool loaded_ = false;
-  Ruleset inForce_;  // the ruleset in force (loaded_)
+  bool forwarding_ = false;  // a configured ruleset is in force, and IPv4 forwarding on
+  Ruleset inForce_;          // the ruleset in force
   config::Snapshot config_;
   std::map<std::string, Record> records_;  // by ROWID
   std::vector<Login> logins_;              // in login order
+  std::vector<std::size_t> owners_;        // the login of each rule of the user firewall's chain
+  config::Snapshot previous_;              // the configuration before the last change,
+  std::map<std::string, Record> previousRecords_;  // and the records then (a rollback)
+  std::unique_ptr<boost::asio::steady_timer> sweep_;
+  unsigned ticks_ = 0;
 };
 
 // nph-status.cgi's lines for `records`: "/fwrules/<rowid>/expires=<s>" and

@@ -242,6 +242,21 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
   CHECK(state("service").active);
   CHECK(listTable().find("jump fw-ruleset_MAIv200000101") != std::string::npos);
+  // A rolled-back change brings the records' states back: "maintenance"
+  // (inactive at start) switched on stays on although the failed change
+  // touched its row.
+  {
+    REQUIRE(module.setRecord("maintenance", "", true));
+    auto before = std::make_shared<const config::Config>(c);
+    REQUIRE(module.reconfigure(before, {}));
+    config::Config edited = c;
+    REQUIRE(config::setScalar(config::Schema::builtin(), edited, "FW_RULESETS:1.FRIENDLY_NAME", "maint"));
+    REQUIRE(module.reconfigure(std::make_shared<const config::Config>(edited), {}));
+    CHECK_FALSE(state("maint").active);  // a changed row starts in its INITIAL_STATE
+    REQUIRE(module.reconfigure(before, {}));  // what ModuleSet::restore does after another module failed
+    CHECK(state("maintenance").active);
+    REQUIRE(module.setRecord("maintenance", "", false));
+  }
   // A change the compiler refuses changes nothing.
   config::Config bad = c;
   REQUIRE(config::setScalar(config::Schema::builtin(), bad, "FW_RULESETS:0.SET:0.PROTO", "icmp"));
@@ -291,6 +306,25 @@ TEST_CASE("the module's user firewall: a login opens its rules, a logout or the 
   REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_INCOMING_LOG_DEFAULT", "yes"));
   REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
   CHECK(listTable().find("ip saddr 10.1.80.200") != std::string::npos);
+  // A change that removes the user, changes the password or disables the
+  // template ends the login, and says so.
+  {
+    config::Config revoked = c;
+    REQUIRE(config::setScalar(config::Schema::builtin(), revoked, "USERFW_USERS:0.PASSWORD",
+                              "$y$j9T$w0ts8lq1ff.vOvh4hJ0Xn/$sm44gxzOO8cuyTtUlMjoI0iAnOs/WIuCn1PD.1S/tQB"));
+    REQUIRE(module.reconfigure(std::make_shared<const config::Config>(revoked), {}));
+    CHECK(module.logins().empty());
+    CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
+    CHECK(sink.messages("Webinterface").back() == "Logout for firewall user 'fred' from 10.1.80.200");
+    REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+    REQUIRE(module.login("fred", "10.1.80.200"));
+    revoked = c;
+    REQUIRE(config::setScalar(config::Schema::builtin(), revoked, "USERFW_TEMPLATE:0.TEMPLATE_ENABLED", "no"));
+    REQUIRE(module.reconfigure(std::make_shared<const config::Config>(revoked), {}));
+    CHECK(module.logins().empty());
+    REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
+    REQUIRE(module.login("fred", "10.1.80.200"));
+  }
   // The template's timeout ends the login.
   REQUIRE(config::setScalar(config::Schema::builtin(), c, "USERFW_TEMPLATE:0.TEMPLATE_TIMEOUT", "1"));
   REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));

@@ -328,6 +328,20 @@ if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9003" 2>/dev
 fi
 grep -q "F ENOENT msg=The firewall user fred is not logged in from 10.0.2.2." <<<"$(cgi "nph-action.cgi?action=userfw/logout&name=fred&ip=10.0.2.2")" ||
   fail "a second logout"
+# An inactivity timeout ("dynamic", 6 s): new connections through fred's
+# rules keep the login; 6 s without one end it.
+in_appliance "$bin" gaiconfig --set USERFW_TEMPLATE:0.TEMPLATE_TOUT_TYPE dynamic >/dev/null
+in_appliance "$bin" gaiconfig --set USERFW_TEMPLATE:0.TEMPLATE_TIMEOUT 6 >/dev/null
+grep -q '"logged_in":true' <<<"$(userfw login fred-Secret1)" || fail "fred's second login"
+logouts=$(grep -c "Logout for firewall user 'fred'" "$tmp/pid1.log")
+for _ in 1 2 3 4 5; do
+  ip netns exec "$wan" timeout 1 bash -c "exec 3<>/dev/tcp/$lan_ip/9003" 2>/dev/null || true
+  sleep 2
+done
+[ "$(grep -c "Logout for firewall user 'fred'" "$tmp/pid1.log")" = "$logouts" ] ||
+  fail "fred was logged out while his rules had traffic"
+ended() { [ "$(grep -c "Logout for firewall user 'fred'" "$tmp/pid1.log")" -gt "$logouts" ]; }
+eventually ended || fail "fred's login outlived 6 s without traffic"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.
