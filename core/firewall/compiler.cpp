@@ -157,14 +157,16 @@ void fold(const std::vector<Numbered>& run, const std::string& table, const std:
       has[2] |= ports && n->rule.sport.has_value();
       has[3] |= ports && n->rule.dport.has_value();
     }
+    // A set's key has an IPv4 address field; rows without any address also
+    // match IPv6 as rules, so they stay rules.
+    if (!has[0] && !has[1]) continue;
     std::vector<Field> key;
     for (int i = 0; i < 4; ++i) {
       if (has[i]) key.push_back(static_cast<Field>(i));
     }
-    // The kernel's set of concatenated ranges needs two fields: addresses
-    // that match everything make up the number.
-    if (!has[0] && key.size() < 2) key.insert(key.begin(), Field::Saddr);
-    if (key.size() < 2) key.insert(key.begin() + 1, Field::Daddr);
+    // The kernel's set of concatenated ranges needs two fields: an address
+    // that matches everything makes up the number.
+    if (key.size() < 2) key.insert(has[0] ? key.begin() + 1 : key.begin(), has[0] ? Field::Daddr : Field::Saddr);
     Set set;
     set.name = fmt::format("{}-{}-{}", chain, members.front()->row, protocolName(protocol));
     set.key = key;
@@ -302,7 +304,9 @@ Result<Chain> ruleTable(const config::Config& config, const std::string& table, 
 
 // Row ids name chains and log prefixes: letters, digits, '_' and '-' only.
 bool plainId(const std::string& id) {
-  return !id.empty() && id.size() <= 64 &&
+  // 40 characters keep "fw-ruleset_<id>-<row>-<log id> act=ACCEPT" within
+  // the kernel's 127 of a log prefix.
+  return !id.empty() && id.size() <= 40 &&
          id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
 }
 
@@ -422,8 +426,11 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
   }
   add(dropChain("fw-SYN-flood", "fw-SYN-flood act=DROP", 1));
   add(dropChain("fw-ICMP-flood", "fw-ICMP-flood act=DROP", 1));
-  for (auto [iif, syn, icmp] : {std::tuple{ifs.external, "DOS_SYN_IN_MAX", "DOS_ICMP_IN_MAX"},
-                                std::tuple{ifs.internal, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX"}}) {
+  // The DMZ side counts as an inside one, with the same limits.
+  std::vector<std::tuple<std::string, const char*, const char*>> sides{
+      {ifs.external, "DOS_SYN_IN_MAX", "DOS_ICMP_IN_MAX"}, {ifs.internal, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX"}};
+  if (!ifs.dmz.empty()) sides.emplace_back(ifs.dmz, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX");
+  for (const auto& [iif, syn, icmp] : sides) {
     unsigned synMax = static_cast<unsigned>(std::strtoul(config.get(syn).c_str(), nullptr, 10));
     unsigned icmpMax = static_cast<unsigned>(std::strtoul(config.get(icmp).c_str(), nullptr, 10));
     if (synMax == 0 || icmpMax == 0) return Error{fmt::format("{} and {} must be 1 or more", syn, icmp)};

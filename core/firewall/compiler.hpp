@@ -25,14 +25,18 @@
 // "fw-antispoofing-ext1-0- act=DROP"), invalid connection tracking
 // ("fw-invalid-<hook>-0-"), with FW_CONSISTENCY_CHECKS impossible TCP flags
 // and port 0 ("fw-unclean-<hook>-0-"), new TCP connections and ICMP echo
-// requests per second from each side over DOS_{SYN,ICMP}_{IN,OUT}_MAX
-// ("fw-SYN-flood", "fw-ICMP-flood"; each hook has its own limiter) and echo
-// requests longer than FW_ICMP_MAXLEN ("fw-ICMP-maxlen").
+// requests per second from each side over DOS_{SYN,ICMP}_{IN,OUT}_MAX (the
+// DMZ side with the _OUT_ limits; "fw-SYN-flood", "fw-ICMP-flood"; each
+// hook has its own limiter) and echo requests longer than FW_ICMP_MAXLEN
+// ("fw-ICMP-maxlen"). Packets the appliance sends are not checked
+// (fw-invalid-output and fw-unclean-output, which the reference lists "for
+// completeness", do not occur).
 // Runs of consecutive table rows with one verdict and no logging may be
 // reordered freely, so each protocol's rows of such a run (eight or more)
 // become one lookup in a set of concatenated ranges (address . address .
 // port ...), named <chain>-<first row>-<protocol>, where no two of them
-// overlap; the rule's comment names the rows. A set's lookup costs the same
+// overlap and some row has an address (a set's key is IPv4; rows of ports
+// alone also match IPv6 as rules); the rule's comment names the rows. A set's lookup costs the same
 // for 10 or 50,000 rows, and the kernel loads it as a few messages.
 // Rules with LOG = yes log through NFLOG group 1 with the prefix of
 // reference 4.4.3: "fw-incoming-<rule number>-<log id> act=<ACCEPT|DROP|

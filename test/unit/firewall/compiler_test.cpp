@@ -119,7 +119,7 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   kernelAccepts(text);
   // Rows 1-10 (TCP) and the TCP half of row 11 ("all" with ports) are one
   // set; its UDP half stays a rule; the logged row 12 ends the run; the
-  // UDP drops 13-22 pad their key with an address; the overlapping rows
+  // UDP drops 13-22 key on destination and port; the overlapping rows
   // 23-30 cannot be a set and stay rules, in their order.
   REQUIRE(rs->sets.size() == 3);
   const firewall::Set& tcp = rs->sets[0];
@@ -128,10 +128,10 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   CHECK(tcp.elements.size() == 11);
   CHECK(tcp.elements.back().dport == firewall::PortRange{5000, 5100});
   const firewall::Set& udp = rs->sets[1];
-  CHECK(udp.key == std::vector{firewall::Field::Saddr, firewall::Field::Dport});
+  CHECK(udp.key == std::vector{firewall::Field::Daddr, firewall::Field::Dport});
   CHECK(udp.elements.size() == 10);
-  CHECK(tcp.intervals());
-  CHECK(udp.intervals());  // an open address is a range
+  CHECK(tcp.intervals());  // an open address is a range
+  CHECK(udp.intervals());
   // Rows 31-40, single values only: a hash set, no intervals.
   const firewall::Set& points = rs->sets[2];
   CHECK(points.key == std::vector{firewall::Field::Saddr, firewall::Field::Dport});
@@ -163,6 +163,16 @@ TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[fire
   auto split = firewall::compile(c, kQemu);
   REQUIRE(split);
   CHECK(split->sets.size() == 2);
+  // Rows without any address match IPv6 too: they stay rules.
+  config::Config portsOnly = profile(fixture("folded.atv"));
+  for (int row = 12; row < 22; ++row) {
+    REQUIRE(config::setScalar(config::Schema::builtin(), portsOnly, fmt::format("FW_INCOMING:{}.DST_IP", row),
+                              "0.0.0.0/0"));
+  }
+  auto unfolded = firewall::compile(portsOnly, kQemu);
+  REQUIRE(unfolded);
+  CHECK(unfolded->sets.size() == 2);
+  CHECK(unfolded->chain("fw-incoming")->rules.size() == rs->chain("fw-incoming")->rules.size() + 9);
   kernelAccepts(firewall::toNft(*split));
 }
 
