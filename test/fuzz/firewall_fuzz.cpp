@@ -16,7 +16,9 @@
 // a whole is refused too, as in production.
 // Then compile(): a ruleset, or an error that is not empty and names a
 // variable. A ruleset must print (toNft), its dispatch chain must be what
-// recordDispatch() says, and the kernel must accept it: firewall::check(),
+// recordDispatch() says, its rule-table chains must decide IPv4 packets at
+// the rows' bounds as the tables read (folding and reordering included),
+// and the kernel must accept it: firewall::check(),
 // then load(), in a network namespace of the process's own (made once, at
 // start; where that is not permitted the kernel part is skipped, and said so
 // once). A refusal aborts with the kernel's message, the configuration's
@@ -32,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -43,6 +46,7 @@
 
 #include "config/atv.hpp"
 #include "config/config.hpp"
+#include "common/ipv4.hpp"
 #include "config/schema.hpp"
 #include "firewall/compiler.hpp"
 #include "firewall/nft_backend.hpp"
@@ -423,6 +427,159 @@ struct Fuzz {
   }
 };
 
+// --- what the rule tables mean ------------------------------------------
+// The compiler folds runs of rows into sets and reorders them; for IPv4
+// packets made from the rows' own bounds, its chain must decide as the
+// table reads: the first matching row's target, logged as that row when
+// it logs; no row: the table's default.
+
+struct Packet {
+  std::uint32_t saddr = 0, daddr = 0;
+  firewall::Protocol protocol = firewall::Protocol::Any;  // Any: one the tables cannot name (SCTP)
+  std::uint16_t sport = 0, dport = 0;
+};
+
+bool carriesPorts(firewall::Protocol p) { return p == firewall::Protocol::Tcp || p == firewall::Protocol::Udp; }
+
+firewall::Protocol protocolOf(const std::string& name) {
+  using firewall::Protocol;
+  return name == "tcp" ? Protocol::Tcp : name == "udp" ? Protocol::Udp : name == "icmp" ? Protocol::Icmp
+         : name == "esp" ? Protocol::Esp : name == "gre" ? Protocol::Gre : Protocol::Any;
+}
+
+const std::string& cellOf(const config::Row& row, const char* column) { return row.fields.at(column).text; }
+
+std::optional<firewall::PortRange> rangeOf(const std::string& text) {
+  if (text == "any") return std::nullopt;
+  auto colon = text.find(':');
+  std::uint16_t from = 0, to = 0;
+  std::from_chars(text.data(), text.data() + std::min(colon, text.size()), from);
+  to = from;
+  if (colon != std::string::npos) std::from_chars(text.data() + colon + 1, text.data() + text.size(), to);
+  return firewall::PortRange{from, to};
+}
+
+bool within(const std::optional<firewall::PortRange>& r, std::uint16_t port) {
+  return !r || (r->from <= port && port <= r->to);
+}
+
+// The row as the reference reads it (one with ports and a protocol without
+// them does not compile, so it is not asked).
+bool rowMatches(const config::Row& row, const Packet& p) {
+  auto src = parseIpv4Prefix(cellOf(row, "SRC_IP"));
+  auto dst = parseIpv4Prefix(cellOf(row, "DST_IP"));
+  auto sports = rangeOf(cellOf(row, "SRC_PORT")), dports = rangeOf(cellOf(row, "DST_PORT"));
+  const std::string& proto = cellOf(row, "PROTO");
+  if (!src->contains(p.saddr) || !dst->contains(p.daddr)) return false;
+  if (proto != "all" && protocolOf(proto) != p.protocol) return false;
+  if (!sports && !dports) return true;
+  return carriesPorts(p.protocol) && within(sports, p.sport) && within(dports, p.dport);
+}
+
+bool inElement(const firewall::Set& set, const firewall::Element& e, const Packet& p) {
+  for (firewall::Field f : set.key) {
+    switch (f) {
+      case firewall::Field::Saddr: if (!e.saddr.contains(p.saddr)) return false; break;
+      case firewall::Field::Daddr: if (!e.daddr.contains(p.daddr)) return false; break;
+      case firewall::Field::Sport: if (!carriesPorts(p.protocol) || !within(e.sport, p.sport)) return false; break;
+      case firewall::Field::Dport: if (!carriesPorts(p.protocol) || !within(e.dport, p.dport)) return false; break;
+    }
+  }
+  return true;
+}
+
+bool ruleMatches(const firewall::Ruleset& rs, const firewall::Rule& r, const Packet& p) {
+  if ((r.saddr && !r.saddr->contains(p.saddr)) || (r.daddr && !r.daddr->contains(p.daddr))) return false;
+  if (r.protocol != firewall::Protocol::Any && r.protocol != p.protocol) return false;
+  if ((r.sport || r.dport) && !(carriesPorts(p.protocol) && within(r.sport, p.sport) && within(r.dport, p.dport))) {
+    return false;
+  }
+  if (r.set.empty()) return true;
+  const firewall::Set* set = rs.findSet(r.set);
+  return set && std::any_of(set->elements.begin(), set->elements.end(),
+                            [&](const firewall::Element& e) { return inElement(*set, e, p); });
+}
+
+// Packets at the bounds of the rows' networks and ports (and just outside
+// them), for at most 48 rows of the table.
+std::vector<Packet> probes(const std::vector<config::Row>& rows) {
+  std::vector<Packet> out;
+  std::size_t step = std::max<std::size_t>(1, rows.size() / 48);
+  for (std::size_t i = 0; i < rows.size(); i += step) {
+    const config::Row& row = rows[i];
+    auto src = parseIpv4Prefix(cellOf(row, "SRC_IP"));
+    auto dst = parseIpv4Prefix(cellOf(row, "DST_IP"));
+    auto sports = rangeOf(cellOf(row, "SRC_PORT")), dports = rangeOf(cellOf(row, "DST_PORT"));
+    for (unsigned variant = 0; variant < 4; ++variant) {
+      Packet p;
+      bool high = variant & 1;
+      p.saddr = high ? src->network() | ~src->mask() : src->network();
+      p.daddr = high ? dst->network() | ~dst->mask() : dst->network();
+      if (variant == 2) p.saddr -= 1;  // just outside (or wrapped around)
+      p.sport = sports ? (high ? sports->to : sports->from) : std::uint16_t(1000 + i);
+      p.dport = dports ? (high ? dports->to : dports->from) : std::uint16_t(2000 + i);
+      if (variant == 3 && dports) p.dport = std::uint16_t(dports->to + 1);
+      p.protocol = protocolOf(cellOf(row, "PROTO"));
+      if (cellOf(row, "PROTO") == "all") {
+        static constexpr firewall::Protocol kSome[] = {firewall::Protocol::Tcp, firewall::Protocol::Udp,
+                                                       firewall::Protocol::Icmp, firewall::Protocol::Any};
+        p.protocol = kSome[(i + variant) % ((sports || dports) ? 2 : 4)];
+      }
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+// "" when `chain` decides every probe as `rows` do; else what differs.
+// `fallsThrough`: a rule record, whose chain ends without a verdict.
+std::string meaningDiffers(const firewall::Ruleset& rs, const std::string& chainName,
+                           const std::vector<config::Row>& rows, bool fallsThrough) {
+  const firewall::Chain* chain = rs.chain(chainName);
+  if (!chain) return "no chain " + chainName;
+  for (const Packet& p : probes(rows)) {
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const config::Row& r) { return rowMatches(r, p); });
+    auto rule = std::find_if(chain->rules.begin(), chain->rules.end(),
+                             [&](const firewall::Rule& r) { return ruleMatches(rs, r, p); });
+    std::string expected, actual;
+    if (row != rows.end()) {
+      const std::string& target = cellOf(*row, "TARGET");
+      expected = target == "accept" ? "ACCEPT" : target == "drop" ? "DROP" : "REJECT";
+      if (cellOf(*row, "LOG") == "yes") expected += fmt::format(" logged as {}-{}-", chainName, row - rows.begin() + 1);
+    } else {
+      expected = fallsThrough ? "no verdict" : "the table's default";
+    }
+    if (rule == chain->rules.end()) {
+      actual = "no verdict";
+    } else if (row == rows.end() && !fallsThrough && rule + 1 == chain->rules.end()) {
+      actual = "the table's default";
+    } else {
+      actual = rule->verdict == firewall::Verdict::Accept ? "ACCEPT"
+               : rule->verdict == firewall::Verdict::Drop ? "DROP"
+               : rule->verdict == firewall::Verdict::Reject ? "REJECT" : "another verdict";
+      if (!rule->logPrefix.empty()) {
+        actual += " logged as " + rule->logPrefix.substr(0, rule->logPrefix.find('-', chainName.size() + 1) + 1);
+      }
+    }
+    if (expected != actual) {
+      return fmt::format("{}: a packet {} -> {} protocol {} ports {} -> {}: the table says {}, the chain {}", chainName,
+                         dotted(p.saddr), dotted(p.daddr), int(p.protocol), p.sport, p.dport, expected, actual);
+    }
+  }
+  return "";
+}
+
+std::string meaningDiffers(const firewall::Ruleset& rs, const config::Config& cfg) {
+  for (auto [table, chain] : {std::pair{"FW_INCOMING", "fw-incoming"}, std::pair{"FW_OUTGOING", "fw-outgoing"}}) {
+    if (std::string why = meaningDiffers(rs, chain, cfg.find(table)->rows, false); !why.empty()) return why;
+  }
+  for (const config::Row& record : cfg.find("FW_RULESETS")->rows) {
+    std::string why = meaningDiffers(rs, firewall::recordChain(record.id), record.fields.at("SET").rows, true);
+    if (!why.empty()) return why;
+  }
+  return "";
+}
+
 // The configuration as what differs from the factory default: each changed
 // variable in ATV form (rows with their cells), for a report and a fixture;
 // With the records' run-time state and the board's interfaces.
@@ -509,6 +666,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!dispatch || !(*dispatch == firewall::recordDispatch(cfg, fuzz.state))) {
     bug("the dispatch chain is not recordDispatch()'s", input(), nft);
   }
+  if (std::string why = meaningDiffers(*ruleset, cfg); !why.empty()) bug("the chain means another table: " + why, input(), nft);
   // Each check() waits for an RCU grace period in the kernel (its aborted
   // transaction: about 12 ms), so a ruleset this process has already had
   // checked (the same text) is not checked again: many inputs differ only
