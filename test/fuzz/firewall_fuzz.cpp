@@ -582,7 +582,7 @@ std::string meaningDiffers(const firewall::Ruleset& rs, const config::Config& cf
 
 // The configuration as what differs from the factory default: each changed
 // variable in ATV form (rows with their cells), for a report and a fixture;
-// With the records' run-time state and the board's interfaces.
+// with the records' run-time state and the board's interfaces.
 std::string changes(const config::Config& cfg, const firewall::State& state, const firewall::Interfaces& ifs) {
   const config::Schema& schema = config::Schema::builtin();
   config::Diff d = config::diff(schema, config::factoryDefault(schema), cfg);
@@ -621,8 +621,9 @@ bool verbose = false;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   verbose = std::getenv("BULWARK_FUZZ_PRINT") != nullptr;
-  // A network namespace of our own: check() never commits, but the kernel
-  // wants CAP_NET_ADMIN in the namespace, and the host's stays untouched.
+  // A network namespace of our own: the kernel wants CAP_NET_ADMIN in it
+  // even for check(), which never commits, and what load() commits stays
+  // here; the host's ruleset is never touched.
   if (unshare(CLONE_NEWNET) != 0) {
     std::fprintf(stderr, "firewall_fuzz: unshare(CLONE_NEWNET): %s; the kernel's check is skipped\n",
                  std::strerror(errno));
