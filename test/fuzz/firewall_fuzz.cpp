@@ -474,17 +474,32 @@ bool within(const std::optional<firewall::PortRange>& r, std::uint16_t port) {
   return !r || (r->from <= port && port <= r->to);
 }
 
+// A row of a rule table, parsed once (it is asked for every probe).
+struct TableRow {
+  Ipv4Prefix src, dst;
+  std::optional<firewall::PortRange> sports, dports;
+  std::string proto, target;
+  bool log = false;
+};
+
+std::vector<TableRow> parseRows(const std::vector<config::Row>& rows) {
+  std::vector<TableRow> out;
+  out.reserve(rows.size());
+  for (const config::Row& row : rows) {
+    out.push_back({*parseIpv4Prefix(cellOf(row, "SRC_IP")), *parseIpv4Prefix(cellOf(row, "DST_IP")),
+                   rangeOf(cellOf(row, "SRC_PORT")), rangeOf(cellOf(row, "DST_PORT")), cellOf(row, "PROTO"),
+                   cellOf(row, "TARGET"), cellOf(row, "LOG") == "yes"});
+  }
+  return out;
+}
+
 // The row as the reference reads it (one with ports and a protocol without
 // them does not compile, so it is not asked).
-bool rowMatches(const config::Row& row, const Packet& p) {
-  auto src = parseIpv4Prefix(cellOf(row, "SRC_IP"));
-  auto dst = parseIpv4Prefix(cellOf(row, "DST_IP"));
-  auto sports = rangeOf(cellOf(row, "SRC_PORT")), dports = rangeOf(cellOf(row, "DST_PORT"));
-  const std::string& proto = cellOf(row, "PROTO");
-  if (!src->contains(p.saddr) || !dst->contains(p.daddr)) return false;
-  if (proto != "all" && protocolOf(proto) != p.protocol) return false;
-  if (!sports && !dports) return true;
-  return carriesPorts(p.protocol) && within(sports, p.sport) && within(dports, p.dport);
+bool rowMatches(const TableRow& row, const Packet& p) {
+  if (!row.src.contains(p.saddr) || !row.dst.contains(p.daddr)) return false;
+  if (row.proto != "all" && protocolOf(row.proto) != p.protocol) return false;
+  if (!row.sports && !row.dports) return true;
+  return carriesPorts(p.protocol) && within(row.sports, p.sport) && within(row.dports, p.dport);
 }
 
 bool inElement(const firewall::Set& set, const firewall::Element& e, const Packet& p) {
@@ -513,28 +528,25 @@ bool ruleMatches(const firewall::Ruleset& rs, const firewall::Rule& r, const Pac
 
 // Packets at the bounds of the rows' networks and ports (and just outside
 // them), for at most 48 rows of the table.
-std::vector<Packet> probes(const std::vector<config::Row>& rows) {
+std::vector<Packet> probes(const std::vector<TableRow>& rows) {
   std::vector<Packet> out;
   std::size_t step = std::max<std::size_t>(1, rows.size() / 48);
   for (std::size_t i = 0; i < rows.size(); i += step) {
-    const config::Row& row = rows[i];
-    auto src = parseIpv4Prefix(cellOf(row, "SRC_IP"));
-    auto dst = parseIpv4Prefix(cellOf(row, "DST_IP"));
-    auto sports = rangeOf(cellOf(row, "SRC_PORT")), dports = rangeOf(cellOf(row, "DST_PORT"));
+    const TableRow& row = rows[i];
     for (unsigned variant = 0; variant < 4; ++variant) {
       Packet p;
       bool high = variant & 1;
-      p.saddr = high ? src->network() | ~src->mask() : src->network();
-      p.daddr = high ? dst->network() | ~dst->mask() : dst->network();
+      p.saddr = high ? row.src.network() | ~row.src.mask() : row.src.network();
+      p.daddr = high ? row.dst.network() | ~row.dst.mask() : row.dst.network();
       if (variant == 2) p.saddr -= 1;  // just outside (or wrapped around)
-      p.sport = sports ? (high ? sports->to : sports->from) : std::uint16_t(1000 + i);
-      p.dport = dports ? (high ? dports->to : dports->from) : std::uint16_t(2000 + i);
-      if (variant == 3 && dports) p.dport = std::uint16_t(dports->to + 1);
-      p.protocol = protocolOf(cellOf(row, "PROTO"));
-      if (cellOf(row, "PROTO") == "all") {
+      p.sport = row.sports ? (high ? row.sports->to : row.sports->from) : std::uint16_t(1000 + i);
+      p.dport = row.dports ? (high ? row.dports->to : row.dports->from) : std::uint16_t(2000 + i);
+      if (variant == 3 && row.dports) p.dport = std::uint16_t(row.dports->to + 1);
+      p.protocol = protocolOf(row.proto);
+      if (row.proto == "all") {
         static constexpr firewall::Protocol kSome[] = {firewall::Protocol::Tcp, firewall::Protocol::Udp,
                                                        firewall::Protocol::Icmp, firewall::Protocol::Any};
-        p.protocol = kSome[(i + variant) % ((sports || dports) ? 2 : 4)];
+        p.protocol = kSome[(i + variant) % ((row.sports || row.dports) ? 2 : 4)];
       }
       out.push_back(p);
     }
@@ -545,18 +557,18 @@ std::vector<Packet> probes(const std::vector<config::Row>& rows) {
 // "" when `chain` decides every probe as `rows` do; else what differs.
 // `fallsThrough`: a rule record, whose chain ends without a verdict.
 std::string meaningDiffers(const firewall::Ruleset& rs, const std::string& chainName,
-                           const std::vector<config::Row>& rows, bool fallsThrough) {
+                           const std::vector<config::Row>& table, bool fallsThrough) {
   const firewall::Chain* chain = rs.chain(chainName);
   if (!chain) return "no chain " + chainName;
+  std::vector<TableRow> rows = parseRows(table);
   for (const Packet& p : probes(rows)) {
-    auto row = std::find_if(rows.begin(), rows.end(), [&](const config::Row& r) { return rowMatches(r, p); });
+    auto row = std::find_if(rows.begin(), rows.end(), [&](const TableRow& r) { return rowMatches(r, p); });
     auto rule = std::find_if(chain->rules.begin(), chain->rules.end(),
                              [&](const firewall::Rule& r) { return ruleMatches(rs, r, p); });
     std::string expected, actual;
     if (row != rows.end()) {
-      const std::string& target = cellOf(*row, "TARGET");
-      expected = target == "accept" ? "ACCEPT" : target == "drop" ? "DROP" : "REJECT";
-      if (cellOf(*row, "LOG") == "yes") expected += fmt::format(" logged as {}-{}-", chainName, row - rows.begin() + 1);
+      expected = row->target == "accept" ? "ACCEPT" : row->target == "drop" ? "DROP" : "REJECT";
+      if (row->log) expected += fmt::format(" logged as {}-{}-", chainName, row - rows.begin() + 1);
     } else {
       expected = fallsThrough ? "no verdict" : "the table's default";
     }
