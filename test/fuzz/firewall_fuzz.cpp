@@ -2,12 +2,14 @@
 // over structured configurations, not ATV text (atv_fuzz covers parsing).
 // The input is a program: each byte picks an edit of the factory default,
 // and the bytes after it pick its arguments (a byte past the end reads 0):
-//   rows of FW_INCOMING, FW_OUTGOING, the SET of an FW_RULESETS record,
-//   NAT_PORT_FORWARDING, NAT_MASQUERADING and INT_ADDRESSES, alone or as a
-//   run of similar rows (sequential or overlapping addresses and ports, one
-//   odd row), so that the compiler's folding into sets is exercised; scalar
-//   variables; cell edits, deletions and moves of rows; the records'
-//   run-time state; the board's interface names; whether to load() too.
+//   rows of FW_INCOMING, FW_OUTGOING, the DMZ tables, the SET of an
+//   FW_RULESETS record, the TEMPLATE_RULE and TEMPLATE_USERS of a
+//   USERFW_TEMPLATE, NAT_PORT_FORWARDING, NAT_MASQUERADING and
+//   INT_ADDRESSES, alone or as a run of similar rows (sequential or
+//   overlapping addresses and ports, one odd row), so that the compiler's
+//   folding into sets is exercised; scalar variables; cell edits, deletions
+//   and moves of rows; the records' run-time state and the firewall users'
+//   logins; the board's interface names; whether to load() too.
 // Each cell is drawn mostly from its column's domain in the schema
 // (addresses, networks of every prefix length, ports, ranges "a:b", "any",
 // enums, yes/no, integers at and near their bounds, comments) and sometimes
@@ -18,8 +20,8 @@
 // variable. A ruleset must print (toNft), its dispatch chain must be what
 // recordDispatch() says, its rule-table chains must decide IPv4 packets at
 // the rows' bounds as the tables read (folding and reordering included),
-// and the kernel must accept it: firewall::check(),
-// then load(), in a network namespace of the process's own (made once, at
+// and the kernel must accept it: firewall::check(), and load() where the
+// input asks, in a network namespace of the process's own (made once, at
 // start; where that is not permitted the kernel part is skipped, and said so
 // once). A refusal aborts with the kernel's message, the configuration's
 // changes to the factory default (ATV) and the ruleset (nft), so that
@@ -328,9 +330,61 @@ struct Fuzz {
   }
 
   const char* ruleTable() {
-    static constexpr const char* kTables[] = {"FW_INCOMING", "FW_OUTGOING", "NAT_PORT_FORWARDING",
-                                              "NAT_MASQUERADING", "INT_ADDRESSES", "FW_RULESETS"};
+    static constexpr const char* kTables[] = {"FW_INCOMING",         "FW_OUTGOING",         "NAT_PORT_FORWARDING",
+                                              "NAT_MASQUERADING",    "INT_ADDRESSES",       "FW_RULESETS",
+                                              "FW_DMZ_INCOMING_WAN", "FW_DMZ_OUTGOING_WAN", "FW_DMZ_INCOMING_LAN",
+                                              "FW_DMZ_OUTGOING_LAN", "USERFW_TEMPLATE"};
     return kTables[in.pick(std::size(kTables))];
+  }
+
+  const char* dmzTable() {
+    static constexpr const char* kTables[] = {"FW_DMZ_INCOMING_WAN", "FW_DMZ_OUTGOING_WAN", "FW_DMZ_INCOMING_LAN",
+                                              "FW_DMZ_OUTGOING_LAN"};
+    return kTables[in.pick(std::size(kTables))];
+  }
+
+  // Firewall users: a few names, so that templates and logins meet.
+  std::string userName() {
+    static constexpr const char* kUsers[] = {"alice", "bob", "carol"};
+    return in.chance(224) ? kUsers[in.pick(std::size(kUsers))] : commentText(in, 64);
+  }
+
+  // A user firewall template: named, mostly from %authorized_ip or a
+  // network (a free text that is neither does not compile).
+  std::size_t addTemplate() {
+    std::size_t index = addRow("USERFW_TEMPLATE");
+    if (index == SIZE_MAX) return index;
+    std::string at = fmt::format("USERFW_TEMPLATE:{}.", index);
+    set(at + "TEMPLATE_NAME", fmt::format("template {}", index));
+    if (in.chance(160)) {
+      set(at + "TEMPLATE_SRC_IP", "%authorized_ip");
+    } else if (in.chance(192)) {
+      set(at + "TEMPLATE_SRC_IP", fmt::format("{}/{}", dotted(address(in)), prefixLength(in)));
+    }
+    set(at + "VPN_CONN_REF", "");
+    return index;
+  }
+
+  // A template's TEMPLATE_RULE or TEMPLATE_USERS, making a template when
+  // there is none.
+  std::string templateTable(const char* column) {
+    std::size_t n = rowCount("USERFW_TEMPLATE");
+    if (n == 0) n = addTemplate() == SIZE_MAX ? 0 : 1;
+    if (n == 0) return "USERFW_TEMPLATE";
+    return fmt::format("USERFW_TEMPLATE:{}.{}", in.pick(n), column);
+  }
+
+  void addTemplateUser() {
+    std::string path = templateTable("TEMPLATE_USERS");
+    std::size_t index = addRow(path);
+    if (index != SIZE_MAX && path.ends_with("USERS")) set(fmt::format("{}:{}.USERNAME", path, index), userName());
+  }
+
+  // A firewall user logs in (or logs in again, from another address).
+  void login() {
+    std::string user = userName();
+    std::uint32_t from = address(in);
+    state.logins.push_back({user, from});
   }
 
   std::string anyTable() {
@@ -415,7 +469,7 @@ struct Fuzz {
 
   void run() {
     while (!in.done()) {
-      switch (in.pick(17)) {
+      switch (in.pick(21)) {
         case 0: addRow("FW_INCOMING"); break;
         case 1: addRow("FW_OUTGOING"); break;
         case 2: addRun(in.chance(128) ? "FW_INCOMING" : "FW_OUTGOING"); break;
@@ -432,7 +486,11 @@ struct Fuzz {
         case 13: toggleRecord(); break;
         case 14: addRun(ruleTable()); break;
         case 15: chooseInterfaces(); break;
-        default: apply = true; break;
+        case 16: apply = true; break;
+        case 17: in.chance(128) ? addRun(dmzTable()) : (void)addRow(dmzTable()); break;
+        case 18: addTemplate(); break;
+        case 19: in.chance(128) ? addRun(templateTable("TEMPLATE_RULE")) : addTemplateUser(); break;
+        default: login(); break;
       }
     }
   }
@@ -593,7 +651,12 @@ std::string meaningDiffers(const firewall::Ruleset& rs, const std::string& chain
 }
 
 std::string meaningDiffers(const firewall::Ruleset& rs, const config::Config& cfg) {
-  for (auto [table, chain] : {std::pair{"FW_INCOMING", "fw-incoming"}, std::pair{"FW_OUTGOING", "fw-outgoing"}}) {
+  for (auto [table, chain] : {std::pair{"FW_INCOMING", "fw-incoming"}, std::pair{"FW_OUTGOING", "fw-outgoing"},
+                              std::pair{"FW_DMZ_INCOMING_WAN", "fw-dmz-incoming-wan"},
+                              std::pair{"FW_DMZ_OUTGOING_WAN", "fw-dmz-outgoing-wan"},
+                              std::pair{"FW_DMZ_INCOMING_LAN", "fw-dmz-incoming-lan"},
+                              std::pair{"FW_DMZ_OUTGOING_LAN", "fw-dmz-outgoing-lan"}}) {
+    if (!rs.chain(chain)) continue;  // the DMZ tables, on a board without a DMZ port
     if (std::string why = meaningDiffers(rs, chain, cfg.find(table)->rows, false); !why.empty()) return why;
   }
   for (const config::Row& record : cfg.find("FW_RULESETS")->rows) {
@@ -612,6 +675,8 @@ std::string changes(const config::Config& cfg, const firewall::State& state, con
   std::string out = fmt::format("// interfaces external={} internal={} dmz={}; active records:", ifs.external,
                                 ifs.internal, ifs.dmz);
   for (const std::string& id : state.activeRecords) out += " " + id;
+  out += "; logins:";
+  for (const auto& login : state.logins) out += fmt::format(" '{}'@{}", login.user, dotted(login.address));
   out += "\n";
   for (const auto& [name, value] : cfg.values) {
     if (d.touches(name)) out += config::writeAtvValue(name, value);
