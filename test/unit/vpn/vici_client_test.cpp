@@ -3,149 +3,30 @@
 // deadlines, and reconnecting when charon goes away and comes back.
 #include <catch2/catch.hpp>
 
-#include <map>
-#include <set>
-
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/post.hpp>
 
 #include "support/support.hpp"
+#include "vpn/fake_charon.hpp"
 #include "vpn/ipsec/vici_client.hpp"
 
 using namespace bulwark;
 using namespace bulwark::ipsec;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-using local = asio::local::stream_protocol;
 using vici::Message;
 using vici::Packet;
 using vici::PacketType;
+using test::FakeCharon;
 
 namespace {
 
-// A charon that answers each command with what `answer` returns (nullopt:
-// no answer at all), knows the events in `knownEvents`, and streams
-// `streamed` events before the response of a command that has them.
-class FakeCharon {
- public:
-  struct Conn {
-    explicit Conn(asio::io_context& io) : socket(io) {}
-    local::socket socket;
-    std::array<char, 4> header{};
-    std::string body;
-    std::set<std::string> registered;
-  };
-
-  FakeCharon(asio::io_context& io, std::filesystem::path path) : io_(io), acceptor_(io), path_(std::move(path)) {
-    listen();
-  }
-
-  void listen() {
-    std::filesystem::remove(path_);
-    acceptor_ = local::acceptor(io_, local::endpoint(path_.string()));
-    accept();
-  }
-  // charon dying: the socket and every connection go.
-  void close() {
-    acceptor_.close();
-    std::filesystem::remove(path_);
-    for (auto& c : conns_) c->socket.close();
-    conns_.clear();
-  }
-  // An event to every connection registered for it.
-  void emit(const std::string& name, const Message& message) {
-    for (auto& c : conns_) {
-      if (c->registered.contains(name)) write(*c, {PacketType::Event, name, message});
-    }
-  }
-  void writeRaw(const std::string& bytes) {
-    for (auto& c : conns_) asio::write(c->socket, asio::buffer(bytes));
-  }
-  // A response, later, on the connection of the last command.
-  void respond(const Packet& p) { write(*lastCommand_, p); }
-
-  std::function<std::optional<Packet>(const Packet& request)> answer = [](const Packet&) {
-    return Packet{PacketType::CmdResponse, "", Message{}.add("success", "yes")};
-  };
-  std::set<std::string> knownEvents{"ike-updown", "child-updown", "list-sa", "control-log"};
-  std::map<std::string, std::pair<std::string, std::vector<Message>>> streamed;  // command -> event, messages
-  std::vector<std::string> received;  // "CMD name" / "REG name", in order
-  std::size_t accepted = 0;
-
- private:
-  void accept() {
-    auto conn = std::make_shared<Conn>(io_);
-    acceptor_.async_accept(conn->socket, [this, conn](const boost::system::error_code& ec) {
-      if (ec) return;
-      ++accepted;
-      conns_.push_back(conn);
-      read(conn);
-      accept();
-    });
-  }
-  void read(std::shared_ptr<Conn> conn) {
-    asio::async_read(conn->socket, asio::buffer(conn->header), [this, conn](const boost::system::error_code& ec,
-                                                                            std::size_t) {
-      if (ec) return;
-      auto length = vici::decodeLength(std::string_view(conn->header.data(), 4));
-      REQUIRE(length);
-      conn->body.resize(*length);
-      asio::async_read(conn->socket, asio::buffer(conn->body), [this, conn](const boost::system::error_code& e,
-                                                                            std::size_t) {
-        if (e) return;
-        auto packet = vici::decodePacket(conn->body);
-        REQUIRE(packet);
-        handle(*conn, *packet);
-        read(conn);
-      });
-    });
-  }
-  void handle(Conn& conn, const Packet& p) {
-    if (p.type == PacketType::EventRegister) {
-      received.push_back("REG " + p.name);
-      bool known = knownEvents.contains(p.name);
-      if (known) conn.registered.insert(p.name);
-      write(conn, {known ? PacketType::EventConfirm : PacketType::EventUnknown, "", {}});
-      return;
-    }
-    REQUIRE(p.type == PacketType::CmdRequest);
-    received.push_back("CMD " + p.name);
-    lastCommand_ = &conn;
-    if (auto s = streamed.find(p.name); s != streamed.end()) {
-      for (const Message& m : s->second.second) {
-        if (conn.registered.contains(s->second.first)) write(conn, {PacketType::Event, s->second.first, m});
-      }
-    }
-    if (auto reply = answer(p)) write(conn, *reply);
-  }
-  void write(Conn& conn, const Packet& p) {
-    auto frame = vici::encodeFrame(p);
-    REQUIRE(frame);
-    asio::write(conn.socket, asio::buffer(*frame));
-  }
-
-  asio::io_context& io_;
-  local::acceptor acceptor_;
-  std::filesystem::path path_;
-  std::vector<std::shared_ptr<Conn>> conns_;
-  Conn* lastCommand_ = nullptr;
-};
-
-struct Fixture {
-  test::TempDir dir;
-  asio::io_context io;
-  runtime::AsioTimers timers{io};
-  runtime::SystemClock clock;
-  log::Log log{clock};
-  test::MemorySink sink;
+struct Fixture : test::LoopWithLog {
   std::filesystem::path socket = dir / "charon.vici";
   int connects = 0;
   std::vector<std::string> disconnects;
   std::vector<std::pair<std::string, Message>> events;
 
-  Fixture() { log.addSink(sink); }
 
   std::unique_ptr<ViciClient> client(std::chrono::milliseconds timeout = 2000ms) {
     ViciClient::Options options{socket, {"ike-updown", "child-updown"}, timeout, 20ms, 100ms};
