@@ -1,6 +1,8 @@
 #include "vpn/ipsec/charon.hpp"
 
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -73,6 +75,21 @@ bool kernelHasEsp() {
   utsname u{};
   if (uname(&u) != 0) return false;
   return kernelHasEsp("/", u.release);
+}
+
+bool networkIsOurs() {
+  if (getpid() == 1) return true;
+  struct stat mine {}, other {};
+  if (stat("/proc/self/ns/net", &mine) != 0) return false;
+  auto same = [&mine, &other] { return mine.st_dev == other.st_dev && mine.st_ino == other.st_ino; };
+  // PID 1's may be out of reach (another user namespace): then a namespace
+  // made with `ip netns add` (bound under /run/netns) counts as its own.
+  if (stat("/proc/1/ns/net", &other) == 0) return !same();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+    if (stat(entry.path().c_str(), &other) == 0 && same()) return true;
+  }
+  return false;
 }
 
 init::ServiceSpec charonService(const std::filesystem::path& conf, const CharonSettings& settings) {

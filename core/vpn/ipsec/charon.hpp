@@ -34,6 +34,13 @@ bool kernelHasEsp(const std::filesystem::path& root, const std::string& release)
 // The same for the running kernel.
 bool kernelHasEsp();
 
+// Whether the network the core sees is the appliance's own: it is PID 1, or
+// it runs in a network namespace other than PID 1's (a test's; where PID 1's
+// cannot be seen, one of `ip netns`'s under /run/netns). Elsewhere (a
+// development core on a host) charon would bind ports 500 and 4500 and put
+// routes and a TUN device into the host's network, so it is not started.
+bool networkIsOurs();
+
 // The "charon" service: ready when its VICI socket accepts.
 init::ServiceSpec charonService(const std::filesystem::path& conf, const CharonSettings& settings);
 

@@ -52,6 +52,12 @@ void IpsecModule::apply(const config::Config& config) {
       log_.write(kTag, fmt::format("connection {} not loaded: {}", c.name, why));
       continue;
     }
+    if (!options_.ownsNetwork) {
+      log_.write(kTag, fmt::format("connection {} not started: the core shares the host's network (it is neither "
+                                   "PID 1 nor in a network namespace of its own)",
+                                   c.name));
+      continue;
+    }
     desired_.emplace(c.id, std::move(c));
   }
   runCharon(!desired_.empty());

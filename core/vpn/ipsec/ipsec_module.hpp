@@ -1,5 +1,6 @@
 // The IPsec module: runs charon while at least one IPsec connection is
-// enabled, and keeps what charon has loaded equal to the configuration.
+// enabled (and the network is the appliance's own, see networkIsOurs()),
+// and keeps what charon has loaded equal to the configuration.
 //
 // charon is declared to the supervisor (charon.hpp) when the first enabled
 // connection appears and removed when the last goes. Once its VICI socket is
@@ -37,6 +38,7 @@ class IpsecModule final : public runtime::Module {
   struct Options {
     std::filesystem::path runDir;  // strongswan.conf and charon.vici go here
     bool kernelEsp = true;         // false: charon does ESP itself (kernel-libipsec)
+    bool ownsNetwork = true;       // false: charon is never started (networkIsOurs())
     std::chrono::milliseconds viciTimeout{10000};
   };
   IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::EventBus& bus, log::Log& log,

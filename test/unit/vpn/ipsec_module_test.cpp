@@ -62,7 +62,8 @@ struct Fixture : test::LoopWithLog {
   FakeSpawner spawner{io};
   init::Supervisor supervisor{timers, clock, log, spawner, &bus};
   test::FakeCharon charon{io, dir / "charon.vici"};
-  ipsec::IpsecModule module{io, timers, bus, log, supervisor, {dir.path(), false, 2000ms}};
+  bool ownsNetwork = true;
+  ipsec::IpsecModule module{io, timers, bus, log, supervisor, {dir.path(), false, ownsNetwork, 2000ms}};
   config::Config config = config::factoryDefault(schema());
 
   Fixture() {
@@ -111,6 +112,23 @@ TEST_CASE("without an enabled connection charon does not run", "[ipsec]") {
   f.io.poll();
   CHECK(f.spawner.specs.empty());
   CHECK_FALSE(f.supervisor.status("charon"));
+}
+
+TEST_CASE("on the host's own network charon is not started", "[ipsec]") {
+  test::LoopWithLog loop;
+  runtime::EventBus bus{loop.io};
+  FakeSpawner spawner{loop.io};
+  init::Supervisor supervisor{loop.timers, loop.clock, loop.log, spawner, &bus};
+  ipsec::IpsecModule module{loop.io, loop.timers, bus, loop.log, supervisor, {loop.dir.path(), false, false}};
+  config::Config config = config::factoryDefault(schema());
+  addConnection(config, "MAIv300000001", "plant", "10.0.2.2");
+  supervisor.start();
+  REQUIRE(module.start(std::make_shared<const config::Config>(config)));
+  loop.io.poll();
+  CHECK(spawner.specs.empty());
+  CHECK(loop.sink.messages("ipsec") ==
+        std::vector<std::string>{"connection plant not started: the core shares the host's network (it is neither "
+                                 "PID 1 nor in a network namespace of its own)"});
 }
 
 TEST_CASE("enabled PSK connections start charon and are loaded once it is ready", "[ipsec]") {
