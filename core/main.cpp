@@ -57,7 +57,7 @@ int initMain(int argc, char** argv) {
   options.add_options()
       ("help,h", "print this help")
       ("data-dir", po::value<std::string>()->default_value("/data"), "persistent data: config.db, logs.db")
-      ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "runtime files: the control socket")
+      ("run-dir", po::value<std::string>()->default_value("/run/bulwark"), "runtime files: the control socket, the daemons' configurations and sockets (charon.vici)")
       ("board", po::value<std::string>()->default_value("sim"), "board the core runs on")
       ("listen", po::value<std::string>()->default_value(""),
        "address of the HTTPS management (ADDR:PORT); default: HTTPS_PORT on the internal address")

@@ -66,7 +66,7 @@ void blankSecrets(std::span<const Variable> variables, Fields& fields) {
   for (const Variable& v : variables) {
     auto it = fields.find(v.name);
     if (it == fields.end()) continue;
-    if (v.kind == Kind::Password) it->second.text.clear();
+    if (isSecret(v.kind)) it->second.text.clear();
     if (v.kind == Kind::Table) {
       for (Row& row : it->second.rows) blankSecrets(v.columns, row.fields);
     }
@@ -316,7 +316,7 @@ struct Differ {
           cells(var ? var->columns : std::span<const Variable>{}, value.rows[i].fields, fmt::format("{}:{}.", path, i));
         }
       } else {
-        out.push_back({Change::Kind::Set, path, "", value.text, 0, 0, var && var->kind == Kind::Password});
+        out.push_back({Change::Kind::Set, path, "", value.text, 0, 0, var && isSecret(var->kind)});
       }
     }
   }
@@ -334,7 +334,7 @@ struct Differ {
         table(var, old == before.end() || !old->second.isTable ? none : old->second, value, path);
       } else if (old == before.end() || old->second.isTable || old->second.text != value.text) {
         std::string previous = old == before.end() || old->second.isTable ? "" : old->second.text;
-        out.push_back({Change::Kind::Set, path, previous, value.text, 0, 0, var && var->kind == Kind::Password});
+        out.push_back({Change::Kind::Set, path, previous, value.text, 0, 0, var && isSecret(var->kind)});
       }
     }
   }

@@ -22,6 +22,7 @@ std::string_view kindName(Kind kind) {
     case Kind::Port: return "port";
     case Kind::Duration: return "duration";
     case Kind::Password: return "password";
+    case Kind::Secret: return "secret";
     case Kind::RowRef: return "row reference";
     case Kind::Table: return "table";
   }
@@ -178,6 +179,7 @@ std::optional<std::string> checkScalar(const Variable& v, std::string_view value
   if (value.empty() && v.optional) return std::nullopt;
   switch (v.kind) {
     case Kind::String:
+    case Kind::Secret:
       if (!isPrintable(value)) return std::string("The value must not contain control characters.");
       if (static_cast<std::int64_t>(value.size()) < v.min) {
         return v.min == 1 ? std::string("The value must not be empty.")

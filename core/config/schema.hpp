@@ -26,6 +26,8 @@ enum class Kind {
   Port,      // "any", "N" or "N:M" with 1 <= N <= M <= 65535
   Duration,  // "hh:mm:ss", total seconds within [min, max]
   Password,  // a crypt(3) hash; clear text is hashed on the way in
+  Secret,    // text the appliance must hand on as it is (an IPsec pre-shared
+             // key): stored in clear, masked wherever a password is
   RowRef,    // the row id of a row in table `refTable`, or one of `choices`
   Table,     // ordered rows of `columns`
 };
@@ -88,5 +90,8 @@ bool isRowId(std::string_view text);
 // "hh:mm:ss" (hours may have more digits) -> seconds; nullopt when malformed.
 std::optional<std::int64_t> parseDuration(std::string_view text);
 bool isPasswordHash(std::string_view text);
+// Password and Secret values: masked in the change log, comparisons and
+// snapshots, and never shown by the JSON API.
+inline bool isSecret(Kind kind) { return kind == Kind::Password || kind == Kind::Secret; }
 
 } // namespace bulwark::config

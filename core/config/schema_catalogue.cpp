@@ -248,6 +248,9 @@ constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
     yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
     duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
+    // The reference names no variable for the key; it is ours.
+    {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
+     .menu = kMenuIpsec, .module = "ipsec", .max = 255},
     text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
     duration("SA_LIFETIME", "01:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IPsec SAs (hh:mm:ss)."}),
     table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),

@@ -39,6 +39,7 @@
 #include "runtime/module_set.hpp"
 #include "runtime/timers.hpp"
 #include "runtime/worker_pool.hpp"
+#include "vpn/ipsec/ipsec_module.hpp"
 #include "web_module.hpp"
 
 namespace bulwark::init {
@@ -149,6 +150,9 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(netModule);
   firewall::FirewallModule firewallModule(io, *board, log);
   modules.add(firewallModule);
+  ipsec::IpsecModule ipsecModule(io, timers, bus, log, supervisor,
+                                 {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
+  modules.add(ipsecModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
   modules.add(sshModule);
 

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/ipv4.hpp"
+#include "common/replace_file.hpp"
 #include "net/rtnl.hpp"
 
 namespace bulwark::net {
@@ -59,23 +60,6 @@ bool inNetworkOf(const std::string& address, const std::vector<std::string>& cid
     auto p = parseIpv4Prefix(cidr);
     return p && p->contains(*a);
   });
-}
-
-// Writes `text` to a new file beside `path` and renames it over `path`:
-// readers see the old or the new file, never a part.
-Status replaceFile(const std::filesystem::path& path, const std::string& text, mode_t mode = 0600) {
-  auto temporary = path;
-  temporary += ".new";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) return Error{fmt::format("cannot write {}", path.string())};
-  }
-  chmod(temporary.c_str(), mode);
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) return Error{fmt::format("cannot write {}: {}", path.string(), ec.message())};
-  return {};
 }
 
 std::string joined(const std::vector<std::string>& items) {

@@ -75,7 +75,7 @@ json rowJson(const config::Variable& table, const config::Row& row) {
 }
 
 json valueJson(const config::Variable& variable, const config::Value& value) {
-  if (variable.kind == config::Kind::Password) return nullptr;  // never shown, not even as a hash
+  if (config::isSecret(variable.kind)) return nullptr;  // never shown, not even as a hash
   if (!value.isTable) return value.text;
   json rows = json::array();
   for (const config::Row& row : value.rows) rows.push_back(rowJson(variable, row));
@@ -157,7 +157,7 @@ Result<std::vector<config::Row>> rowsFromJson(const config::Variable& table, con
       const config::Variable* column = config::Schema::findColumn(table, it.key());
       std::string cellPath = fmt::format("{}.{}", rowPath, it.key());
       if (!column) return Error{config::errorFor(cellPath, "", "There is no such column.")};
-      if (column->kind == config::Kind::Password && it.value().is_null()) continue;  // unchanged
+      if (config::isSecret(column->kind) && it.value().is_null()) continue;  // unchanged
       auto oldCell = row.fields.find(column->name);
       auto cell = cellFromJson(*column, it.value(), oldCell == row.fields.end() ? nullptr : &oldCell->second, ids,
                                generator, cellPath);

@@ -161,6 +161,23 @@ TEST_CASE("password values are masked in the change log", "[config]") {
   CHECK(changeLogLines(diff(schema(), before, after)) == std::vector<std::string>{"WWW_PASSWORD_RAW set to '******'"});
 }
 
+TEST_CASE("secret values are masked in the change log and left out of snapshots", "[config]") {
+  Config before = factoryDefault(schema());
+  before.values["VPN_CONNECTION"].rows.push_back(defaultRow(*schema().find("VPN_CONNECTION"), "MAIv000000001"));
+  Config after = before;
+  REQUIRE(setScalar(schema(), before, "VPN_CONNECTION:0.VPN_NAME", "plant"));
+  after = before;
+  REQUIRE(setScalar(schema(), after, "VPN_CONNECTION:0.PSK", "the key"));
+  CHECK(validate(schema(), after));
+  CHECK(changeLogLines(diff(schema(), before, after)) ==
+        std::vector<std::string>{"VPN_CONNECTION:0.PSK set to '******'"});
+  CHECK(compareLines(diff(schema(), before, after)) ==
+        std::vector<std::string>{"VPN_CONNECTION:0.PSK: '******' -> '******'"});
+  CHECK(withoutSecrets(schema(), after).find("VPN_CONNECTION")->rows.at(0).fields.at("PSK").text.empty());
+  CHECK(after.find("VPN_CONNECTION")->rows.at(0).fields.at("PSK").text == "the key");
+  CHECK_FALSE(setScalar(schema(), after, "VPN_CONNECTION:0.PSK", "line\nbreak"));
+}
+
 TEST_CASE("deleted, moved and edited rows are told apart by row id", "[config]") {
   Config before = factoryDefault(schema());
   const Variable& fw = *schema().find("FW_INCOMING");

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# IPsec against an independent strongSwan peer, in network namespaces of this
+# test's own:
+#   hostA (192.168.1.10) -- gw: bulwark's core (192.168.1.1 | 10.0.2.1)
+#     -- peer: charon-systemd with a swanctl.conf this test writes (10.0.2.2 |
+#        10.0.0.1) -- hostB (10.0.0.10)
+# The core runs as a process (sim board: the test does the addressing) with
+# its data and run directory in a temporary directory. Checks:
+#   - an enabled PSK connection set through gaiconfig starts charon, is
+#     loaded over VICI and comes up: list-sas shows the IKE SA ESTABLISHED
+#     and the CHILD_SA INSTALLED; hostA pings hostB through the tunnel (ESP
+#     in UDP 4500, as kernel-libipsec does it on this machine);
+#   - an edited connection is loaded again, and only it;
+#   - charon killed: the supervisor restarts it, the core reconnects and
+#     loads everything again, and the tunnel is back;
+#   - the connection disabled: charon stops.
+# Prints the time from the change to the tunnel as TIME lines.
+# Needs root, ip, busybox, charon-systemd, swanctl, tcpdump. Usage: ipsec_test.sh BULWARK
+set -euo pipefail
+bin=$(realpath "$1")
+id=$$
+hostA=bw-ha-$id gw=bw-gw-$id peer=bw-peer-$id hostB=bw-hb-$id
+tmp=$(mktemp -d -t bulwark-ipsec.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for ns in "$hostA" "$gw" "$peer" "$hostB"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "ipsec_test: FAIL: $*"
+  echo "--- core log"; tail -"${FAIL_LINES:-40}" "$tmp/core.log" || true
+  echo "--- peer log"; tail -20 "$tmp/peer.log" || true
+  exit 1
+}
+# Waits up to 20 s for a command to succeed.
+eventually() {
+  for _ in $(seq 1 200); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  "$@"
+}
+logged() { grep -qF -- "$1" "$tmp/core.log"; }
+logged_times() { [ "$(grep -cF -- "$1" "$tmp/core.log")" -ge "$2" ]; }
+now_ms() { date +%s%3N; }
+gaiconfig() { BULWARK_RUN_DIR=$tmp/run "$bin" gaiconfig "$@"; }
+gw_sas() { swanctl --list-sas --uri "unix://$tmp/run/charon.vici" 2>&1; }
+tunnel_up() {
+  local sas
+  sas=$(gw_sas) || return 1
+  grep -q "ESTABLISHED" <<<"$sas" && grep -q "INSTALLED, TUNNEL" <<<"$sas"
+}
+ping_through() { ip netns exec "$hostA" busybox ping -c 1 -W 1 10.0.0.10; }
+
+# --- the network ---
+for ns in "$hostA" "$gw" "$peer" "$hostB"; do
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+done
+ip link add lan0 netns "$gw" type veth peer name eth0 netns "$hostA"
+ip link add wan0 netns "$gw" type veth peer name wan0 netns "$peer"
+ip link add lan0 netns "$peer" type veth peer name eth0 netns "$hostB"
+addr() { ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" link set "$2" up; }
+addr "$hostA" eth0 192.168.1.10/24
+addr "$gw" lan0 192.168.1.1/24
+addr "$gw" wan0 10.0.2.1/24
+addr "$peer" wan0 10.0.2.2/24
+addr "$peer" lan0 10.0.0.1/24
+addr "$hostB" eth0 10.0.0.10/24
+ip -n "$hostA" route add default via 192.168.1.1
+ip -n "$hostB" route add default via 10.0.0.1
+for ns in "$gw" "$peer"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+# Without the tunnel the hosts do not reach each other (no routes between).
+if ping_through >/dev/null 2>&1; then fail "hostB is reachable without a tunnel"; fi
+
+# --- the peer: its own charon and swanctl.conf ---
+mkdir -p "$tmp/peer"
+cat >"$tmp/peer/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl kdf pem pkcs1 x509 pubkey socket-default kernel-libipsec kernel-netlink vici
+  filelog { stderr { default = 1 } }
+  journal { default = -1 }
+  plugins { vici { socket = unix://$tmp/peer/charon.vici } }
+}
+CONF
+cat >"$tmp/peer/swanctl.conf" <<CONF
+connections {
+  gw {
+    version = 2
+    local_addrs = 10.0.2.2
+    remote_addrs = 10.0.2.1
+    local { auth = psk }
+    remote { auth = psk }
+    children {
+      net {
+        local_ts = 10.0.0.0/24
+        remote_ts = 192.168.1.0/24
+      }
+    }
+  }
+}
+secrets {
+  ike-gw { secret = "plant-psk-2026" }
+}
+CONF
+STRONGSWAN_CONF=$tmp/peer/strongswan.conf ip netns exec "$peer" /usr/sbin/charon-systemd >"$tmp/peer.log" 2>&1 &
+pids+=($!)
+eventually test -S "$tmp/peer/charon.vici" || fail "the peer's charon did not start"
+eventually swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" ||
+  fail "the peer's swanctl.conf did not load"
+
+# --- the appliance: bulwark's core, with no connection: no charon ---
+ip netns exec "$gw" "$bin" init --data-dir "$tmp/data" --run-dir "$tmp/run" --board sim \
+  --listen 127.0.0.1:8443 --console-log >"$tmp/core.log" 2>&1 &
+core=$!
+pids+=("$core")
+eventually test -S "$tmp/run/bulwark.sock" || fail "the core did not start"
+sleep 0.3
+if logged "starting charon"; then fail "charon started without a connection"; fi
+
+# --- 1. the connection: up, and traffic through the tunnel ---
+t0=$(now_ms)
+gaiconfig --set-all >/dev/null <<ATV || fail "the connection was refused"
+VPN_CONNECTION = {
+  {
+    ROWID = "MAIv200000001"
+    AUTH_METHOD = "psk"
+    PSK = "plant-psk-2026"
+    REMOTE_GATEWAY = "10.0.2.2"
+    TUNNEL = {
+      { ROWID = "MAIv200000002" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
+    }
+    VPN_NAME = "plant"
+  }
+}
+// End of configuration profile
+ATV
+eventually tunnel_up || fail "the tunnel did not come up: $(gw_sas)"
+t1=$(now_ms)
+echo "TIME tunnel up after the change (charon started, loaded, IKEv2 PSK): $((t1 - t0)) ms"
+logged "ipsec: starting charon (ESP in user space: kernel-libipsec)" ||
+  logged "ipsec: starting charon (kernel ESP)" || fail "no start line"
+logged "ipsec: connection plant loaded" || fail "no load line"
+eventually logged "ipsec: connection plant: IKE SA established with 10.0.2.2" || fail "no established line"
+eventually logged "ipsec: connection plant: tunnel 192.168.1.0/24 === 10.0.0.0/24 up" || fail "no tunnel line"
+logged "charon: " || fail "charon's output is not in the log"
+if logged "plant-psk-2026"; then fail "the key is in the log"; fi
+grep -q "PSK set to '\*\*\*\*\*\*'" "$tmp/core.log" || fail "the change log does not mask the key"
+gw_sas | grep -q "MAIv200000001: #[0-9]*, ESTABLISHED, IKEv2" || fail "list-sas: $(gw_sas)"
+
+# The ping goes through the tunnel: ESP in UDP 4500 on the wire between the
+# gateways, and nothing else of it.
+# (ESP in UDP: the 4 bytes after the UDP header are the SPI, not the zero
+# marker of IKE on port 4500.)
+ip netns exec "$gw" tcpdump -n -l -i wan0 -c 2 'udp port 4500 and udp[8:4] != 0' >"$tmp/wire" 2>/dev/null &
+dump=$!
+pids+=("$dump")
+sleep 0.5
+eventually ping_through || fail "hostA does not reach hostB through the tunnel"
+t2=$(now_ms)
+ip netns exec "$hostA" busybox ping -q -c 5 10.0.0.10 >"$tmp/ping" || fail "pings lost: $(cat "$tmp/ping")"
+kill -TERM "$dump" 2>/dev/null || true
+wait "$dump" 2>/dev/null || true
+grep -q "10.0.2.1.4500 > 10.0.2.2.4500: UDP-encap: ESP" "$tmp/wire" || fail "no ESP in UDP on the wire: $(cat "$tmp/wire")"
+echo "TIME ping through after the change: $((t2 - t0)) ms (0.5 s of it waiting for tcpdump; $(grep -o 'round-trip.*' "$tmp/ping"))"
+
+# --- 2. an edit loads that connection again ---
+loads=$(grep -cF "ipsec: connection plant loaded" "$tmp/core.log")
+t0=$(now_ms)
+gaiconfig --set VPN_CONNECTION:0.SA_LIFETIME 02:00:00 >/dev/null || fail "the edit was refused"
+eventually logged_times "ipsec: connection plant loaded" $((loads + 1)) || fail "the edited connection was not reloaded"
+eventually tunnel_up || fail "the tunnel is not up after the edit: $(gw_sas)"
+eventually ping_through || fail "no ping after the edit"
+echo "TIME tunnel up again after an edit: $(($(now_ms) - t0)) ms"
+gw_sas | grep -q "rekeying in" || fail "list-sas after the edit: $(gw_sas)"
+# Unrelated changes leave it alone.
+gaiconfig --set WWW_TIMEOUT 900 >/dev/null
+sleep 0.3
+[ "$(grep -cF "ipsec: connection plant loaded" "$tmp/core.log")" = $((loads + 1)) ] ||
+  fail "an unrelated change reloaded the connection"
+
+# --- 3. charon dies: restarted, reconnected, reloaded ---
+charon=$(BULWARK_RUN_DIR=$tmp/run "$bin" ctl services | awk '$1 == "charon" {print $3}')
+[[ "$charon" =~ ^[0-9]+$ ]] || fail "no pid of charon in: $(BULWARK_RUN_DIR=$tmp/run "$bin" ctl services)"
+loads=$(grep -cF "ipsec: connection plant loaded" "$tmp/core.log")
+t0=$(now_ms)
+kill -KILL "$charon"
+eventually logged "ipsec: connection to charon lost" || fail "the lost connection was not noticed"
+eventually logged_times "ipsec: connection plant loaded" $((loads + 1)) || fail "not reloaded after charon's restart"
+eventually tunnel_up || fail "the tunnel is not back after charon's restart: $(gw_sas)"
+eventually ping_through || fail "no ping after charon's restart"
+echo "TIME tunnel back after charon was killed: $(($(now_ms) - t0)) ms"
+
+# --- 4. disabled: charon stops ---
+gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling was refused"
+eventually logged "ipsec: no IPsec connection is enabled: charon stopped" || fail "charon was not stopped"
+eventually bash -c "! BULWARK_RUN_DIR=$tmp/run $bin ctl services | grep -q '^charon'" ||
+  fail "charon is still declared: $(BULWARK_RUN_DIR=$tmp/run "$bin" ctl services)"
+if ping_through >/dev/null 2>&1; then fail "hostB is still reachable with the connection disabled"; fi
+
+kill -TERM "$core"
+wait "$core" || fail "the core did not stop cleanly"
+echo "ipsec_test: ok"
