@@ -568,14 +568,6 @@ State initialState(const config::Config& config) {
 
 namespace {
 
-bool listsUser(const config::Row& tmpl, const std::string& user) {
-  auto users = tmpl.fields.find("TEMPLATE_USERS");
-  if (users == tmpl.fields.end()) return false;
-  for (const config::Row& row : users->second.rows) {
-    if (cell(row, "USERNAME") == user) return true;
-  }
-  return false;
-}
 
 // A template's rules for a login from `address` (also used with address 0
 // to check a template when nobody is logged in).
@@ -616,6 +608,15 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
 
 }  // namespace
 
+bool templateListsUser(const config::Row& tmpl, const std::string& user) {
+  auto users = tmpl.fields.find("TEMPLATE_USERS");
+  if (users == tmpl.fields.end()) return false;
+  for (const config::Row& row : users->second.rows) {
+    if (cell(row, "USERNAME") == user) return true;
+  }
+  return false;
+}
+
 Result<Chain> userFirewall(const config::Config& config, const State& state, std::vector<std::size_t>* owners) {
   Chain c;
   c.name = kUserFirewall;
@@ -632,7 +633,7 @@ Result<Chain> userFirewall(const config::Config& config, const State& state, std
     for (std::size_t i = 0; i < templates->rows.size(); ++i) {
       const config::Row& tmpl = templates->rows[i];
       if (cell(tmpl, "TEMPLATE_ENABLED") != "yes" || !cell(tmpl, "VPN_CONN_REF").empty()) continue;
-      if (!listsUser(tmpl, login.user)) continue;
+      if (!templateListsUser(tmpl, login.user)) continue;
       std::size_t first = c.rules.size();
       if (Status s = templateRules(tmpl, i, login.address, c); !s) return Error{s.message()};
       for (std::size_t r = first; r < c.rules.size(); ++r) {

@@ -109,6 +109,8 @@ std::string recordChain(const std::string& rowid);
 // rule counts its packets (the inactivity timeout); `owners`, if given,
 // gets the index in state.logins of each rule's login.
 constexpr const char* kUserFirewall = "fw-ufw";
+// Whether a USERFW_TEMPLATE row lists `user` in TEMPLATE_USERS.
+bool templateListsUser(const config::Row& tmpl, const std::string& user);
 Result<Chain> userFirewall(const config::Config& config, const State& state,
                            std::vector<std::size_t>* owners = nullptr);
 

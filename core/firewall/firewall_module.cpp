@@ -77,12 +77,10 @@ Grant grantOf(const config::Config& config, const std::string& user) {
   Grant g;
   const config::Value* templates = config.find("USERFW_TEMPLATE");
   for (const config::Row& tmpl : templates ? templates->rows : kNoRows) {
-    auto users = tmpl.fields.find("TEMPLATE_USERS");
-    bool mine = false;
-    for (const config::Row& row : users == tmpl.fields.end() ? kNoRows : users->second.rows) {
-      mine = mine || field(row, "USERNAME") == user;
+    if (!templateListsUser(tmpl, user) || field(tmpl, "TEMPLATE_ENABLED") != "yes" ||
+        !field(tmpl, "VPN_CONN_REF").empty()) {
+      continue;
     }
-    if (!mine || field(tmpl, "TEMPLATE_ENABLED") != "yes" || !field(tmpl, "VPN_CONN_REF").empty()) continue;
     g.listed = true;
     long t = std::strtol(field(tmpl, "TEMPLATE_TIMEOUT").c_str(), nullptr, 10);
     if (t > 0 && (g.timeout == 0 || t < g.timeout)) {
