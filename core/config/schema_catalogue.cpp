@@ -247,6 +247,15 @@ constexpr Variable kTunnelColumns[] = {
 constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
     yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
+    // The connection's firewall (reference 4.4.14): empty tables let nothing through the tunnel.
+    table("FW_INCOMING", kFirewallRuleColumns,
+          {kMenuIpsec, "firewall", "Firewall rules for connections from the remote networks through the tunnel."}),
+    yesNo("FW_INCOMING_LOG_DEFAULT", "no",
+          {kMenuIpsec, "firewall", "Log incoming packets through the tunnel no rule matches."}),
+    table("FW_OUTGOING", kFirewallRuleColumns,
+          {kMenuIpsec, "firewall", "Firewall rules for connections into the tunnel to the remote networks."}),
+    yesNo("FW_OUTGOING_LOG_DEFAULT", "no",
+          {kMenuIpsec, "firewall", "Log outgoing packets into the tunnel no rule matches."}),
     duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
     // The reference names no variable for the key; it is ours.
     {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
@@ -259,7 +268,18 @@ constexpr Variable kVpnColumns[] = {
 
 constexpr Variable kOpenvpnColumns[] = {
     yesNo("ENABLED", "yes", {kMenuOpenvpn, "openvpn", "The connection is started."}),
+    // The connection's firewall and port forwarding (reference 4.4.15).
+    table("FW_INCOMING", kFirewallRuleColumns,
+          {kMenuOpenvpn, "firewall", "Firewall rules for connections from the OpenVPN tunnel."}),
+    yesNo("FW_INCOMING_LOG_DEFAULT", "no",
+          {kMenuOpenvpn, "firewall", "Log incoming packets through the tunnel no rule matches."}),
+    table("FW_OUTGOING", kFirewallRuleColumns,
+          {kMenuOpenvpn, "firewall", "Firewall rules for connections into the OpenVPN tunnel."}),
+    yesNo("FW_OUTGOING_LOG_DEFAULT", "no",
+          {kMenuOpenvpn, "firewall", "Log outgoing packets into the tunnel no rule matches."}),
     integer("PORT", "1194", 1, 65535, {kMenuOpenvpn, "openvpn", "Port of the OpenVPN server."}),
+    table("PORT_FORWARDING", kPortForwardingColumns,
+          {kMenuOpenvpn, "firewall", "Connections from the tunnel to a port of the appliance forwarded to an internal host."}),
     oneOf("PROTO", "udp", kOvpnTransport, {kMenuOpenvpn, "openvpn", "Transport protocol."}),
     text("REMOTE", "", {kMenuOpenvpn, "openvpn", "Address or host name of the OpenVPN server."}, 253),
     oneOf("VPN_AUTH_HMAC", "SHA-256", kOvpnHmacs,

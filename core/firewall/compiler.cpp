@@ -357,6 +357,12 @@ Rule jumpTo(Rule match, std::string chain) {
 // Log lines a second of the checks below (the floods: one, reference 4.4.16).
 constexpr unsigned kCheckLines = 10;
 
+// Connections at once from the external side to the web server and to SSH
+// (4.4.4, "fw-throttle"): a few browsers' worth, and more sessions than the
+// roles' limits allow, so that only a flood is cut.
+constexpr unsigned kThrottleHttps = 64;
+constexpr unsigned kThrottleSsh = 16;
+
 // The checks of reference 4.4.5-4.4.7 and 4.4.16-4.4.18 at the head of the
 // input or forward chain (`hook`), before established connections are
 // accepted (a ping's echo requests after the first are "established"):
@@ -459,18 +465,17 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
   return {};
 }
 
-// NAT_PORT_FORWARDING: a prerouting DNAT rule and a forward accept (logged
-// with LOG) for each row.
-Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward) {
-  const config::Value* table = config.find("NAT_PORT_FORWARDING");
-  if (!table) return {};
-  std::string id = logId(config, "NAT_PORT_FORWARDING");
+// A port forwarding table (NAT_PORT_FORWARDING, an OpenVPN connection's
+// PORT_FORWARDING): for each row a prerouting DNAT rule of packets arriving
+// on `iif` and a forward accept to the internal port, logged with LOG as
+// "<logName>-<row>-<id> act=ACCEPT". `where` names the table in errors.
+Status portForwarding(const std::vector<config::Row>& rows, const std::string& where, const std::string& logName,
+                      const std::string& id, const std::string& iif, const Interfaces& ifs, Chain& prerouting,
+                      Chain& forward) {
   std::size_t number = 0;
-  for (const config::Row& row : table->rows) {
+  for (const config::Row& row : rows) {
     ++number;
-    auto fail = [&](const std::string& why) {
-      return Error{fmt::format("NAT_PORT_FORWARDING:{}: {}", number - 1, why)};
-    };
+    auto fail = [&](const std::string& why) { return Error{fmt::format("{}:{}: {}", where, number - 1, why)}; };
     auto saddr = parsePrefix(cell(row, "SRC_IP"));
     auto sport = parsePorts(cell(row, "SRC_PORT"));
     auto in = parsePorts(cell(row, "IN_PORT"));
@@ -484,7 +489,7 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
     Protocol protocol = cell(row, "PROTO") == "udp" ? Protocol::Udp : Protocol::Tcp;
     std::uint16_t port = *to ? (*to)->from : (*in)->from;
     Rule nat;
-    nat.iif = ifs.external;
+    nat.iif = iif;
     nat.saddr = *saddr;
     nat.protocol = protocol;
     nat.sport = *sport;
@@ -493,7 +498,7 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
     nat.comment = commentOf(cell(row, "COMMENT"));
     prerouting.rules.push_back(nat);
     Rule pass;
-    pass.iif = ifs.external;
+    pass.iif = iif;
     pass.oif = ifs.internal;
     pass.saddr = *saddr;
     pass.daddr = Prefix{*target, 32};
@@ -501,7 +506,7 @@ Status portForwarding(const config::Config& config, const Interfaces& ifs, Chain
     pass.dport = PortRange{port, port};
     pass.dnatted = true;
     if (cell(row, "LOG") == "yes") {
-      pass.logPrefix = fmt::format("fw-portforwarding-{}-{} act=ACCEPT", number, id);
+      pass.logPrefix = fmt::format("{}-{}-{} act=ACCEPT", logName, number, id);
       pass.logGroup = kLogGroup;
     }
     pass.verdict = Verdict::Accept;
@@ -606,7 +611,137 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
   return {};
 }
 
+// A rule table inside a row (a VPN connection's FW_INCOMING) as the chain
+// `chain`: its rules, logged as "<chain>-<row>-<log id> act=X", and a drop
+// logged with the row's `logDefault`.
+Result<Chain> innerTable(const config::Row& row, const std::string& where, const char* table, const char* logDefault,
+                         const std::string& chain, std::vector<Set>& sets) {
+  Chain c;
+  c.name = chain;
+  static const std::vector<config::Row> kNone;
+  auto rows = row.fields.find(table);
+  const std::vector<config::Row>& list = rows == row.fields.end() ? kNone : rows->second.rows;
+  std::string text = fmt::format("{}.{}.{}", where, row.id, table);
+  for (const config::Row& r : list) rowText(r, text);
+  std::string id = hashId(text);
+  if (Status s = tableRules(list, fmt::format("{}.{}", where, table), chain, id, c, sets); !s) {
+    return Error{s.message()};
+  }
+  Rule last;
+  last.verdict = Verdict::Drop;
+  if (cell(row, logDefault) == "yes") {
+    last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
+    last.logGroup = kLogGroup;
+  }
+  c.rules.push_back(std::move(last));
+  return c;
+}
+
+// The VPN connections' firewalls (4.4.14, 4.4.15). Each IPsec connection
+// (VPN_CONNECTION, enabled or not: nph-vpn.cgi may start it) has the chains
+// fw-vpn-in_<ROWID>, for connections from its remote networks, and
+// fw-vpn-out_<ROWID>, into them, from its FW_INCOMING and FW_OUTGOING rows,
+// each ending in a drop. A packet reaches them through its tunnel's jumps:
+// from REMOTE_NET to LOCAL_NET when it came out of an IPsec SA (kernel ESP:
+// it carries the SA, "meta ipsec exists"; charon's own ESP,
+// kernel-libipsec: it arrives on ipsec0), the other way when its route
+// leads into one ("rt ipsec exists", or out of ipsec0). Each OpenVPN
+// connection (OPENVPN_CONNECTION) is the device openvpnDevice() names:
+// fw-openvpn-in_<ROWID> for what arrives on it, fw-openvpn-out_<ROWID> for
+// what leaves through it, and its PORT_FORWARDING rows as DNAT of what
+// arrives on it, logged as fw-openvpn-portfw_<ROWID>.
+// A VPN connection's two chains, fw-<kind>-in_<ROWID> and
+// fw-<kind>-out_<ROWID>, from its FW_INCOMING and FW_OUTGOING rows.
+Status connectionChains(const config::Row& row, const std::string& where, const std::string& kind,
+                        std::vector<Chain>& chains, std::vector<Set>& sets) {
+  if (!plainId(row.id)) return Error{fmt::format("{}: the row id '{}' is not usable", where, row.id)};
+  for (auto [table, logDefault, direction] : {std::tuple{"FW_INCOMING", "FW_INCOMING_LOG_DEFAULT", "in"},
+                                              std::tuple{"FW_OUTGOING", "FW_OUTGOING_LOG_DEFAULT", "out"}}) {
+    auto chain = innerTable(row, where, table, logDefault, fmt::format("fw-{}-{}_{}", kind, direction, row.id), sets);
+    if (!chain) return Error{chain.error()};
+    chains.push_back(std::move(*chain));
+  }
+  return {};
+}
+
+Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward,
+                    std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
+  static const std::vector<config::Row> kNone;
+  const config::Value* ipsec = config.find("VPN_CONNECTION");
+  std::size_t index = 0;
+  for (const config::Row& row : ipsec ? ipsec->rows : kNone) {
+    if (Status s = connectionChains(row, fmt::format("VPN_CONNECTION:{}", index++), "vpn", chains, sets); !s) return s;
+  }
+  auto tunnels = vpnTunnels(config);
+  if (!tunnels) return Error{tunnels.error()};
+  auto net = [](const Prefix& p) { return p.length ? std::optional<Prefix>(p) : std::nullopt; };
+  for (const VpnTunnel& tunnel : *tunnels) {
+    std::string comment = commentOf(fmt::format("{} tunnel {}", tunnel.name, tunnel.tunnel));
+    for (bool device : {false, true}) {
+      Rule from;
+      from.saddr = net(tunnel.remote);
+      from.daddr = net(tunnel.local);
+      Rule to;
+      to.saddr = net(tunnel.local);
+      to.daddr = net(tunnel.remote);
+      if (device) {
+        from.iif = to.oif = kIpsecDevice;
+      } else {
+        from.ipsec = Rule::Ipsec::In;
+        to.ipsec = Rule::Ipsec::Out;
+      }
+      from.comment = to.comment = comment;
+      jumps.push_back(jumpTo(from, "fw-vpn-in_" + tunnel.connection));
+      jumps.push_back(jumpTo(to, "fw-vpn-out_" + tunnel.connection));
+    }
+  }
+  const config::Value* openvpn = config.find("OPENVPN_CONNECTION");
+  index = 0;
+  for (const config::Row& row : openvpn ? openvpn->rows : kNone) {
+    std::string where = fmt::format("OPENVPN_CONNECTION:{}", index);
+    std::string device = openvpnDevice(index++);
+    if (Status s = connectionChains(row, where, "openvpn", chains, sets); !s) return s;
+    if (auto table = row.fields.find("PORT_FORWARDING"); table != row.fields.end()) {
+      std::string text = fmt::format("{}.{}.PORT_FORWARDING", where, row.id);
+      for (const config::Row& r : table->second.rows) rowText(r, text);
+      if (Status s = portForwarding(table->second.rows, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
+                                    hashId(text), device, ifs, prerouting, forward);
+          !s) {
+        return s;
+      }
+    }
+    jumps.push_back(jump(device, "", "fw-openvpn-in_" + row.id));
+    jumps.push_back(jump("", device, "fw-openvpn-out_" + row.id));
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<std::vector<VpnTunnel>> vpnTunnels(const config::Config& config) {
+  std::vector<VpnTunnel> out;
+  const config::Value* table = config.find("VPN_CONNECTION");
+  if (!table) return out;
+  for (std::size_t i = 0; i < table->rows.size(); ++i) {
+    const config::Row& row = table->rows[i];
+    auto tunnels = row.fields.find("TUNNEL");
+    if (tunnels == row.fields.end()) continue;
+    for (std::size_t j = 0; j < tunnels->second.rows.size(); ++j) {
+      const config::Row& tunnel = tunnels->second.rows[j];
+      std::string at = fmt::format("VPN_CONNECTION:{}.TUNNEL:{}", i, j);
+      VpnTunnel t{row.id, tunnel.id, cell(row, "VPN_NAME"), {}, {}};
+      for (auto [column, net] : {std::pair{"LOCAL_NET", &t.local}, std::pair{"REMOTE_NET", &t.remote}}) {
+        auto p = parsePrefix(cell(tunnel, column));
+        if (!p) return Error{fmt::format("{}.{}: {}", at, column, p.error())};
+        *net = p->value_or(Prefix{0, 0});
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+std::string openvpnDevice(std::size_t index) { return fmt::format("tun{}", index); }
 
 bool templateListsUser(const config::Row& tmpl, const std::string& user) {
   auto users = tmpl.fields.find("TEMPLATE_USERS");
@@ -690,9 +825,24 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   Rule dhcpReply = accept(ifs.external, Protocol::Udp, PortRange{68, 68}, "DHCP client");
   dhcpReply.sport = PortRange{67, 67};
   input.rules.push_back(dhcpReply);
-  for (auto [variable, name, port] : {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", **https},
-                                      std::tuple{"SSH_REMOTE_ACCESS", "fw-ssh-access", PortRange{22, 22}}}) {
+  // IKE and ESP of the IPsec connections (NAT-T and kernel-libipsec: ESP in UDP 4500).
+  if (const config::Value* vpn = config.find("VPN_CONNECTION"); vpn && !vpn->rows.empty()) {
+    input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{500, 500}, "IPsec IKE"));
+    input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{4500, 4500}, "IPsec IKE and ESP, NAT-T"));
+    input.rules.push_back(accept(ifs.external, Protocol::Esp, std::nullopt, "IPsec ESP"));
+  }
+  bool throttled = false;
+  for (auto [variable, name, port, most] :
+       {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", **https, kThrottleHttps},
+        std::tuple{"SSH_REMOTE_ACCESS", "fw-ssh-access", PortRange{22, 22}, kThrottleSsh}}) {
     if (config.get(variable) != "yes") continue;
+    // 4.4.4: more connections at once than the service takes are dropped.
+    Rule over = accept(ifs.external, Protocol::Tcp, port, variable);
+    over.ctStates = kNew;
+    over.connectionsOver = most;
+    input.rules.push_back(jumpTo(over, "fw-throttle"));
+    if (!throttled) checkChains.push_back(dropChain("fw-throttle", "fw-throttle-0- act=DROP", kCheckLines));
+    throttled = true;
     Rule r = accept(ifs.external, Protocol::Tcp, port, variable);
     r.ctStates = kNew;
     r.logPrefix = fmt::format("{}-0-{} act=ACCEPT", name, logId(config, variable));
@@ -705,9 +855,21 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   if (Status s = checks(config, ifs, "forward", forward, checkChains); !s) return Error{s.message()};
   forward.rules.push_back(established);
   Chain prerouting{"prerouting", "nat", "prerouting", -100, Verdict::Accept, {}};
-  if (Status s = portForwarding(config, ifs, prerouting, forward); !s) return Error{s.message()};
+  if (const config::Value* table = config.find("NAT_PORT_FORWARDING")) {
+    if (Status s = portForwarding(table->rows, "NAT_PORT_FORWARDING", "fw-portforwarding",
+                                  logId(config, "NAT_PORT_FORWARDING"), ifs.external, ifs, prerouting, forward);
+        !s) {
+      return Error{s.message()};
+    }
+  }
+  std::vector<Chain> vpnChains;
+  std::vector<Rule> vpnJumps;
+  if (Status s = vpnFirewalls(config, ifs, prerouting, forward, vpnChains, vpnJumps, rs.sets); !s) {
+    return Error{s.message()};
+  }
   forward.rules.push_back(jump("", "", kRecordDispatch));
   forward.rules.push_back(jump("", "", kUserFirewall));
+  for (Rule& r : vpnJumps) forward.rules.push_back(std::move(r));
   forward.rules.push_back(jump(ifs.internal, ifs.external, "fw-outgoing"));
   forward.rules.push_back(jump(ifs.external, ifs.internal, "fw-incoming"));
   // 4.4.10: "incoming" is into the DMZ, "outgoing" out of it.
@@ -743,10 +905,20 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   auto users = userFirewall(config, state);
   if (!users) return Error{users.error()};
   rs.chains.push_back(std::move(*users));
+  for (Chain& c : vpnChains) rs.chains.push_back(std::move(c));
 
   for (Chain& c : checkChains) rs.chains.push_back(std::move(c));
   rs.chains.push_back(std::move(prerouting));
   Chain nat{"postrouting", "nat", "postrouting", 100, Verdict::Accept, {}};
+  if (const config::Value* vpn = config.find("VPN_CONNECTION"); vpn && !vpn->rows.empty()) {
+    // Packets into an IPsec tunnel (kernel ESP: out of the external port)
+    // keep their addresses: the tunnel's networks name them.
+    Rule tunnelled;
+    tunnelled.ipsec = Rule::Ipsec::Out;
+    tunnelled.verdict = Verdict::Accept;
+    tunnelled.comment = "IPsec: not masqueraded";
+    nat.rules.push_back(std::move(tunnelled));
+  }
   if (const config::Value* masq = config.find("NAT_MASQUERADING")) {
     std::size_t number = 0;
     for (const config::Row& row : masq->rows) {

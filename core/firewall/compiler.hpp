@@ -4,19 +4,23 @@
 //   input    policy drop: loopback; the checks below; established and
 //            related accepted; from the internal network the appliance's
 //            services (HTTPS_PORT, SSH, DNS, DHCP, NTP, ICMP); from the
-//            external side DHCP replies, and HTTPS or SSH only with
+//            external side DHCP replies, IKE and ESP while an IPsec
+//            connection is configured, and HTTPS or SSH only with
 //            HTTPS_REMOTE_ACCESS / SSH_REMOTE_ACCESS (logged as
 //            fw-https-access / fw-ssh-access when allowed)
 //   forward  policy drop: the checks below; established and related
 //            accepted; connections of NAT_PORT_FORWARDING (ct status dnat)
-//            accepted, logged as fw-portforwarding; internal -> external
-//            through fw-outgoing
+//            accepted, logged as fw-portforwarding (and those of the
+//            OpenVPN connections' PORT_FORWARDING, fw-openvpn-portfw_<ROWID>);
+//            the rule records, the user firewall, the VPN connections'
+//            chains (below); internal -> external through fw-outgoing
 //            (FW_OUTGOING), external -> internal through fw-incoming
 //            (FW_INCOMING); each ends in a drop, logged with
 //            FW_*_LOG_DEFAULT
 //   output   policy accept
 //   prerouting (nat): NAT_PORT_FORWARDING's DNAT from the external side
-//   postrouting (nat): NAT_MASQUERADING
+//   prerouting (nat): also the OpenVPN connections' PORT_FORWARDING
+//   postrouting (nat): NAT_MASQUERADING, except packets into an IPsec tunnel
 // The checks at the head of input and forward (before established
 // connections are accepted, since a ping's later echo requests are
 // "established"), each jumping to a chain that logs at most 10 lines a
@@ -55,7 +59,13 @@
 // follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT.
 // The user firewall's chain "fw-ufw" follows the rule records in forward
 // (userFirewall below).
-// Not yet (issue 4 goes on): throttling, VPN chains.
+// The VPN connections' chains: vpnFirewalls in compiler.cpp. IKE (UDP 500,
+// 4500) and ESP from the external side are accepted while any IPsec
+// connection is configured, and packets into an IPsec tunnel are not
+// masqueraded. Remote access (HTTPS, SSH) from the external side beyond
+// kThrottleHttps / kThrottleSsh connections at once is dropped and logged
+// as "fw-throttle-0- act=DROP" (4.4.4). Packets from a tunnel to the
+// appliance itself are not let in (only answers to its own connections).
 #pragma once
 
 #include <set>
@@ -65,6 +75,7 @@
 
 #include "common/status.hpp"
 #include "config/config.hpp"
+#include "firewall/log_format.hpp"
 #include "firewall/ruleset.hpp"
 
 namespace bulwark::firewall {
@@ -113,6 +124,19 @@ constexpr const char* kUserFirewall = "fw-ufw";
 bool templateListsUser(const config::Row& tmpl, const std::string& user);
 Result<Chain> userFirewall(const config::Config& config, const State& state,
                            std::vector<std::size_t>* owners = nullptr);
+
+// The device of the OpenVPN connection in row `index` of
+// OPENVPN_CONNECTION ("tun0", ...): its firewall chains match it, so the
+// OpenVPN room must give the connection this device.
+std::string openvpnDevice(std::size_t index);
+
+// The tunnels of the IPsec connections (VPN_CONNECTION's TUNNEL rows), in
+// table order; an error names a network that is not one.
+Result<std::vector<VpnTunnel>> vpnTunnels(const config::Config& config);
+
+// The device kernel-libipsec (charon's own ESP, where the kernel has none)
+// sends and receives tunnelled packets through.
+constexpr const char* kIpsecDevice = "ipsec0";
 
 // The log id of a rule table: 8-4-4-4-12 hex digits from a hash of its name
 // and rows.

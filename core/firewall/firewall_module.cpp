@@ -227,6 +227,7 @@ Status FirewallModule::apply(const config::Config& config, const State& state) {
   }
   forwarding_ = true;
   inForce_ = std::move(*ruleset);
+  if (auto tunnels = vpnTunnels(config); tunnels && logReader_) logReader_->setTunnels(std::move(*tunnels));
   // The user firewall's rules are new: their counters start from zero.
   (void)userFirewall(config, state, &owners_);
   for (Login& l : logins_) l.packets = 0;

@@ -85,4 +85,18 @@ std::optional<std::string> formatLogLine(const LoggedPacket& p) {
   return out;
 }
 
+std::string tunnelFields(const std::vector<VpnTunnel>& tunnels, const LoggedPacket& p) {
+  std::string_view prefix = p.prefix;
+  bool in = prefix.starts_with("fw-vpn-in_");
+  if ((!in && !prefix.starts_with("fw-vpn-out_")) || p.ip.size() < 20) return {};
+  prefix.remove_prefix(in ? 10 : 11);
+  std::uint32_t src = be32(p.ip, 12), dst = be32(p.ip, 16);
+  for (const VpnTunnel& t : tunnels) {
+    if (!prefix.starts_with(t.connection) || prefix.substr(t.connection.size(), 1) != "-") continue;
+    bool match = in ? t.remote.contains(src) && t.local.contains(dst) : t.local.contains(src) && t.remote.contains(dst);
+    if (match) return fmt::format(" ROWID1={} ROWID2={}", t.connection, t.tunnel);
+  }
+  return {};
+}
+
 }  // namespace bulwark::firewall

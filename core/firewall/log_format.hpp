@@ -11,6 +11,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
+
+#include "common/ipv4.hpp"
 
 namespace bulwark::firewall {
 
@@ -24,5 +27,19 @@ struct LoggedPacket {
 // The log line without time stamp and tag, or nullopt when `ip` is no IPv4
 // header (then the line carries nothing the reference prints).
 std::optional<std::string> formatLogLine(const LoggedPacket& packet);
+
+// A tunnel of an IPsec connection: the rows (VPN_CONNECTION's and its
+// TUNNEL's ROWID) and the networks it joins (length 0: any).
+struct VpnTunnel {
+  std::string connection, tunnel, name;
+  Ipv4Prefix local, remote;
+};
+
+// What a line of an IPsec connection's firewall ("fw-vpn-in_<ROWID>-...",
+// "fw-vpn-out_<ROWID>-...") adds at its end, table 4-2: the connection and
+// the tunnel the packet came out of or goes into, " ROWID1=<connection>
+// ROWID2=<tunnel>" (the first of the connection's tunnels whose networks
+// hold its addresses); "" for any other line.
+std::string tunnelFields(const std::vector<VpnTunnel>& tunnels, const LoggedPacket& packet);
 
 }  // namespace bulwark::firewall

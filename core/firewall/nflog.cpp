@@ -53,6 +53,7 @@ struct NflogReader::Impl {
   std::unique_ptr<runtime::FdWatch> watch;
   std::vector<char> buffer = std::vector<char>(MNL_SOCKET_BUFFER_SIZE);
   std::map<unsigned, std::string> names;  // interface index -> name
+  std::vector<VpnTunnel> tunnels;
   std::uint64_t logged = 0, lost = 0, lostSaid = 0;
   std::optional<std::uint32_t> lastSeq;
   std::chrono::steady_clock::time_point lastSaid{};
@@ -116,6 +117,7 @@ struct NflogReader::Impl {
                                            mnl_attr_get_payload_len(a.table[NFULA_PAYLOAD]));
     }
     if (auto line = formatLogLine(p)) {
+      *line += tunnelFields(self->tunnels, p);
       self->log.write("firewall", std::move(*line));
       ++self->logged;
     }
@@ -143,6 +145,7 @@ NflogReader::NflogReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NflogReader::~NflogReader() = default;
 std::uint64_t NflogReader::logged() const { return impl_->logged; }
 std::uint64_t NflogReader::lost() const { return impl_->lost; }
+void NflogReader::setTunnels(std::vector<VpnTunnel> tunnels) { impl_->tunnels = std::move(tunnels); }
 
 Result<std::unique_ptr<NflogReader>> NflogReader::open(boost::asio::io_context& io, log::Log& log, std::uint16_t group) {
   mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);

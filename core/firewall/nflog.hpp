@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "common/status.hpp"
+#include "firewall/log_format.hpp"
 #include "log/log.hpp"
 
 namespace boost::asio {
@@ -24,6 +25,8 @@ class NflogReader {
   ~NflogReader();
   std::uint64_t logged() const;  // lines written
   std::uint64_t lost() const;    // packets the kernel could not queue
+  // The IPsec tunnels the lines of fw-vpn-in|out name (tunnelFields).
+  void setTunnels(std::vector<VpnTunnel> tunnels);
 
  private:
   struct Impl;

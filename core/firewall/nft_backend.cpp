@@ -216,6 +216,20 @@ void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t se
     mask(r, states);  // the state is host order: the bits as the kernel has them
     compare(r, NFT_CMP_NEQ, &zero, 4);
   }
+  if (rule.ipsec != Rule::Ipsec::None) {
+    std::uint8_t yes = 1;
+    if (rule.ipsec == Rule::Ipsec::In) {
+      loadMeta(r, NFT_META_SECPATH);
+    } else {
+      Expr(r, "rt").u32(NFTNL_EXPR_RT_KEY, NFT_RT_XFRM).u32(NFTNL_EXPR_RT_DREG, NFT_REG_1);
+    }
+    compare(r, NFT_CMP_EQ, &yes, 1);
+  }
+  if (rule.connectionsOver) {
+    Expr(r, "connlimit")
+        .u32(NFTNL_EXPR_CONNLIMIT_COUNT, *rule.connectionsOver)
+        .u32(NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+  }
   if (rule.limit) {
     Expr(r, "limit")
         .u64(NFTNL_EXPR_LIMIT_RATE, rule.limit->rate)

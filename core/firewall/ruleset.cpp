@@ -116,6 +116,9 @@ std::string rule(const Rule& r, const Ruleset& rs) {
   if (r.longerThan) parts.push_back(fmt::format("meta length > {}", *r.longerThan));
   if (r.dnatted) parts.push_back("ct status dnat");
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
+  if (r.ipsec == Rule::Ipsec::In) parts.push_back("meta ipsec exists");
+  if (r.ipsec == Rule::Ipsec::Out) parts.push_back("rt ipsec exists");
+  if (r.connectionsOver) parts.push_back(fmt::format("ct count over {}", *r.connectionsOver));
   if (r.limit) {
     parts.push_back(fmt::format("limit rate {}{}/{} burst {} packets", r.limit->over ? "over " : "", r.limit->rate,
                                 r.limit->perMinute ? "minute" : "second", r.limit->burst));

@@ -77,6 +77,10 @@ struct Rule {
   bool echoRequest = false;             // icmp type echo-request
   std::optional<std::uint32_t> longerThan;  // meta length > n (bytes of the IP packet)
   unsigned ctStates = 0;                // any of them; 0: no match on the state
+  // IPsec: In, the packet came out of an SA (kernel ESP: "meta ipsec
+  // exists"); Out, its route sends it into one ("rt ipsec exists").
+  enum class Ipsec { None, In, Out } ipsec = Ipsec::None;
+  std::optional<unsigned> connectionsOver;  // ct count over n: more connections went through this rule
   std::optional<Limit> limit;           // after the matches, before the log
   bool counter = false;                 // counts packets and bytes (readable with ruleCounters)
   std::string logPrefix;                // "": no log; else NFLOG with this prefix

@@ -71,7 +71,7 @@ struct ModuleRig {
 TEST_CASE("the nftables backend loads what nft -f loads, atomically", "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   test::TempDir dir;
-  for (const char* fixture : {"rules.atv", "folded.atv", "records.atv", "dmz.atv", "factory.atv"}) {
+  for (const char* fixture : {"rules.atv", "folded.atv", "records.atv", "dmz.atv", "vpn.atv", "factory.atv"}) {
     INFO(fixture);
     firewall::Ruleset rs = std::string(fixture) == "factory.atv"
                                ? *firewall::compile(config::factoryDefault(config::Schema::builtin()), {"eth0", "eth1", ""})

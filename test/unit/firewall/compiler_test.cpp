@@ -251,6 +251,67 @@ TEST_CASE("the DMZ tables of a board with a DMZ port", "[firewall]") {
   CHECK_FALSE(none->chain("fw-antispoofing-dmz"));
 }
 
+TEST_CASE("the VPN connections' firewalls and the throttling of remote access", "[firewall]") {
+  config::Config c = profile(fixture("vpn.atv"));
+  auto rs = firewall::compile(c, kQemu);
+  REQUIRE(rs);
+  std::string text = firewall::toNft(*rs);
+  CHECK(text == fixture("vpn.nft"));
+  kernelAccepts(text);
+  const auto& forward = rs->chain("forward")->rules;
+  auto first = [&](const std::string& target) {
+    for (std::size_t i = 0; i < forward.size(); ++i) {
+      if (forward[i].target == target) return i;
+    }
+    return forward.size();
+  };
+  // Each tunnel: in from REMOTE_NET to LOCAL_NET, out the other way, for
+  // kernel ESP (the SA) and kernel-libipsec (ipsec0); before the WAN/LAN tables.
+  std::size_t in = first("fw-vpn-in_MAIv711498711");
+  REQUIRE(in < forward.size());
+  CHECK(forward[in].saddr == firewall::Prefix{0x0a000000, 24});
+  CHECK(forward[in].daddr == firewall::Prefix{0xc0a80100, 24});
+  CHECK(forward[in].ipsec == firewall::Rule::Ipsec::In);
+  CHECK(forward[in + 1].ipsec == firewall::Rule::Ipsec::Out);
+  CHECK(forward[in + 1].target == "fw-vpn-out_MAIv711498711");
+  CHECK(forward[in + 2].iif == "ipsec0");
+  CHECK(forward[in + 3].oif == "ipsec0");
+  CHECK(in < first("fw-outgoing"));
+  CHECK(in < first("fw-incoming"));
+  std::size_t tunnels = 0;
+  for (const auto& r : forward) tunnels += r.target == "fw-vpn-in_MAIv711498711";
+  CHECK(tunnels == 4);  // two tunnels, two ways of arriving
+  // Rules logged as fw-vpn-in_<ROWID>-<row>-<log id>, the default drop as -0-.
+  CHECK(rs->chain("fw-vpn-in_MAIv711498711")->rules.at(0).logPrefix.starts_with("fw-vpn-in_MAIv711498711-1-"));
+  CHECK(rs->chain("fw-vpn-in_MAIv711498711")->rules.back().logPrefix.empty());
+  CHECK(rs->chain("fw-vpn-out_MAIv711498711")->rules.back().logPrefix.starts_with("fw-vpn-out_MAIv711498711-0-"));
+  // OpenVPN: the connection's device, and its port forwarding.
+  CHECK(forward[first("fw-openvpn-in_MAIv231480925")].iif == "tun0");
+  CHECK(forward[first("fw-openvpn-out_MAIv231480925")].oif == "tun0");
+  CHECK(rs->chain("prerouting")->rules.at(0).iif == "tun0");
+  CHECK(rs->chain("fw-openvpn-in_MAIv231480925")->rules.size() == 1);  // nothing configured: drop
+  // IKE and ESP from the WAN, no masquerading into a tunnel, remote access throttled.
+  bool ike = false, throttled = false;
+  for (const auto& r : rs->chain("input")->rules) {
+    ike |= r.iif == "eth0" && r.dport == firewall::PortRange{4500, 4500} && r.verdict == firewall::Verdict::Accept;
+    throttled |= r.dport == firewall::PortRange{22, 22} && r.connectionsOver == 16u && r.target == "fw-throttle";
+  }
+  CHECK(ike);
+  CHECK(throttled);
+  CHECK(rs->chain("postrouting")->rules.at(0).ipsec == firewall::Rule::Ipsec::Out);
+  CHECK(rs->chain("fw-throttle")->rules.at(0).logPrefix == "fw-throttle-0- act=DROP");
+  // No VPN connection: none of this.
+  auto plain = firewall::compile(config::factoryDefault(config::Schema::builtin()), kQemu);
+  REQUIRE(plain);
+  CHECK(firewall::toNft(*plain).find("ipsec") == std::string::npos);
+  CHECK_FALSE(plain->chain("fw-throttle"));
+  // A tunnel whose network is not one is refused, with where it is.
+  c.values["VPN_CONNECTION"].rows.at(0).fields["TUNNEL"].rows.at(1).fields["REMOTE_NET"].text = "10.0.7/24";
+  auto bad = firewall::compile(c, kQemu);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("VPN_CONNECTION:0.TUNNEL:1.REMOTE_NET") != std::string::npos);
+}
+
 TEST_CASE("the user firewall opens a template's rules for the login's address", "[firewall]") {
   config::Config c = profile(fixture("userfw.atv"));
   auto nobody = firewall::compile(c, kQemu);

@@ -109,3 +109,25 @@ TEST_CASE("firewall log lines of odd packets", "[firewall]") {
   p.ip = gre;
   CHECK(firewall::formatLogLine(p)->ends_with(" PROTO=47"));
 }
+
+TEST_CASE("lines of an IPsec connection's firewall name the connection and the tunnel", "[firewall]") {
+  // An ICMP echo request 192.168.27.100 -> 192.168.1.100 (reference 4.4.14).
+  std::vector<std::uint8_t> ip = {0x45, 0, 0, 60, 0, 239, 0, 0, 126, 1, 0, 0, 192, 168, 27, 100, 192, 168, 1, 100,
+                                  8, 0, 0, 0, 0, 1, 1, 120};
+  std::vector<firewall::VpnTunnel> tunnels = {
+      {"MAIv711498711", "MAIv144871510", "plant", {0xc0a80100, 24}, {0x0a000000, 8}},
+      {"MAIv711498711", "MAIv144871511", "plant", {0xc0a80100, 24}, {0xc0a81b00, 24}},
+      {"MAIv7114987", "MAIv1", "other", {0, 0}, {0, 0}}};
+  firewall::LoggedPacket p;
+  p.ip = ip;
+  p.prefix = "fw-vpn-in_MAIv711498711-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
+  CHECK(firewall::tunnelFields(tunnels, p) == " ROWID1=MAIv711498711 ROWID2=MAIv144871511");
+  // Outgoing: from the local network into the remote one; this packet is not.
+  p.prefix = "fw-vpn-out_MAIv711498711-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
+  CHECK(firewall::tunnelFields(tunnels, p).empty());
+  // A connection's ROWID is matched whole ("MAIv7114987" is another one, whose tunnel takes anything).
+  p.prefix = "fw-vpn-in_MAIv7114987-1-x act=ACCEPT";
+  CHECK(firewall::tunnelFields(tunnels, p) == " ROWID1=MAIv7114987 ROWID2=MAIv1");
+  p.prefix = "fw-incoming-1-3189b8c7-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
+  CHECK(firewall::tunnelFields(tunnels, p).empty());
+}
