@@ -4,6 +4,8 @@
 // silent, the choice is ours and the help text says what the value does.
 #include "config/schema.hpp"
 
+#include <array>
+
 namespace bulwark::config {
 namespace {
 
@@ -199,6 +201,24 @@ constexpr DefaultRow kOutgoingRows[] = {{"MAIv100000041", {}}};  // outgoing: ac
 constexpr DefaultRow kDmzOutgoingWanRows[] = {{"MAIv100000042", {}}};  // DMZ -> WAN: accept all
 constexpr DefaultRow kDmzIncomingLanRows[] = {{"MAIv100000043", {}}};  // LAN -> DMZ: accept all
 
+// The remote access rules of the web management and SSH (reference 4.4.8).
+constexpr SV kAccessInterfaces[] = {"external", "internal", "vpn", "dmz"};
+// The columns of a remote access table; `menu`: where the service is set up,
+// `interfaceHelp`: which variable lets the external side in.
+constexpr std::array<Variable, 5> accessColumns(SV menu, SV interfaceHelp) {
+  return {text("COMMENT", "", {menu, "firewall", "Free text."}),
+          cidr("FROM_IP", "0.0.0.0/0", {menu, "firewall", "Sources the rule applies to."}),
+          oneOf("INTERFACE", "external", kAccessInterfaces, {menu, "firewall", interfaceHelp}),
+          yesNo("LOG", "no", {menu, "firewall", "Log the first packet of each matching connection."}),
+          oneOf("TARGET", "accept", kTargets, {menu, "firewall", "What happens to matching connections."})};
+}
+constexpr auto kHttpsAccessColumns =
+    accessColumns(kMenuWebAccess, "Where the connection arrives (external: only with HTTPS_REMOTE_ACCESS).");
+constexpr auto kSshAccessColumns =
+    accessColumns(kMenuShell, "Where the connection arrives (external: only with SSH_REMOTE_ACCESS).");
+constexpr DefaultRow kHttpsAccessRows[] = {{"MAIv100000051", {}}};  // from anywhere outside, once allowed
+constexpr DefaultRow kSshAccessRows[] = {{"MAIv100000052", {}}};
+
 constexpr Variable kRuleRecordColumns[] = {
     text("FRIENDLY_NAME", "", {kMenuRuleRecords, "firewall", "Name of the rule record (nph-action.cgi name=)."}, 64, 1),
     oneOf("INITIAL_STATE", "inactive", kRecordStates,
@@ -375,6 +395,10 @@ constexpr Variable kVariables[] = {
     text("HOSTNAME", "bulwark", {kMenuHost, "net", "Host name of the device."}, 63, 1),
     yesNo("HTTPS_REMOTE_ACCESS", "no",
           {kMenuWebAccess, "web", "Allow HTTPS access from the external interface (denied by default)."}),
+    table("HTTPS_REMOTE_ACCESS_RULES", kHttpsAccessColumns,
+          {kMenuWebAccess, "firewall",
+           "Who may reach the web management, in order (fw-https-access); the internal side is let in after them."},
+          kHttpsAccessRows),
     integer("HTTPS_PORT", "443", 1, 65535, {kMenuWebAccess, "web", "Port of the HTTPS web management."}),
     integer("HTTPS_UPLOAD_LIMIT", "16448", 64, 262144,
             {kMenuWebAccess, "web", "Largest upload to the web server in KiB (profiles, certificates)."}),
@@ -429,6 +453,10 @@ constexpr Variable kVariables[] = {
     integer("SSH_NETADMIN_LOGIN_ALLOWED_MAX", "4", 1, 10,
             {kMenuShell, "auth", "Concurrent SSH sessions of role netadmin."}),
     yesNo("SSH_REMOTE_ACCESS", "no", {kMenuShell, "auth", "Allow SSH access from the external interface."}),
+    table("SSH_REMOTE_ACCESS_RULES", kSshAccessColumns,
+          {kMenuShell, "firewall",
+           "Who may reach SSH, in order (fw-ssh-access); the internal side is let in after them."},
+          kSshAccessRows),
     table("SWITCHPORT", kSwitchColumns, {kMenuSwitch, "platform", "Settings of the switch ports."}),
     text("TIMEZONE", "UTC", {kMenuTime, "log", "POSIX time zone of the time stamps shown locally."}, 64, 1),
     oneOf("TLS_MIN_VERSION", "1.2", kTlsVersions,

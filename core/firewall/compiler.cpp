@@ -205,6 +205,18 @@ void fold(const std::vector<Numbered>& run, const std::string& table, const std:
   }
 }
 
+// A rule row's TARGET (no TARGET: accept), LOG ("<logName>-<number>-<id>
+// act=X") and COMMENT on `r`.
+void decide(const config::Row& row, const std::string& logName, std::size_t number, const std::string& id, Rule& r) {
+  std::string target = cell(row, "TARGET");
+  r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
+  if (cell(row, "LOG") == "yes") {
+    r.logPrefix = fmt::format("{}-{}-{} act={}", logName, number, id, actName(r.verdict));
+    r.logGroup = kLogGroup;
+  }
+  r.comment = commentOf(cell(row, "COMMENT"));
+}
+
 // One row of a rule table as a rule, its protocol still to expand with
 // protocolsOf(proto, ports); `source`, when given, instead of SRC_IP (the
 // user firewall). Rows without TARGET accept.
@@ -239,13 +251,7 @@ Result<RowRule> rowRule(const config::Row& row, const std::optional<Prefix>* sou
   if (out.ports && out.proto != "all" && out.proto != "tcp" && out.proto != "udp" && !out.proto.empty()) {
     return Error{fmt::format("ports need TCP or UDP, not {}", out.proto)};
   }
-  std::string target = cell(row, "TARGET");
-  r.verdict = target == "drop" ? Verdict::Drop : target == "reject" ? Verdict::Reject : Verdict::Accept;
-  if (cell(row, "LOG") == "yes") {
-    r.logPrefix = fmt::format("{}-{}-{} act={}", logName, number, id, actName(r.verdict));
-    r.logGroup = kLogGroup;
-  }
-  r.comment = commentOf(cell(row, "COMMENT"));
+  decide(row, logName, number, id, r);
   return out;
 }
 
@@ -462,6 +468,59 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
   big.echoRequest = true;
   big.longerThan = maxlen;
   c.rules.push_back(jumpTo(big, "fw-ICMP-maxlen"));
+  return {};
+}
+
+// Remote access to the web management and SSH (4.4.8): connections beyond
+// kThrottle* at once from the external side jump to fw-throttle (4.4.4);
+// then the rows of HTTPS_REMOTE_ACCESS_RULES / SSH_REMOTE_ACCESS_RULES in
+// order, those of the external interface only with HTTPS_REMOTE_ACCESS /
+// SSH_REMOTE_ACCESS, logged as "fw-https-access-<row>-<log id> act=X"
+// ("vpn": out of an IPsec tunnel, by either way it arrives; "dmz": only on
+// a board with a DMZ port). What no row decides: the internal side is let in
+// after these rules, the others are not.
+Status remoteAccess(const config::Config& config, const Interfaces& ifs, PortRange https, Chain& input,
+                    std::vector<Chain>& chains) {
+  bool throttled = false;
+  for (auto [allowed, table, name, port, most] :
+       {std::tuple{"HTTPS_REMOTE_ACCESS", "HTTPS_REMOTE_ACCESS_RULES", "fw-https-access", https, kThrottleHttps},
+        std::tuple{"SSH_REMOTE_ACCESS", "SSH_REMOTE_ACCESS_RULES", "fw-ssh-access", PortRange{22, 22}, kThrottleSsh}}) {
+    bool remote = config.get(allowed) == "yes";
+    if (remote) {
+      Rule over = accept(ifs.external, Protocol::Tcp, port, allowed);
+      over.ctStates = kNew;
+      over.connectionsOver = most;
+      input.rules.push_back(jumpTo(over, "fw-throttle"));
+      if (!throttled) chains.push_back(dropChain("fw-throttle", "fw-throttle-0- act=DROP", kCheckLines));
+      throttled = true;
+    }
+    const config::Value* rows = config.find(table);
+    if (!rows) continue;
+    std::string id = logId(config, table);
+    std::size_t number = 0;
+    for (const config::Row& row : rows->rows) {
+      ++number;
+      auto from = parsePrefix(cell(row, "FROM_IP"));
+      if (!from) return Error{fmt::format("{}:{}: {}", table, number - 1, from.error())};
+      Rule r;
+      r.saddr = *from;
+      r.protocol = Protocol::Tcp;
+      r.dport = port;
+      r.ctStates = kNew;
+      decide(row, name, number, id, r);
+      std::string where = cell(row, "INTERFACE");
+      if (where == "vpn") {
+        Rule device = r;
+        r.ipsec = Rule::Ipsec::In;
+        device.iif = kIpsecDevice;
+        input.rules.push_back(std::move(r));
+        input.rules.push_back(std::move(device));
+        continue;
+      }
+      r.iif = where == "internal" ? ifs.internal : where == "dmz" ? ifs.dmz : remote ? ifs.external : std::string();
+      if (!r.iif.empty()) input.rules.push_back(std::move(r));
+    }
+  }
   return {};
 }
 
@@ -813,6 +872,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   established.ctStates = kEstablished | kRelated;
   established.verdict = Verdict::Accept;
   input.rules.push_back(established);
+  if (Status s = remoteAccess(config, ifs, **https, input, checkChains); !s) return Error{s.message()};
   // The appliance's services, from the internal network.
   for (auto [protocol, port, what] : {std::tuple{Protocol::Tcp, **https, "HTTPS"}, std::tuple{Protocol::Tcp, PortRange{22, 22}, "SSH"},
                                       std::tuple{Protocol::Tcp, PortRange{53, 53}, "DNS"},
@@ -830,24 +890,6 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
     input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{500, 500}, "IPsec IKE"));
     input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{4500, 4500}, "IPsec IKE and ESP, NAT-T"));
     input.rules.push_back(accept(ifs.external, Protocol::Esp, std::nullopt, "IPsec ESP"));
-  }
-  bool throttled = false;
-  for (auto [variable, name, port, most] :
-       {std::tuple{"HTTPS_REMOTE_ACCESS", "fw-https-access", **https, kThrottleHttps},
-        std::tuple{"SSH_REMOTE_ACCESS", "fw-ssh-access", PortRange{22, 22}, kThrottleSsh}}) {
-    if (config.get(variable) != "yes") continue;
-    // 4.4.4: more connections at once than the service takes are dropped.
-    Rule over = accept(ifs.external, Protocol::Tcp, port, variable);
-    over.ctStates = kNew;
-    over.connectionsOver = most;
-    input.rules.push_back(jumpTo(over, "fw-throttle"));
-    if (!throttled) checkChains.push_back(dropChain("fw-throttle", "fw-throttle-0- act=DROP", kCheckLines));
-    throttled = true;
-    Rule r = accept(ifs.external, Protocol::Tcp, port, variable);
-    r.ctStates = kNew;
-    r.logPrefix = fmt::format("{}-0-{} act=ACCEPT", name, logId(config, variable));
-    r.logGroup = kLogGroup;
-    input.rules.push_back(std::move(r));
   }
   rs.chains.push_back(std::move(input));
 

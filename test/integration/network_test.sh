@@ -12,7 +12,8 @@
 #   - the packet filter: routed and masqueraded LAN -> WAN, port forwarding
 #     WAN -> LAN, a logged packet's
 #     line, a reload that keeps an established connection, nothing from the
-#     WAN to the LAN or to the appliance's internal address;
+#     WAN to the LAN or to the appliance's internal address; rule records,
+#     the user firewall, remote access rules and their throttle;
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
@@ -342,6 +343,45 @@ done
   fail "fred was logged out while his rules had traffic"
 ended() { [ "$(grep -c "Logout for firewall user 'fred'" "$tmp/pid1.log")" -gt "$logouts" ]; }
 eventually ended || fail "fred's login outlived 6 s without traffic"
+# Remote access (4.4.8): HTTPS_REMOTE_ACCESS_RULES in order, logged with
+# their row; then the throttle (4.4.4): beyond 64 connections at once from
+# the WAN, new ones are dropped, one line each.
+wan_ip=${wan_address%/*}
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the access rules were refused"
+HTTPS_REMOTE_ACCESS_RULES = {
+  { COMMENT = "not the provider" FROM_IP = "10.0.2.2/32" INTERFACE = "external" LOG = "yes" TARGET = "reject" }
+  { COMMENT = "the rest" FROM_IP = "0.0.0.0/0" INTERFACE = "external" LOG = "no" TARGET = "accept" }
+}
+// End of configuration profile
+ATV
+refused() { ! ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan_ip/"; }
+eventually refused || fail "the WAN host reached the web management past a reject rule"
+eventually grep -qE "firewall: fw-https-access-1-[0-9a-f-]{36} act=REJECT IN=eth0 MAC=[0-9a-f:]{17} SRC=10\.0\.2\.2 DST=$wan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=443 SEQ=[0-9]+ ACK=0 WINDOW=[0-9]+ SYN URGP=0$" "$tmp/pid1.log" ||
+  fail "no fw-https-access line for the reject"
+in_appliance "$bin" gaiconfig --set HTTPS_REMOTE_ACCESS_RULES:0.TARGET accept >/dev/null
+eventually ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan_ip/" ||
+  fail "the WAN host cannot reach the web management past an accept rule"
+eventually grep -qE "firewall: fw-https-access-1-[0-9a-f-]{36} act=ACCEPT IN=eth0 .*SRC=10\.0\.2\.2 DST=$wan_ip .*DPT=443 " "$tmp/pid1.log" ||
+  fail "no fw-https-access line for the accept"
+read -r held dropped < <(ip netns exec "$wan" python3 - "$wan_ip" <<'PY'
+import socket, sys
+held, dropped = [], 0
+for _ in range(72):
+    s = socket.socket()
+    s.settimeout(1.0)
+    try:
+        s.connect((sys.argv[1], 443))
+        held.append(s)
+    except OSError:
+        dropped += 1
+print(len(held), dropped)
+PY
+)
+[ "$held" -le 64 ] && [ "$held" -ge 56 ] && [ "$dropped" -ge 8 ] || fail "the throttle let $held connections in and dropped $dropped"
+eventually grep -qE "firewall: fw-throttle-0- act=DROP IN=eth0 .*SRC=10\.0\.2\.2 DST=$wan_ip .*DPT=443 .*SYN URGP=0$" "$tmp/pid1.log" ||
+  fail "no fw-throttle line"
+eventually ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan_ip/" ||
+  fail "the throttle held on after the connections closed"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.

@@ -109,6 +109,37 @@ TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") 
   bool maxlen = false;
   for (const auto& r : rs->chain("input")->rules) maxlen |= r.longerThan == 1000u;
   CHECK(maxlen);
+  // Remote access (4.4.8): the rows in order after the throttle (4.4.4),
+  // numbered from 1 in the log prefix, "vpn" both ways a tunnel arrives.
+  const auto& input = rs->chain("input")->rules;
+  std::vector<const firewall::Rule*> https;
+  for (const auto& r : input) {
+    if (r.dport == firewall::PortRange{8443, 8443} && r.ctStates == firewall::kNew) https.push_back(&r);
+  }
+  REQUIRE(https.size() == 6);
+  CHECK(https[0]->target == "fw-throttle");
+  CHECK(https[0]->connectionsOver == 64u);
+  CHECK(https[1]->verdict == firewall::Verdict::Reject);
+  CHECK(https[1]->logPrefix.starts_with("fw-https-access-1-"));
+  CHECK(https[1]->logPrefix.ends_with(" act=REJECT"));
+  CHECK(https[2]->logPrefix.starts_with("fw-https-access-2-"));
+  CHECK(https[3]->ipsec == firewall::Rule::Ipsec::In);
+  CHECK(https[4]->iif == "ipsec0");
+  CHECK(https[5]->iif == "eth1");
+  CHECK(https[5]->verdict == firewall::Verdict::Drop);
+  // ... and before the internal side is let in.
+  auto internal = std::find_if(input.begin(), input.end(), [](const firewall::Rule& r) { return r.comment == "HTTPS"; });
+  CHECK(internal - input.begin() > https[5] - input.data());
+  // Without HTTPS_REMOTE_ACCESS, the external rows and the throttle go.
+  config::Config closed = profile(fixture("rules.atv"));
+  closed.values["HTTPS_REMOTE_ACCESS"].text = "no";
+  auto shut = firewall::compile(closed, kQemu);
+  REQUIRE(shut);
+  std::size_t external = 0;
+  for (const auto& r : shut->chain("input")->rules) {
+    external += r.iif == "eth0" && r.dport == firewall::PortRange{8443, 8443};
+  }
+  CHECK(external == 0);
 }
 
 TEST_CASE("runs of rules with one verdict and no logging fold into sets", "[firewall]") {
