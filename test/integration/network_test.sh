@@ -13,14 +13,15 @@
 #     WAN -> LAN, a logged packet's
 #     line, a reload that keeps an established connection, nothing from the
 #     WAN to the LAN or to the appliance's internal address; rule records,
-#     the user firewall, remote access rules and their throttle;
+#     the user firewall, remote access rules and their throttle; an IPsec
+#     connection to a strongSwan peer on the WAN through its own chains;
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
 #     those networks is refused and changes nothing;
 #   - the WAN link going down is noticed; SIGTERM powers off.
-# Needs root, ip, unshare, nsenter, busybox, curl, dnsmasq, python3 and dropbear (server and
-# dbclient). Usage: network_test.sh BULWARK
+# Needs root, ip, unshare, nsenter, busybox, curl, dnsmasq, python3, dropbear (server and
+# dbclient), charon-systemd and swanctl. Usage: network_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -382,6 +383,85 @@ eventually grep -qE "firewall: fw-throttle-0- act=DROP IN=eth0 .*SRC=10\.0\.2\.2
   fail "no fw-throttle line"
 eventually ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan_ip/" ||
   fail "the throttle held on after the connections closed"
+
+# An IPsec connection through the packet filter (4.4.14): a strongSwan peer
+# of this test's own in the WAN namespace (10.0.2.2) with the network
+# 10.0.0.0/24 behind it (10.0.0.1 on its loopback). The connection's
+# FW_OUTGOING lets pings into the tunnel, logged, and drops the rest,
+# logged; its FW_INCOMING lets the peer's network reach the LAN host's port
+# 9004 only, logged; each line names the connection and the tunnel
+# (ROWID1, ROWID2). Here charon does ESP itself (kernel-libipsec, ipsec0).
+ip -n "$wan" addr add 10.0.0.1/24 dev lo
+mkdir -p "$tmp/peer"
+cat >"$tmp/peer/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl kdf pem pkcs1 x509 pubkey socket-default kernel-libipsec kernel-netlink vici
+  filelog { stderr { default = 1 } }
+  journal { default = -1 }
+  plugins { vici { socket = unix://$tmp/peer/charon.vici } }
+}
+CONF
+cat >"$tmp/peer/swanctl.conf" <<CONF
+connections {
+  appliance {
+    version = 2
+    local_addrs = 10.0.2.2
+    local { auth = psk }
+    remote { auth = psk }
+    children {
+      net {
+        local_ts = 10.0.0.0/24
+        remote_ts = 192.168.1.0/24
+      }
+    }
+  }
+}
+secrets { ike-appliance { secret = "plant-psk-2026" } }
+CONF
+STRONGSWAN_CONF=$tmp/peer/strongswan.conf ip netns exec "$wan" /usr/sbin/charon-systemd >"$tmp/peer.log" 2>&1 &
+pids+=($!)
+eventually test -S "$tmp/peer/charon.vici" || fail "the peer's charon did not start"
+eventually swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" ||
+  fail "the peer's swanctl.conf did not load"
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the IPsec connection was refused"
+VPN_CONNECTION = {
+  { ROWID = "MAIv711498711" VPN_NAME = "plant" AUTH_METHOD = "psk" PSK = "plant-psk-2026" REMOTE_GATEWAY = "10.0.2.2"
+    TUNNEL = { { ROWID = "MAIv144871511" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" } }
+    FW_OUTGOING = { { PROTO = "icmp" LOG = "yes" } }
+    FW_OUTGOING_LOG_DEFAULT = "yes"
+    FW_INCOMING = { { PROTO = "tcp" DST_IP = "$lan_ip/32" DST_PORT = "9004" LOG = "yes" } }
+  }
+}
+// End of configuration profile
+ATV
+peer_sas() { swanctl --list-sas --uri "unix://$tmp/peer/charon.vici" 2>&1; }
+tunnel_up() { peer_sas | grep -q "INSTALLED, TUNNEL"; }
+FAIL_LINES=60 eventually tunnel_up || fail "the tunnel did not come up: $(peer_sas)"
+eventually ip netns exec "$lan" busybox ping -c 1 -W 1 10.0.0.1 ||
+  fail "the LAN host does not reach the peer's network through the tunnel"
+eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-1-[0-9a-f-]{36} act=ACCEPT IN=eth1 OUT=ipsec0 MAC=[0-9a-f:]{17} SRC=$lan_ip DST=10\.0\.0\.1 LEN=84 .* PROTO=ICMP TYPE=8 CODE=0 ID=[0-9]+ SEQ=[0-9]+ ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
+  fail "no fw-vpn-out line for the ping"
+# (Listeners on the ports that stay closed: only the packet filter refuses them.)
+ip netns exec "$wan" busybox nc -l -p 9005 >/dev/null 2>&1 </dev/null &
+pids+=($!)
+ip netns exec "$lan" busybox nc -l -p 9006 >/dev/null 2>&1 </dev/null &
+pids+=($!)
+sleep 0.3
+if ip netns exec "$lan" timeout 3 bash -c "exec 3<>/dev/tcp/10.0.0.1/9005" 2>/dev/null; then
+  fail "a TCP connection went into the tunnel past the connection's outgoing rules"
+fi
+eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-0-[0-9a-f-]{36} act=DROP IN=eth1 OUT=ipsec0 .*SRC=$lan_ip DST=10\.0\.0\.1 .*PROTO=TCP SPT=[0-9]+ DPT=9005 .* ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
+  fail "no fw-vpn-out line for the default drop"
+open_connection "$wan" "$lan_ip" 9004 "$lan" "$tmp/received4"
+echo tunnelled >&8 || fail "cannot write through the tunnel"
+eventually grep -q tunnelled "$tmp/received4" || fail "the peer's network did not reach the LAN host through the tunnel"
+exec 8>&- 9>&-
+eventually grep -qE "firewall: fw-vpn-in_MAIv711498711-1-[0-9a-f-]{36} act=ACCEPT IN=ipsec0 OUT=eth1 MAC= SRC=10\.0\.0\.1 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9004 SEQ=[0-9]+ ACK=0 WINDOW=[0-9]+ SYN URGP=0 ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
+  fail "no fw-vpn-in line"
+if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9006" 2>/dev/null; then
+  fail "the peer's network reached a port its connection's incoming rules do not open"
+fi
+in_appliance "$bin" gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling the connection was refused"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.
