@@ -14,7 +14,8 @@
 #     line, a reload that keeps an established connection, nothing from the
 #     WAN to the LAN or to the appliance's internal address; rule records,
 #     the user firewall, remote access rules and their throttle; an IPsec
-#     connection to a strongSwan peer on the WAN through its own chains;
+#     connection to a strongSwan peer on the WAN through its own chains, and
+#     an OpenVPN connection's chains and port forwarding (a stand-in tun0);
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
@@ -35,7 +36,7 @@ cleanup() {
   if [ -n "${pid1:-}" ]; then kill -TERM "$pid1" 2>/dev/null || true; fi
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  for ns in "$dev" "$wan" "$lan"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$dev" "$wan" "$lan" "${ovpn:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -462,6 +463,51 @@ if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9006" 2>/dev
   fail "the peer's network reached a port its connection's incoming rules do not open"
 fi
 in_appliance "$bin" gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling the connection was refused"
+
+# An OpenVPN connection's chains (4.4.15). The OpenVPN room is not built:
+# a veth named as the first connection's device (tun0) stands in for its
+# tunnel, to a namespace with the server's side (10.8.0.1). FW_INCOMING
+# opens the LAN host's port 9007, logged; PORT_FORWARDING sends port 9008
+# of the appliance's tunnel address to the LAN host, logged.
+ovpn=bw-ovpn-$id
+ip netns add "$ovpn"
+ip link add tun0 netns "$dev" type veth peer name ovpn0 netns "$ovpn"
+ip -n "$dev" addr add 10.8.0.2/24 dev tun0
+ip -n "$dev" link set tun0 up
+ip -n "$ovpn" addr add 10.8.0.1/24 dev ovpn0
+ip -n "$ovpn" link set ovpn0 up
+ip -n "$ovpn" link set lo up
+ip -n "$ovpn" route add 192.168.1.0/24 via 10.8.0.2
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the OpenVPN connection was refused"
+OPENVPN_CONNECTION = {
+  { ROWID = "MAIv231480925" VPN_NAME = "service" REMOTE = "10.8.0.1"
+    FW_INCOMING = { { PROTO = "tcp" DST_IP = "$lan_ip/32" DST_PORT = "9007" LOG = "yes" } }
+    FW_OUTGOING = { { PROTO = "all" } }
+    PORT_FORWARDING = { { PROTO = "tcp" IN_PORT = "9008" TO_IP = "$lan_ip" TO_PORT = "9008" LOG = "yes" } }
+  }
+}
+// End of configuration profile
+ATV
+eventually ip netns exec "$lan" busybox ping -c 1 -W 1 10.8.0.1 || fail "the LAN host does not reach the OpenVPN side"
+open_connection "$ovpn" "$lan_ip" 9007 "$lan" "$tmp/received5"
+echo openvpn >&8 || fail "cannot write from the OpenVPN side"
+eventually grep -q openvpn "$tmp/received5" || fail "the OpenVPN side did not reach the port FW_INCOMING opens"
+exec 8>&- 9>&-
+eventually grep -qE "firewall: fw-openvpn-in_MAIv231480925-1-[0-9a-f-]{36} act=ACCEPT IN=tun0 OUT=eth1 MAC=[0-9a-f:]* SRC=10\.8\.0\.1 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9007 SEQ=" "$tmp/pid1.log" ||
+  fail "no fw-openvpn-in line"
+open_connection "$ovpn" 10.8.0.2 9008 "$lan" "$tmp/received6"
+echo forwarded >&8 || fail "cannot write to the forwarded port"
+eventually grep -q forwarded "$tmp/received6" || fail "the OpenVPN connection's port forwarding did not forward"
+exec 8>&- 9>&-
+eventually grep -qE "firewall: fw-openvpn-portfw_MAIv231480925-1-[0-9a-f-]{36} act=ACCEPT IN=tun0 OUT=eth1 .*SRC=10\.8\.0\.1 DST=$lan_ip .*PROTO=TCP SPT=[0-9]+ DPT=9008 " "$tmp/pid1.log" ||
+  fail "no fw-openvpn-portfw line"
+ip netns exec "$lan" busybox nc -l -p 9009 >/dev/null 2>&1 </dev/null &
+pids+=($!)
+sleep 0.3
+if ip netns exec "$ovpn" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9009" 2>/dev/null; then
+  fail "the OpenVPN side reached a port its incoming rules do not open"
+fi
+ip netns del "$ovpn"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
 #    dropbear's lines come out as the reference's sshd lines.
