@@ -70,6 +70,15 @@ open_connection() { # FROM ADDRESS PORT TO OUT
   pids+=($!)
   exec 8>"$tmp/stream"
 }
+# Whether a TCP connection from namespace FROM to ADDRESS:PORT fails while
+# a listener in namespace TO waits on PORT (so only the packet filter can
+# have refused it).
+refused_by_filter() { # FROM ADDRESS PORT TO
+  ip netns exec "$4" busybox nc -l -p "$3" >/dev/null 2>&1 </dev/null &
+  pids+=($!)
+  sleep 0.3
+  ! ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
+}
 
 for ns in "$dev" "$wan" "$lan"; do ip netns add "$ns"; done
 ip link add eth0 netns "$dev" type veth peer name wan0 netns "$wan"
@@ -442,15 +451,8 @@ eventually ip netns exec "$lan" busybox ping -c 1 -W 1 10.0.0.1 ||
   fail "the LAN host does not reach the peer's network through the tunnel"
 eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-1-[0-9a-f-]{36} act=ACCEPT IN=eth1 OUT=ipsec0 MAC=[0-9a-f:]{17} SRC=$lan_ip DST=10\.0\.0\.1 LEN=84 .* PROTO=ICMP TYPE=8 CODE=0 ID=[0-9]+ SEQ=[0-9]+ ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
   fail "no fw-vpn-out line for the ping"
-# (Listeners on the ports that stay closed: only the packet filter refuses them.)
-ip netns exec "$wan" busybox nc -l -p 9005 >/dev/null 2>&1 </dev/null &
-pids+=($!)
-ip netns exec "$lan" busybox nc -l -p 9006 >/dev/null 2>&1 </dev/null &
-pids+=($!)
-sleep 0.3
-if ip netns exec "$lan" timeout 3 bash -c "exec 3<>/dev/tcp/10.0.0.1/9005" 2>/dev/null; then
+refused_by_filter "$lan" 10.0.0.1 9005 "$wan" ||
   fail "a TCP connection went into the tunnel past the connection's outgoing rules"
-fi
 eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-0-[0-9a-f-]{36} act=DROP IN=eth1 OUT=ipsec0 .*SRC=$lan_ip DST=10\.0\.0\.1 .*PROTO=TCP SPT=[0-9]+ DPT=9005 .* ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
   fail "no fw-vpn-out line for the default drop"
 open_connection "$wan" "$lan_ip" 9004 "$lan" "$tmp/received4"
@@ -459,9 +461,8 @@ eventually grep -q tunnelled "$tmp/received4" || fail "the peer's network did no
 exec 8>&- 9>&-
 eventually grep -qE "firewall: fw-vpn-in_MAIv711498711-1-[0-9a-f-]{36} act=ACCEPT IN=ipsec0 OUT=eth1 MAC= SRC=10\.0\.0\.1 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9004 SEQ=[0-9]+ ACK=0 WINDOW=[0-9]+ SYN URGP=0 ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
   fail "no fw-vpn-in line"
-if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9006" 2>/dev/null; then
+refused_by_filter "$wan" "$lan_ip" 9006 "$lan" ||
   fail "the peer's network reached a port its connection's incoming rules do not open"
-fi
 in_appliance "$bin" gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling the connection was refused"
 
 # An OpenVPN connection's chains (4.4.15). The OpenVPN room is not built:
@@ -501,12 +502,8 @@ eventually grep -q forwarded "$tmp/received6" || fail "the OpenVPN connection's 
 exec 8>&- 9>&-
 eventually grep -qE "firewall: fw-openvpn-portfw_MAIv231480925-1-[0-9a-f-]{36} act=ACCEPT IN=tun0 OUT=eth1 .*SRC=10\.8\.0\.1 DST=$lan_ip .*PROTO=TCP SPT=[0-9]+ DPT=9008 " "$tmp/pid1.log" ||
   fail "no fw-openvpn-portfw line"
-ip netns exec "$lan" busybox nc -l -p 9009 >/dev/null 2>&1 </dev/null &
-pids+=($!)
-sleep 0.3
-if ip netns exec "$ovpn" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9009" 2>/dev/null; then
+refused_by_filter "$ovpn" "$lan_ip" 9009 "$lan" ||
   fail "the OpenVPN side reached a port its incoming rules do not open"
-fi
 ip netns del "$ovpn"
 
 # 4. SSH from the LAN: admin gets the CLI (counted against the role's limit),
