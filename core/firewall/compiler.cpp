@@ -363,11 +363,12 @@ Rule jumpTo(Rule match, std::string chain) {
 // Log lines a second of the checks below (the floods: one, reference 4.4.16).
 constexpr unsigned kCheckLines = 10;
 
-// Connections at once from the external side to the web server and to SSH
-// (4.4.4, "fw-throttle"): a few browsers' worth, and more sessions than the
-// roles' limits allow, so that only a flood is cut.
-constexpr unsigned kThrottleHttps = 64;
-constexpr unsigned kThrottleSsh = 16;
+// Connections at once from one address on the external side to the web
+// server and to SSH (4.4.4, "fw-throttle"): a few browsers' worth, and more
+// sessions than the roles' limits allow, so that only a flood is cut.
+// Counted per source, so that one host cannot take every other's turn.
+constexpr unsigned kThrottleHttps = 32;
+constexpr unsigned kThrottleSsh = 10;
 
 // The checks of reference 4.4.5-4.4.7 and 4.4.16-4.4.18 at the head of the
 // input or forward chain (`hook`), before established connections are
@@ -480,15 +481,24 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
 // a board with a DMZ port). What no row decides: the internal side is let in
 // after these rules, the others are not.
 Status remoteAccess(const config::Config& config, const Interfaces& ifs, PortRange https, Chain& input,
-                    std::vector<Chain>& chains) {
+                    std::vector<Chain>& chains, std::vector<Set>& sets) {
   bool throttled = false;
-  for (auto [allowed, table, name, port, most] :
-       {std::tuple{"HTTPS_REMOTE_ACCESS", "HTTPS_REMOTE_ACCESS_RULES", "fw-https-access", https, kThrottleHttps},
-        std::tuple{"SSH_REMOTE_ACCESS", "SSH_REMOTE_ACCESS_RULES", "fw-ssh-access", PortRange{22, 22}, kThrottleSsh}}) {
+  for (auto [allowed, table, name, port, most, meter] :
+       {std::tuple{"HTTPS_REMOTE_ACCESS", "HTTPS_REMOTE_ACCESS_RULES", "fw-https-access", https, kThrottleHttps,
+                   "fw-throttle-https"},
+        std::tuple{"SSH_REMOTE_ACCESS", "SSH_REMOTE_ACCESS_RULES", "fw-ssh-access", PortRange{22, 22}, kThrottleSsh,
+                   "fw-throttle-ssh"}}) {
     bool remote = config.get(allowed) == "yes";
     if (remote) {
+      Set sources;
+      sources.name = meter;
+      sources.key = {Field::Saddr};
+      sources.dynamic = true;
+      sets.push_back(std::move(sources));
       Rule over = accept(ifs.external, Protocol::Tcp, port, allowed);
       over.ctStates = kNew;
+      over.ipsec = Rule::Ipsec::NotIn;
+      over.set = meter;
       over.connectionsOver = most;
       input.rules.push_back(jumpTo(over, "fw-throttle"));
       if (!throttled) chains.push_back(dropChain("fw-throttle", "fw-throttle-0- act=DROP", kCheckLines));
@@ -517,6 +527,9 @@ Status remoteAccess(const config::Config& config, const Interfaces& ifs, PortRan
         input.rules.push_back(std::move(device));
         continue;
       }
+      // Kernel ESP keeps the external port as a tunnel packet's: "external"
+      // means not out of an IPsec SA.
+      if (where != "internal" && where != "dmz") r.ipsec = Rule::Ipsec::NotIn;
       r.iif = where == "internal" ? ifs.internal : where == "dmz" ? ifs.dmz : remote ? ifs.external : std::string();
       if (!r.iif.empty()) input.rules.push_back(std::move(r));
     }
@@ -549,6 +562,8 @@ Status portForwarding(const std::vector<config::Row>& rows, const std::string& w
     std::uint16_t port = *to ? (*to)->from : (*in)->from;
     Rule nat;
     nat.iif = iif;
+    nat.toLocal = true;  // to the appliance, not through it
+    if (iif == ifs.external) nat.ipsec = Rule::Ipsec::NotIn;
     nat.saddr = *saddr;
     nat.protocol = protocol;
     nat.sport = *sport;
@@ -680,7 +695,8 @@ Result<Chain> innerTable(const config::Row& row, const std::string& where, const
   static const std::vector<config::Row> kNone;
   auto rows = row.fields.find(table);
   const std::vector<config::Row>& list = rows == row.fields.end() ? kNone : rows->second.rows;
-  std::string text = fmt::format("{}.{}.{}", where, row.id, table);
+  // Named by the row, not its place: moving the row keeps its log ids.
+  std::string text = fmt::format("{}.{}.{}", where.substr(0, where.find(':')), row.id, table);
   for (const config::Row& r : list) rowText(r, text);
   std::string id = hashId(text);
   if (Status s = tableRules(list, fmt::format("{}.{}", where, table), chain, id, c, sets); !s) {
@@ -754,6 +770,25 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
       jumps.push_back(jumpTo(to, "fw-vpn-out_" + tunnel.connection));
     }
   }
+  // What an enabled connection's tunnel should carry but does not go into
+  // an SA (the SA is not up yet, or down) is dropped as the connection's
+  // outgoing rules drop, not sent out in clear text and masqueraded.
+  for (const VpnTunnel& tunnel : *tunnels) {
+    const config::Row* row = nullptr;
+    for (const config::Row& r : ipsec->rows) {
+      if (r.id == tunnel.connection) row = &r;
+    }
+    if (!row || cell(*row, "ENABLED") != "yes") continue;
+    const Chain* out = nullptr;
+    for (const Chain& c : chains) {
+      if (c.name == "fw-vpn-out_" + tunnel.connection) out = &c;
+    }
+    Rule leak = out->rules.back();  // the chain's drop, logged with FW_OUTGOING_LOG_DEFAULT
+    leak.saddr = net(tunnel.local);
+    leak.daddr = net(tunnel.remote);
+    leak.comment = commentOf(fmt::format("{} tunnel {}: not in clear text", tunnel.name, tunnel.tunnel));
+    jumps.push_back(std::move(leak));
+  }
   const config::Value* openvpn = config.find("OPENVPN_CONNECTION");
   index = 0;
   for (const config::Row& row : openvpn ? openvpn->rows : kNone) {
@@ -761,7 +796,7 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
     std::string device = openvpnDevice(index++);
     if (Status s = connectionChains(row, where, "openvpn", chains, sets); !s) return s;
     if (auto table = row.fields.find("PORT_FORWARDING"); table != row.fields.end()) {
-      std::string text = fmt::format("{}.{}.PORT_FORWARDING", where, row.id);
+      std::string text = fmt::format("OPENVPN_CONNECTION.{}.PORT_FORWARDING", row.id);
       for (const config::Row& r : table->second.rows) rowText(r, text);
       if (Status s = portForwarding(table->second.rows, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
                                     hashId(text), device, ifs, prerouting, forward);
@@ -872,7 +907,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   established.ctStates = kEstablished | kRelated;
   established.verdict = Verdict::Accept;
   input.rules.push_back(established);
-  if (Status s = remoteAccess(config, ifs, **https, input, checkChains); !s) return Error{s.message()};
+  if (Status s = remoteAccess(config, ifs, **https, input, checkChains, rs.sets); !s) return Error{s.message()};
   // The appliance's services, from the internal network.
   for (auto [protocol, port, what] : {std::tuple{Protocol::Tcp, **https, "HTTPS"}, std::tuple{Protocol::Tcp, PortRange{22, 22}, "SSH"},
                                       std::tuple{Protocol::Tcp, PortRange{53, 53}, "DNS"},
@@ -885,11 +920,34 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   Rule dhcpReply = accept(ifs.external, Protocol::Udp, PortRange{68, 68}, "DHCP client");
   dhcpReply.sport = PortRange{67, 67};
   input.rules.push_back(dhcpReply);
-  // IKE and ESP of the IPsec connections (NAT-T and kernel-libipsec: ESP in UDP 4500).
+  // IKE and ESP of the IPsec connections (NAT-T and kernel-libipsec: ESP
+  // in UDP 4500): from the peers' addresses, from anywhere where a peer is
+  // %any or a host name.
   if (const config::Value* vpn = config.find("VPN_CONNECTION"); vpn && !vpn->rows.empty()) {
-    input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{500, 500}, "IPsec IKE"));
-    input.rules.push_back(accept(ifs.external, Protocol::Udp, PortRange{4500, 4500}, "IPsec IKE and ESP, NAT-T"));
-    input.rules.push_back(accept(ifs.external, Protocol::Esp, std::nullopt, "IPsec ESP"));
+    std::set<std::uint32_t> peers;
+    bool anyone = false;
+    for (const config::Row& row : vpn->rows) {
+      auto address = parseIpv4(cell(row, "REMOTE_GATEWAY"));
+      if (address) {
+        peers.insert(*address);
+      } else {
+        anyone = true;
+      }
+    }
+    std::vector<std::optional<Prefix>> sources;
+    if (anyone) {
+      sources.push_back(std::nullopt);
+    } else {
+      for (std::uint32_t peer : peers) sources.push_back(Prefix{peer, 32});
+    }
+    for (const std::optional<Prefix>& from : sources) {
+      for (Rule r : {accept(ifs.external, Protocol::Udp, PortRange{500, 500}, "IPsec IKE"),
+                     accept(ifs.external, Protocol::Udp, PortRange{4500, 4500}, "IPsec IKE and ESP, NAT-T"),
+                     accept(ifs.external, Protocol::Esp, std::nullopt, "IPsec ESP")}) {
+        r.saddr = from;
+        input.rules.push_back(std::move(r));
+      }
+    }
   }
   rs.chains.push_back(std::move(input));
 

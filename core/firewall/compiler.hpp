@@ -4,22 +4,26 @@
 //   input    policy drop: loopback; the checks below; established and
 //            related accepted; from the internal network the appliance's
 //            services (HTTPS_PORT, SSH, DNS, DHCP, NTP, ICMP); from the
-//            external side DHCP replies, IKE and ESP while an IPsec
-//            connection is configured, and HTTPS or SSH only with
-//            HTTPS_REMOTE_ACCESS / SSH_REMOTE_ACCESS (logged as
-//            fw-https-access / fw-ssh-access when allowed)
+//            external side DHCP replies, IKE and ESP from the IPsec
+//            connections' peers (from anywhere where one is %any or a
+//            name), and the rows of HTTPS_REMOTE_ACCESS_RULES /
+//            SSH_REMOTE_ACCESS_RULES (remoteAccess in compiler.cpp)
 //   forward  policy drop: the checks below; established and related
 //            accepted; connections of NAT_PORT_FORWARDING (ct status dnat)
 //            accepted, logged as fw-portforwarding (and those of the
 //            OpenVPN connections' PORT_FORWARDING, fw-openvpn-portfw_<ROWID>);
-//            the rule records, the user firewall, the VPN connections'
-//            chains (below); internal -> external through fw-outgoing
+//            the rule records, the user firewall (both before the VPN
+//            chains: an active record's accept holds for tunnelled packets
+//            too), the VPN connections' chains (below); internal ->
+//            external through fw-outgoing
 //            (FW_OUTGOING), external -> internal through fw-incoming
 //            (FW_INCOMING); each ends in a drop, logged with
 //            FW_*_LOG_DEFAULT
 //   output   policy accept
 //   prerouting (nat): NAT_PORT_FORWARDING's DNAT from the external side
-//   prerouting (nat): also the OpenVPN connections' PORT_FORWARDING
+//            (not out of an IPsec SA) and the OpenVPN connections'
+//            PORT_FORWARDING from their devices, each only to the
+//            appliance's own addresses ("fib daddr type local")
 //   postrouting (nat): NAT_MASQUERADING, except packets into an IPsec tunnel
 // The checks at the head of input and forward (before established
 // connections are accepted, since a ping's later echo requests are
@@ -59,13 +63,14 @@
 // follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT.
 // The user firewall's chain "fw-ufw" follows the rule records in forward
 // (userFirewall below).
-// The VPN connections' chains: vpnFirewalls in compiler.cpp. IKE (UDP 500,
-// 4500) and ESP from the external side are accepted while any IPsec
-// connection is configured, and packets into an IPsec tunnel are not
-// masqueraded. Remote access (HTTPS, SSH) from the external side beyond
-// kThrottleHttps / kThrottleSsh connections at once is dropped and logged
-// as "fw-throttle-0- act=DROP" (4.4.4). Packets from a tunnel to the
-// appliance itself are not let in (only answers to its own connections).
+// The VPN connections' chains: vpnFirewalls in compiler.cpp; what an
+// enabled IPsec connection's tunnel should carry but does not go into an
+// SA is dropped (logged as its outgoing default), and packets into an SA
+// are not masqueraded. Remote access (HTTPS, SSH) from one external
+// address beyond kThrottleHttps / kThrottleSsh connections at once is
+// dropped and logged as "fw-throttle-0- act=DROP" (4.4.4; counted per
+// source in the dynamic sets fw-throttle-https|ssh). Packets from a tunnel
+// to the appliance itself get in only by the access rows for "vpn".
 #pragma once
 
 #include <set>

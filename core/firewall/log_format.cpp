@@ -90,9 +90,17 @@ std::string tunnelFields(const std::vector<VpnTunnel>& tunnels, const LoggedPack
   bool in = prefix.starts_with("fw-vpn-in_");
   if ((!in && !prefix.starts_with("fw-vpn-out_")) || p.ip.size() < 20) return {};
   prefix.remove_prefix(in ? 10 : 11);
+  // "<ROWID>-<row>-<log id of 36 characters> act=X": the ROWID is what is
+  // left of the row number (a row id may hold '-' itself).
+  auto end = prefix.find(' ');
+  if (end == std::string_view::npos || end < 38) return {};
+  std::string_view rest = prefix.substr(0, end - 37);  // "<ROWID>-<row>"
+  auto dash = rest.rfind('-');
+  if (dash == std::string_view::npos) return {};
+  std::string_view connection = rest.substr(0, dash);
   std::uint32_t src = be32(p.ip, 12), dst = be32(p.ip, 16);
   for (const VpnTunnel& t : tunnels) {
-    if (!prefix.starts_with(t.connection) || prefix.substr(t.connection.size(), 1) != "-") continue;
+    if (t.connection != connection) continue;
     bool match = in ? t.remote.contains(src) && t.local.contains(dst) : t.local.contains(src) && t.remote.contains(dst);
     if (match) return fmt::format(" ROWID1={} ROWID2={}", t.connection, t.tunnel);
   }

@@ -12,6 +12,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/time.h>
@@ -156,11 +157,23 @@ void lookup(nftnl_rule* r, const Set& set, std::uint32_t id) {
   if (id) e.u32(NFTNL_EXPR_LOOKUP_SET_ID, id);  // a set made in the same batch
 }
 
-// The expressions of one rule, in the order nft itself would emit them.
+// The expressions of one rule, in the order nft itself would emit them (the
+// integration test compares what `nft list` prints, which does not show
+// every difference of encoding).
 // `set`: the set the rule looks up (with its id in the batch), or null.
 void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t setId) {
   if (!rule.iif.empty()) interfaceName(r, NFT_META_IIFNAME, rule.iif);
   if (!rule.oif.empty()) interfaceName(r, NFT_META_OIFNAME, rule.oif);
+  if (rule.toLocal) {
+    Expr(r, "fib")
+        .u32(NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR)
+        .u32(NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE)
+        .u32(NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+    std::uint32_t local = RTN_LOCAL;
+    compare(r, NFT_CMP_EQ, &local, 4);
+  }
+  const Set* meter = set && set->dynamic ? set : nullptr;
+  if (meter) set = nullptr;
   if (rule.saddr || rule.daddr || set || rule.echoRequest) {
     std::uint8_t ipv4 = NFPROTO_IPV4;  // in an inet table, "ip saddr" implies IPv4
     loadMeta(r, NFT_META_NFPROTO);
@@ -217,18 +230,33 @@ void buildRule(nftnl_rule* r, const Rule& rule, const Set* set, std::uint32_t se
     compare(r, NFT_CMP_NEQ, &zero, 4);
   }
   if (rule.ipsec != Rule::Ipsec::None) {
-    std::uint8_t yes = 1;
-    if (rule.ipsec == Rule::Ipsec::In) {
-      loadMeta(r, NFT_META_SECPATH);
-    } else {
+    std::uint8_t exists = rule.ipsec == Rule::Ipsec::NotIn ? 0 : 1;
+    if (rule.ipsec == Rule::Ipsec::Out) {
       Expr(r, "rt").u32(NFTNL_EXPR_RT_KEY, NFT_RT_XFRM).u32(NFTNL_EXPR_RT_DREG, NFT_REG_1);
+    } else {
+      loadMeta(r, NFT_META_SECPATH);
     }
-    compare(r, NFT_CMP_EQ, &yes, 1);
+    compare(r, NFT_CMP_EQ, &exists, 1);
   }
   if (rule.connectionsOver) {
-    Expr(r, "connlimit")
-        .u32(NFTNL_EXPR_CONNLIMIT_COUNT, *rule.connectionsOver)
-        .u32(NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+    nftnl_expr* count = nftnl_expr_alloc("connlimit");
+    nftnl_expr_set_u32(count, NFTNL_EXPR_CONNLIMIT_COUNT, *rule.connectionsOver);
+    nftnl_expr_set_u32(count, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+    if (meter) {
+      // add @meter { ip saddr ct count over n }: the source's own count.
+      std::uint8_t ipv4 = NFPROTO_IPV4;
+      loadMeta(r, NFT_META_NFPROTO);
+      compare(r, NFT_CMP_EQ, &ipv4, 1);
+      payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+      Expr dynset(r, "dynset");
+      dynset.u32(NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1)
+          .u32(NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD)
+          .str(NFTNL_EXPR_DYNSET_SET_NAME, meter->name);
+      if (setId) dynset.u32(NFTNL_EXPR_DYNSET_SET_ID, setId);
+      nftnl_expr_add_expr(dynset.e, NFTNL_EXPR_DYNSET_EXPRESSIONS, count);
+    } else {
+      nftnl_rule_add_expr(r, count);
+    }
   }
   if (rule.limit) {
     Expr(r, "limit")
@@ -425,6 +453,17 @@ SetPtr setFor(const std::string& table, const Set& s, std::uint32_t id) {
 constexpr std::size_t kElementsPerMessage = 500;
 
 void addSet(Batch& b, const std::string& table, const Set& s, std::uint32_t id) {
+  if (s.dynamic) {
+    SetPtr set = setFor(table, s, id);
+    nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, NFT_SET_EVAL);
+    nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, 7);  // ipv4_addr
+    nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, 4);
+    nftnl_set_set_u32(set.get(), NFTNL_SET_DESC_SIZE, kDynamicSetSize);
+    auto* nlh = b.header(NFT_MSG_NEWSET, NLM_F_CREATE, fmt::format("set {}", s.name));
+    nftnl_set_nlmsg_build_payload(nlh, set.get());
+    b.next();
+    return;
+  }
   // nft's datatype ids (ipv4_addr 7, inet_service 13), six bits per field,
   // so that `nft list` prints the key's type.
   std::uint32_t type = 0;

@@ -86,8 +86,11 @@ std::string flagNames(std::uint8_t bits) {
 std::string rule(const Rule& r, const Ruleset& rs) {
   std::vector<std::string> parts;
   const Set* set = r.set.empty() ? nullptr : rs.findSet(r.set);
+  const Set* meter = set && set->dynamic ? set : nullptr;
+  if (meter) set = nullptr;
   if (!r.iif.empty()) parts.push_back("iifname " + quoted(r.iif));
   if (!r.oif.empty()) parts.push_back("oifname " + quoted(r.oif));
+  if (r.toLocal) parts.push_back("fib daddr type local");
   if (r.saddr) parts.push_back("ip saddr " + prefix(*r.saddr));
   if (r.daddr) parts.push_back("ip daddr " + prefix(*r.daddr));
   const char* l4 = nullptr;
@@ -117,8 +120,13 @@ std::string rule(const Rule& r, const Ruleset& rs) {
   if (r.dnatted) parts.push_back("ct status dnat");
   if (r.ctStates) parts.push_back("ct state " + states(r.ctStates));
   if (r.ipsec == Rule::Ipsec::In) parts.push_back("meta ipsec exists");
+  if (r.ipsec == Rule::Ipsec::NotIn) parts.push_back("meta ipsec missing");
   if (r.ipsec == Rule::Ipsec::Out) parts.push_back("rt ipsec exists");
-  if (r.connectionsOver) parts.push_back(fmt::format("ct count over {}", *r.connectionsOver));
+  if (r.connectionsOver && meter) {
+    parts.push_back(fmt::format("add @{} {{ ip saddr ct count over {} }}", meter->name, *r.connectionsOver));
+  } else if (r.connectionsOver) {
+    parts.push_back(fmt::format("ct count over {}", *r.connectionsOver));
+  }
   if (r.limit) {
     parts.push_back(fmt::format("limit rate {}{}/{} burst {} packets", r.limit->over ? "over " : "", r.limit->rate,
                                 r.limit->perMinute ? "minute" : "second", r.limit->burst));
@@ -182,6 +190,11 @@ std::string toNft(const Ruleset& ruleset) {
   std::string out = fmt::format("table inet {}\ndelete table inet {}\ntable inet {} {{\n", ruleset.table, ruleset.table,
                                 ruleset.table);
   for (const Set& s : ruleset.sets) {
+    if (s.dynamic) {
+      out += fmt::format("\tset {} {{\n\t\ttype ipv4_addr\n\t\tsize {}\n\t\tflags dynamic\n\t}}\n", s.name,
+                         kDynamicSetSize);
+      continue;
+    }
     std::string type;
     for (Field f : s.key) {
       type += std::string(type.empty() ? "" : " . ") + (f == Field::Saddr || f == Field::Daddr ? "ipv4_addr" : "inet_service");

@@ -47,10 +47,15 @@ struct Element {
 // range (a network, a port range, a field it leaves open) it is a set of
 // concatenated ranges (nftables "flags interval": the kernel's pipapo set);
 // where all are single values, a hash set, which loads faster.
+constexpr unsigned kDynamicSetSize = 65535;  // the most sources a dynamic set holds
+
 struct Set {
   std::string name;
   std::vector<Field> key;
   std::vector<Element> elements;
+  // A set the rules fill, not the compiler: source addresses (key Saddr),
+  // each with the connections it has open (Rule::connectionsOver).
+  bool dynamic = false;
   bool intervals() const;
   bool operator==(const Set&) const = default;
 };
@@ -69,6 +74,7 @@ enum TcpFlag : std::uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08
 
 struct Rule {
   std::string iif, oif;                 // meta iifname / oifname
+  bool toLocal = false;                 // fib daddr type local: to one of the appliance's addresses
   std::optional<Prefix> saddr, daddr;   // ip saddr / daddr
   Protocol protocol = Protocol::Any;
   std::optional<PortRange> sport, dport;  // TCP or UDP only
@@ -78,9 +84,13 @@ struct Rule {
   std::optional<std::uint32_t> longerThan;  // meta length > n (bytes of the IP packet)
   unsigned ctStates = 0;                // any of them; 0: no match on the state
   // IPsec: In, the packet came out of an SA (kernel ESP: "meta ipsec
-  // exists"); Out, its route sends it into one ("rt ipsec exists").
-  enum class Ipsec { None, In, Out } ipsec = Ipsec::None;
-  std::optional<unsigned> connectionsOver;  // ct count over n: more connections went through this rule
+  // exists"); NotIn, it did not ("meta ipsec missing"); Out, its route
+  // sends it into one ("rt ipsec exists").
+  enum class Ipsec { None, In, NotIn, Out } ipsec = Ipsec::None;
+  // ct count over n: more connections than n went through this rule; with
+  // `set` naming a dynamic set, more than n from the packet's source
+  // ("add @set { ip saddr ct count over n }").
+  std::optional<unsigned> connectionsOver;
   std::optional<Limit> limit;           // after the matches, before the log
   bool counter = false;                 // counts packets and bytes (readable with ruleCounters)
   std::string logPrefix;                // "": no log; else NFLOG with this prefix

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A line of an IPsec connection's firewall: the tunnel from the packet's addresses.
   static const std::vector<VpnTunnel> kTunnels = {{"MAIv1", "MAIv2", "plant", {0xc0a80100, 24}, {0x0a000000, 8}},
                                                  {"MAIv1", "MAIv3", "plant", {0, 0}, {0, 0}}};
-  p.prefix = (size > 1 && (data[1] & 1)) ? "fw-vpn-in_MAIv1-1-x act=ACCEPT" : "fw-vpn-out_MAIv1-0-x act=DROP";
+  p.prefix = (size > 1 && (data[1] & 1)) ? "fw-vpn-in_MAIv1-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT"
+                                         : "fw-vpn-out_MAIv1-0-3189b7d8-8002-1315-805d-a8741dfd1b11 act=DROP";
   std::string fields = tunnelFields(kTunnels, p);
   if (size >= 20 && fields.empty()) std::abort();  // the second tunnel takes any packet
   return 0;

@@ -355,8 +355,8 @@ done
 ended() { [ "$(grep -c "Logout for firewall user 'fred'" "$tmp/pid1.log")" -gt "$logouts" ]; }
 eventually ended || fail "fred's login outlived 6 s without traffic"
 # Remote access (4.4.8): HTTPS_REMOTE_ACCESS_RULES in order, logged with
-# their row; then the throttle (4.4.4): beyond 64 connections at once from
-# the WAN, new ones are dropped, one line each.
+# their row; then the throttle (4.4.4): beyond 32 connections at once from
+# one WAN address, new ones are dropped, one line each.
 wan_ip=${wan_address%/*}
 in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the access rules were refused"
 HTTPS_REMOTE_ACCESS_RULES = {
@@ -377,7 +377,7 @@ eventually grep -qE "firewall: fw-https-access-1-[0-9a-f-]{36} act=ACCEPT IN=eth
 read -r held dropped < <(ip netns exec "$wan" python3 - "$wan_ip" <<'PY'
 import socket, sys
 held, dropped = [], 0
-for _ in range(72):
+for _ in range(40):
     s = socket.socket()
     s.settimeout(1.0)
     try:
@@ -388,7 +388,7 @@ for _ in range(72):
 print(len(held), dropped)
 PY
 )
-[ "$held" -le 64 ] && [ "$held" -ge 56 ] && [ "$dropped" -ge 8 ] || fail "the throttle let $held connections in and dropped $dropped"
+[ "$held" -le 32 ] && [ "$held" -ge 26 ] && [ "$dropped" -ge 8 ] || fail "the throttle let $held connections in and dropped $dropped"
 eventually grep -qE "firewall: fw-throttle-0- act=DROP IN=eth0 .*SRC=10\.0\.2\.2 DST=$wan_ip .*DPT=443 .*SYN URGP=0$" "$tmp/pid1.log" ||
   fail "no fw-throttle line"
 eventually ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan_ip/" ||
@@ -416,6 +416,7 @@ connections {
   appliance {
     version = 2
     local_addrs = 10.0.2.2
+    remote_addrs = $wan_ip
     local { auth = psk }
     remote { auth = psk }
     children {
@@ -431,19 +432,26 @@ CONF
 STRONGSWAN_CONF=$tmp/peer/strongswan.conf ip netns exec "$wan" /usr/sbin/charon-systemd >"$tmp/peer.log" 2>&1 &
 pids+=($!)
 eventually test -S "$tmp/peer/charon.vici" || fail "the peer's charon did not start"
-eventually swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" ||
-  fail "the peer's swanctl.conf did not load"
 in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the IPsec connection was refused"
 VPN_CONNECTION = {
   { ROWID = "MAIv711498711" VPN_NAME = "plant" AUTH_METHOD = "psk" PSK = "plant-psk-2026" REMOTE_GATEWAY = "10.0.2.2"
     TUNNEL = { { ROWID = "MAIv144871511" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" } }
     FW_OUTGOING = { { PROTO = "icmp" LOG = "yes" } }
     FW_OUTGOING_LOG_DEFAULT = "yes"
+    FW_INCOMING_LOG_DEFAULT = "yes"
     FW_INCOMING = { { PROTO = "tcp" DST_IP = "$lan_ip/32" DST_PORT = "9004" LOG = "yes" } }
   }
 }
 // End of configuration profile
 ATV
+# While the peer does not know the connection yet, the tunnel's traffic is
+# dropped as its outgoing rules drop, not sent in clear text.
+refused_by_filter "$lan" 10.0.0.1 9005 "$wan" || fail "a LAN connection to the tunnel's network went out in clear text"
+eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-0-[0-9a-f-]{36} act=DROP IN=eth1 OUT=eth0 .*SRC=$lan_ip DST=10\.0\.0\.1 .*DPT=9005 " "$tmp/pid1.log" ||
+  fail "no fw-vpn-out line for the tunnel's traffic without the tunnel"
+swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" >/dev/null ||
+  fail "the peer's swanctl.conf did not load"
+swanctl --initiate --child net --timeout 10 --uri "unix://$tmp/peer/charon.vici" >/dev/null 2>&1 || true
 peer_sas() { swanctl --list-sas --uri "unix://$tmp/peer/charon.vici" 2>&1; }
 tunnel_up() { peer_sas | grep -q "INSTALLED, TUNNEL"; }
 FAIL_LINES=60 eventually tunnel_up || fail "the tunnel did not come up: $(peer_sas)"
@@ -463,6 +471,8 @@ eventually grep -qE "firewall: fw-vpn-in_MAIv711498711-1-[0-9a-f-]{36} act=ACCEP
   fail "no fw-vpn-in line"
 refused_by_filter "$wan" "$lan_ip" 9006 "$lan" ||
   fail "the peer's network reached a port its connection's incoming rules do not open"
+eventually grep -qE "firewall: fw-vpn-in_MAIv711498711-0-[0-9a-f-]{36} act=DROP IN=ipsec0 OUT=eth1 .*SRC=10\.0\.0\.1 DST=$lan_ip .*DPT=9006 .* ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
+  fail "no fw-vpn-in line for the default drop"
 in_appliance "$bin" gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling the connection was refused"
 
 # An OpenVPN connection's chains (4.4.15). The OpenVPN room is not built:

@@ -118,7 +118,8 @@ TEST_CASE("rule tables, logging, remote access and masquerading", "[firewall]") 
   }
   REQUIRE(https.size() == 6);
   CHECK(https[0]->target == "fw-throttle");
-  CHECK(https[0]->connectionsOver == 64u);
+  CHECK(https[0]->connectionsOver == 32u);
+  CHECK(https[1]->ipsec == firewall::Rule::Ipsec::NotIn);  // kernel ESP: not a tunnel's packet
   CHECK(https[1]->verdict == firewall::Verdict::Reject);
   CHECK(https[1]->logPrefix.starts_with("fw-https-access-1-"));
   CHECK(https[1]->logPrefix.ends_with(" act=REJECT"));
@@ -325,16 +326,35 @@ TEST_CASE("the VPN connections' firewalls and the throttling of remote access", 
   bool ike = false, throttled = false;
   for (const auto& r : rs->chain("input")->rules) {
     ike |= r.iif == "eth0" && r.dport == firewall::PortRange{4500, 4500} && r.verdict == firewall::Verdict::Accept;
-    throttled |= r.dport == firewall::PortRange{22, 22} && r.connectionsOver == 16u && r.target == "fw-throttle";
+    throttled |= r.dport == firewall::PortRange{22, 22} && r.connectionsOver == 10u && r.target == "fw-throttle" &&
+                 r.set == "fw-throttle-ssh" && r.ipsec == firewall::Rule::Ipsec::NotIn;
   }
   CHECK(ike);
   CHECK(throttled);
   CHECK(rs->chain("postrouting")->rules.at(0).ipsec == firewall::Rule::Ipsec::Out);
   CHECK(rs->chain("fw-throttle")->rules.at(0).logPrefix == "fw-throttle-0- act=DROP");
+  CHECK(rs->findSet("fw-throttle-ssh")->dynamic);  // counted per source
+  // IKE from the peer only; the enabled connection's networks never in clear text.
+  for (const auto& r : rs->chain("input")->rules) {
+    if (r.dport == firewall::PortRange{500, 500}) CHECK(r.saddr == firewall::Prefix{0x0a000202, 32});
+  }
+  std::size_t leaks = 0;
+  for (const auto& r : forward) {
+    if (r.verdict == firewall::Verdict::Drop && r.saddr == firewall::Prefix{0xc0a80100, 24}) {
+      ++leaks;
+      CHECK(r.logPrefix.starts_with("fw-vpn-out_MAIv711498711-0-"));
+      CHECK(&r - forward.data() > static_cast<std::ptrdiff_t>(in));
+      CHECK(&r - forward.data() < static_cast<std::ptrdiff_t>(first("fw-outgoing")));
+    }
+  }
+  CHECK(leaks == 2);
+  // Port forwarding only to the appliance's own addresses.
+  CHECK(rs->chain("prerouting")->rules.at(0).toLocal);
   // No VPN connection: none of this.
   auto plain = firewall::compile(config::factoryDefault(config::Schema::builtin()), kQemu);
   REQUIRE(plain);
-  CHECK(firewall::toNft(*plain).find("ipsec") == std::string::npos);
+  CHECK(firewall::toNft(*plain).find("udp dport 500") == std::string::npos);
+  CHECK(firewall::toNft(*plain).find("ipsec exists") == std::string::npos);
   CHECK_FALSE(plain->chain("fw-throttle"));
   // A tunnel whose network is not one is refused, with where it is.
   c.values["VPN_CONNECTION"].rows.at(0).fields["TUNNEL"].rows.at(1).fields["REMOTE_NET"].text = "10.0.7/24";

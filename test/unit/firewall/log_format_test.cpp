@@ -117,7 +117,8 @@ TEST_CASE("lines of an IPsec connection's firewall name the connection and the t
   std::vector<firewall::VpnTunnel> tunnels = {
       {"MAIv711498711", "MAIv144871510", "plant", {0xc0a80100, 24}, {0x0a000000, 8}},
       {"MAIv711498711", "MAIv144871511", "plant", {0xc0a80100, 24}, {0xc0a81b00, 24}},
-      {"MAIv7114987", "MAIv1", "other", {0, 0}, {0, 0}}};
+      {"MAIv7114987", "MAIv1", "other", {0, 0}, {0, 0}},
+      {"MAIv7114987-1", "MAIv2", "dashed", {0, 0}, {0, 0}}};
   firewall::LoggedPacket p;
   p.ip = ip;
   p.prefix = "fw-vpn-in_MAIv711498711-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
@@ -126,8 +127,13 @@ TEST_CASE("lines of an IPsec connection's firewall name the connection and the t
   p.prefix = "fw-vpn-out_MAIv711498711-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
   CHECK(firewall::tunnelFields(tunnels, p).empty());
   // A connection's ROWID is matched whole ("MAIv7114987" is another one, whose tunnel takes anything).
-  p.prefix = "fw-vpn-in_MAIv7114987-1-x act=ACCEPT";
+  p.prefix = "fw-vpn-in_MAIv7114987-1-3189b7d8-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
   CHECK(firewall::tunnelFields(tunnels, p) == " ROWID1=MAIv7114987 ROWID2=MAIv1");
+  // A row id with '-' in it: the row number and the log id are taken from the right.
+  p.prefix = "fw-vpn-in_MAIv7114987-1-0-3189b7d8-8002-1315-805d-a8741dfd1b11 act=DROP";
+  CHECK(firewall::tunnelFields(tunnels, p) == " ROWID1=MAIv7114987-1 ROWID2=MAIv2");
+  p.prefix = "fw-vpn-in_garbage";
+  CHECK(firewall::tunnelFields(tunnels, p).empty());
   p.prefix = "fw-incoming-1-3189b8c7-8002-1315-805d-a8741dfd1b11 act=ACCEPT";
   CHECK(firewall::tunnelFields(tunnels, p).empty());
 }

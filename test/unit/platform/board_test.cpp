@@ -88,7 +88,7 @@ TEST_CASE("the qemu board keeps its ports, modules, data device and watchdog") {
                           "e1000",        "virtio_pci",  "virtio_blk",      "crc32c_generic", "ext4",
                           "nf_tables",    "nf_conntrack", "nf_nat",         "nft_ct",         "nft_nat",
                           "nft_masq",     "nft_chain_nat", "nft_reject_inet", "nft_log",      "nft_limit",
-                          "nfnetlink_log", "esp4",        "xfrm_user",      "authenc",        "echainiv",
+                          "nft_connlimit", "nft_fib_inet", "nfnetlink_log", "esp4",        "xfrm_user",      "authenc",        "echainiv",
                           "seqiv",        "gcm",         "ctr",             "sha512_generic", "tun",
                           "veth",         "i6300esb",    "button",          "evdev"});
   CHECK(b->dataDevice == "/dev/vda");
