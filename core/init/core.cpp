@@ -150,7 +150,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(netModule);
   firewall::FirewallModule firewallModule(io, *board, log);
   modules.add(firewallModule);
-  ipsec::IpsecModule ipsecModule(io, timers, bus, log, supervisor,
+  ipsec::IpsecModule ipsecModule(io, timers, clock, bus, log, supervisor,
                                  {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
   modules.add(ipsecModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
