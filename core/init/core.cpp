@@ -176,6 +176,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       return firewallModule.logout(user, address);
     };
   }
+  webOptions.ipsec = &ipsecModule;
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
                            std::move(webOptions));
   modules.add(webModule);
