@@ -119,6 +119,8 @@ struct WebModule::Impl {
     s.setRuleRecord = options.setRuleRecord;
     s.ruleRecordStatus = options.ruleRecordStatus;
     s.userFirewallLogout = options.userFirewallLogout;
+    s.ipsec = options.ipsec;
+    s.uptime = [this] { return clock.uptime(); };
     return s;
   }
 

@@ -23,6 +23,7 @@
 #include "runtime/module.hpp"
 #include "runtime/timers.hpp"
 #include "runtime/worker_pool.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -46,6 +47,8 @@ struct WebOptions {
   std::function<std::string(const std::string& name)> ruleRecordStatus;
   std::function<Result<std::int64_t>(const std::string& user, const std::string& address)> userFirewallLogin;
   std::function<Status(const std::string& user, const std::string& address)> userFirewallLogout;
+  // The IPsec connections (cgi::CgiServices); null: none is known.
+  ipsec::IpsecService* ipsec = nullptr;
 };
 
 class WebModule final : public runtime::Module {

@@ -150,7 +150,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(netModule);
   firewall::FirewallModule firewallModule(io, *board, log);
   modules.add(firewallModule);
-  ipsec::IpsecModule ipsecModule(io, timers, bus, log, supervisor,
+  ipsec::IpsecModule ipsecModule(io, timers, clock, bus, log, supervisor,
                                  {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
   modules.add(ipsecModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
@@ -176,6 +176,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       return firewallModule.logout(user, address);
     };
   }
+  webOptions.ipsec = &ipsecModule;
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
                            std::move(webOptions));
   modules.add(webModule);

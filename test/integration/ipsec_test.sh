@@ -14,8 +14,14 @@
 #   - charon killed: the supervisor restarts it, the core reconnects and
 #     loads everything again, and the tunnel is back;
 #   - the connection disabled: charon stops.
+#   - nph-vpn.cgi, nph-action.cgi and nph-status.cgi over HTTPS with curl,
+#     answering from the real state (cross-checked with swanctl): the status
+#     forms of the enabled connection; once disabled, up starts it (the
+#     tunnel comes up, synstat says activated), down ends it, syndown waits
+#     for the SAs to go, vpn/start and vpn/stop do the same as up and down;
+#     the preconditions of reference 11.3; a wrong key logs the failure.
 # Prints the time from the change to the tunnel as TIME lines.
-# Needs root, ip, busybox, charon-systemd, swanctl, tcpdump. Usage: ipsec_test.sh BULWARK
+# Needs root, ip, busybox, charon-systemd, swanctl, tcpdump, curl. Usage: ipsec_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
 id=$$
@@ -54,6 +60,22 @@ tunnel_up() {
   grep -q "ESTABLISHED" <<<"$sas" && grep -q "INSTALLED, TUNNEL" <<<"$sas"
 }
 ping_through() { ip netns exec "$hostA" busybox ping -c 1 -W 1 10.0.0.10; }
+# A CGI command over HTTPS as admin, as the reference's curl does it.
+cgi() { ip netns exec "$gw" curl -sk --max-time 20 "https://admin:mGuard@127.0.0.1:8443/$1"; }
+# Fails with what was answered unless the answer is exactly $2.
+answers() {
+  local got
+  got=$(cgi "$1") || fail "curl $1 failed"
+  [ "$got" = "$2" ] || fail "$1 answered '$got', not '$2'"
+}
+# nph-status.cgi's /vpn/con lines of the connection: armed, ipsec, isakmp, sa_count.
+vpn_con() {
+  printf '/vpn/con/MAIv200000001/%s\n' "armed=$1" "ipsec=$2" "isakmp=$3" "sa_count=$4" "sa_count_conf=1"
+}
+state_is() { [ "$(cgi "nph-vpn.cgi?cmd=status&name=plant")" = "$1" ]; }
+# swanctl's unique id of the IKE SA (#N) and the CHILD_SA ({N}).
+ike_id() { gw_sas | sed -n 's/^MAIv200000001: #\([0-9]*\),.*/\1/p'; }
+child_id() { gw_sas | sed -n 's/^  MAIv200000002: #\([0-9]*\),.*/\1/p'; }
 
 # --- the network ---
 for ns in "$hostA" "$gw" "$peer" "$hostB"; do
@@ -194,12 +216,120 @@ eventually tunnel_up || fail "the tunnel is not back after charon's restart: $(g
 eventually ping_through || fail "no ping after charon's restart"
 echo "TIME tunnel back after charon was killed: $(($(now_ms) - t0)) ms"
 
-# --- 4. disabled: charon stops ---
+# --- 4. the status forms of the enabled connection, from the real state ---
+answers "nph-vpn.cgi?cmd=status&name=plant" "active"
+answers "nph-vpn.cgi?cmd=status&name=*" "plant: active"
+answers "nph-vpn.cgi?cmd=status&name=nothing" "unknown"
+answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=yes activated=no"
+answers "nph-vpn.cgi?cmd=synstat&name=nothing" "F ENOENT msg=No VPN connection is named nothing."
+answers "nph-status.cgi?path=/vpn/con&name=plant" "$(vpn_con yes up up 1)"
+# 11.3.1: an enabled connection is not switched through the CGI.
+answers "nph-vpn.cgi?cmd=down&name=plant" "F EINVAL msg=The VPN connection plant is enabled in the configuration; \
+only a disabled connection is switched on and off this way (reference 11.3.1)."
+answers "nph-action.cgi?action=vpn/stop&name=plant" "F EINVAL msg=The VPN connection plant is enabled in the \
+configuration; only a disabled connection is switched on and off this way (reference 11.3.1)."
+tunnel_up || fail "down of an enabled connection changed something: $(gw_sas)"
+full=$(cgi "nph-vpn.cgi?cmd=status")
+ike=$(ike_id) child=$(child_id)
+[[ "$ike" =~ ^[0-9]+$ && "$child" =~ ^[0-9]+$ ]] || fail "no SA ids in: $(gw_sas)"
+# Every field but the lifetimes (which count down) and the algorithms, as
+# charon has them; these two have their form checked.
+expected="fullname plant
+name MAIv200000002
+leftnet 192.168.1.0/24
+leftgw 10.0.2.1
+leftnatport
+leftid 10.0.2.1
+leftproto
+leftport
+rightnet 10.0.0.0/24
+rightgw 10.0.2.2
+rightnatport 4500
+rightid 10.0.2.2
+rightproto
+rightport
+isakmp $ike
+isakmp-txt ESTABLISHED
+ipsec $child
+ipsec-txt INSTALLED"
+[ "$(grep -v -e '-ltime ' -e '-algo ' <<<"$full")" = "$expected" ] || fail "cmd=status answered:
+$full
+expected (without lifetimes and algorithms):
+$expected"
+grep -qE '^isakmp-ltime [0-9]+s$' <<<"$full" || fail "no isakmp-ltime in: $full"
+grep -qE '^ipsec-ltime [0-9]+s$' <<<"$full" || fail "no ipsec-ltime in: $full"
+# The algorithms are those swanctl shows (it writes AES_CBC-128 for our AES_CBC_128).
+ike_algo=$(sed -n 's/^isakmp-algo //p' <<<"$full")
+gw_sas | grep -qF "$(cut -d- -f1 <<<"$ike_algo" | sed 's/_\([0-9]*\)$/-\1/')" ||
+  fail "isakmp-algo $ike_algo is not what swanctl shows: $(gw_sas)"
+
+# --- 5. disabled: charon stops ---
 gaiconfig --set VPN_CONNECTION:0.ENABLED no >/dev/null || fail "disabling was refused"
 eventually logged "ipsec: no IPsec connection is enabled: charon stopped" || fail "charon was not stopped"
 eventually bash -c "! BULWARK_RUN_DIR=$tmp/run $bin ctl services | grep -q '^charon'" ||
   fail "charon is still declared: $(BULWARK_RUN_DIR=$tmp/run "$bin" ctl services)"
 if ping_through >/dev/null 2>&1; then fail "hostB is still reachable with the connection disabled"; fi
+answers "nph-vpn.cgi?cmd=status&name=plant" "void"
+answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=no"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVNOTACT"
+answers "nph-vpn.cgi?cmd=status" ""
+
+# --- 6. up: the disabled connection is activated and comes up ---
+t0=$(now_ms)
+answers "nph-vpn.cgi?cmd=up&name=plant" "ready"
+eventually state_is active || fail "up did not bring the connection up: $(cgi "nph-vpn.cgi?cmd=status&name=plant")"
+echo "TIME active after cmd=up (charon started, loaded, IKEv2 PSK): $(($(now_ms) - t0)) ms"
+tunnel_up || fail "status says active, swanctl does not: $(gw_sas)"
+eventually ping_through || fail "no ping through the tunnel after up"
+logged "ipsec: connection plant activated" || fail "no activation line"
+answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=yes ike=OK ipsec=OK"
+answers "nph-vpn.cgi?cmd=status&name=*" "plant: active"
+cgi "nph-vpn.cgi?cmd=status" | grep -qx "fullname plant" || fail "an activated connection is not in cmd=status"
+cgi "nph-vpn.cgi?cmd=status" | grep -qx "ipsec $(child_id)" || fail "cmd=status: $(cgi "nph-vpn.cgi?cmd=status")"
+# up again while it is up: nothing changes.
+answers "nph-vpn.cgi?cmd=up&name=plant" "active"
+
+# --- 7. down: the SAs are deleted (the answer is the state when asked) ---
+answers "nph-vpn.cgi?cmd=down&name=plant" "active"
+eventually state_is void || fail "down did not end the connection"
+eventually logged "ipsec: no IPsec connection is enabled: charon stopped" || fail "charon was not stopped"
+if ping_through >/dev/null 2>&1; then fail "hostB is reachable after down"; fi
+answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=no"
+# The peer was told: its IKE SA is gone too.
+peer_sas() { swanctl --list-sas --uri "unix://$tmp/peer/charon.vici" 2>&1; }
+eventually bash -c "! swanctl --list-sas --uri unix://$tmp/peer/charon.vici | grep -q ESTABLISHED" ||
+  fail "the peer still has the SA: $(peer_sas)"
+
+# --- 8. syndown: answers once the SAs are gone ---
+answers "nph-vpn.cgi?cmd=up&name=plant" "ready"
+eventually state_is active || fail "the second up did not bring the connection up"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
+answers "nph-vpn.cgi?cmd=status&name=plant" "void"
+if peer_sas | grep -q ESTABLISHED; then fail "syndown answered before the peer's SA was gone: $(peer_sas)"; fi
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVNOTACT"
+
+# --- 9. nph-action.cgi vpn/start and vpn/stop, nph-status.cgi /vpn/con ---
+answers "nph-action.cgi?action=vpn/start&name=plant" "OK"
+eventually state_is active || fail "vpn/start did not bring the connection up"
+answers "nph-status.cgi?path=/vpn/con&name=plant" "$(vpn_con yes up up 1)"
+answers "nph-action.cgi?action=vpn/stop&rowid=MAIv200000001" "OK"
+eventually state_is void || fail "vpn/stop did not end the connection"
+answers "nph-status.cgi?path=/vpn/con&name=plant" "$(vpn_con no down down 0)"
+answers "nph-action.cgi?action=vpn/start&rowid=MAIv999999999" "F ENOENT msg=No VPN connection has the row id MAIv999999999."
+
+# --- 10. the preconditions and a failure ---
+answers "nph-vpn.cgi?cmd=up&name=nothing" "unknown"
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY %any >/dev/null || fail "the gateway edit was refused"
+answers "nph-vpn.cgi?cmd=up&name=plant" "F EINVAL msg=The VPN connection plant waits for its peer (REMOTE_GATEWAY \
+%any: Connection startup Wait), which cannot be switched this way (reference 11.3.2)."
+answers "nph-vpn.cgi?cmd=status&name=plant" "void"
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 10.0.2.2 >/dev/null || fail "the gateway edit was refused"
+gaiconfig --set VPN_CONNECTION:0.PSK wrong-key-2026 >/dev/null || fail "the key edit was refused"
+answers "nph-vpn.cgi?cmd=up&name=plant" "ready"
+eventually logged "ipsec: connection plant failed: received AUTHENTICATION_FAILED notify error" ||
+  fail "the failure was not logged"
+state_is active && fail "active with a wrong key"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
 
 kill -TERM "$core"
 wait "$core" || fail "the core did not stop cleanly"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "board.hpp"
+#include "cgi/vpn_answers.hpp"
 #include "config/atv.hpp"
 
 namespace bulwark::web::cgi {
@@ -124,6 +125,78 @@ Response answer(std::string text) { return Response::text(200, std::move(text));
 
 Response notAvailable(std::string_view what) {
   return answer(fmt::format("F ENOENT msg={} is not available in this build.\n", what));
+}
+
+std::vector<ipsec::ConnectionStatus> vpnConnections(const CgiServices& services) {
+  return services.ipsec ? services.ipsec->connections() : std::vector<ipsec::ConnectionStatus>{};
+}
+
+// The one connection a command names (by VPN_NAME, or by row id for the row
+// actions of 11.6), or the answer why there is none.
+Result<ipsec::ConnectionStatus> oneConnection(const CgiServices& services, const std::string* name,
+                                              const std::string* rowid = nullptr) {
+  std::vector<ipsec::ConnectionStatus> found;
+  if (name) {
+    if (*name != "*") found = ipsec::named(vpnConnections(services), *name);
+  } else {
+    for (auto& c : vpnConnections(services)) {
+      if (c.id == *rowid) found.push_back(std::move(c));
+    }
+  }
+  if (found.empty()) {
+    return Error{name ? fmt::format("F ENOENT msg=No VPN connection is named {}.\n", *name)
+                      : fmt::format("F ENOENT msg=No VPN connection has the row id {}.\n", *rowid)};
+  }
+  if (found.size() > 1) return Error{fmt::format("F EAMBIGUOUS msg=Several VPN connections are named {}.\n", *name)};
+  return found.front();
+}
+
+std::string vpnStateOf(const CgiServices& services, const std::string& id) {
+  for (const auto& c : vpnConnections(services)) {
+    if (c.id == id) return std::string(stateName(c.state())) + "\n";
+  }
+  return "unknown\n";
+}
+
+// How long syndown waits for charon to delete the connection's SAs.
+constexpr std::chrono::seconds kSyndownTimeout{10};
+
+// nph-vpn.cgi's commands on connections (11.4.1-11.4.3).
+void runVpn(const Command& command, CgiServices& services, std::function<void(Response)> reply) {
+  const std::string& cmd = command.name;
+  const std::string* name = command.param("name");
+  if (cmd == "status" && !name) {
+    // Fresh lifetimes: charon is asked first.
+    if (!services.ipsec) return reply(answer(""));
+    auto uptime = services.uptime;
+    ipsec::IpsecService* ipsec = services.ipsec;
+    return ipsec->refresh([ipsec, uptime, reply] {
+      reply(answer(vpnFullStatus(ipsec->connections(), uptime ? uptime() : std::chrono::seconds(0))));
+    });
+  }
+  if (cmd == "status" && *name == "*") return reply(answer(vpnStateLines(vpnConnections(services))));
+  auto found = oneConnection(services, name);
+  if (!found) {
+    // up, down and status answer with a state (11.4.1, 11.4.2).
+    bool stateAnswer = cmd == "up" || cmd == "down" || cmd == "status";
+    if (stateAnswer && found.error().starts_with("F ENOENT")) return reply(answer("unknown\n"));
+    return reply(answer(found.error()));
+  }
+  const ipsec::ConnectionStatus& c = *found;
+  if (cmd == "status") return reply(answer(std::string(stateName(c.state())) + "\n"));
+  if (cmd == "synstat") return reply(answer(vpnSynstat(c)));
+  if (cmd == "synup") return reply(answer("F EINVAL msg=The command synup is not available in this build yet.\n"));
+  Status s = cmd == "up" ? services.ipsec->activate(c.id) : services.ipsec->deactivate(c.id);
+  if (!s) return reply(answer(fmt::format("F EINVAL msg={}\n", s.message())));
+  if (cmd == "up" || cmd == "down") return reply(answer(vpnStateOf(services, c.id)));
+  // syndown: done once charon has deleted its SAs.
+  if (!c.activated) return reply(answer("R OKVNOTACT\n"));
+  std::string label = c.name;
+  services.ipsec->whenGone(c.id, kSyndownTimeout, [reply, label](bool gone) {
+    reply(answer(gone ? std::string("R OKVDOWN\n")
+                      : fmt::format("F EBUSY msg=charon has not deleted the SAs of {} within {} s.\n", label,
+                                    kSyndownTimeout.count())));
+  });
 }
 
 }  // namespace
@@ -245,16 +318,9 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
                                         "mGuardVersion={}\n",
                                         d.productName, d.hardware, d.hardwareVersion, d.version)));
       }
-      // Until the IPsec room exists, no connection is known to the VPN service.
-      if (name == "status") {
-        const std::string* which = command.param("name");
-        if (command.param("channel") || (which && *which != "*")) return reply(answer("unknown\n"));
-        return reply(answer(""));  // no connection is configured in, or enabled through, the VPN service
-      }
-      if (name == "up" || name == "down" || name == "clear") return reply(answer("unknown\n"));
-      return reply(answer(fmt::format("F ENOENT msg=The VPN connection {} is not known to the IPsec service, "
-                                      "which is not available in this build.\n",
-                                      *command.param("name"))));
+      // Tunnel groups (11.4.4) are not built: no channel is known.
+      if (name == "clear" || command.param("channel")) return reply(answer("unknown\n"));
+      return runVpn(command, services, std::move(reply));
     }
     case Script::Diag:
       if (name == "testpull") {
@@ -287,7 +353,14 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
         if (!s) return reply(answer(fmt::format("F ENOENT msg={}\n", s.message())));
         return reply(answer("OK\n"));
       }
-      if (name.starts_with("vpn/")) return reply(notAvailable("The IPsec service"));
+      if (name.starts_with("vpn/")) {
+        if (!services.ipsec) return reply(notAvailable("The IPsec service"));
+        auto found = oneConnection(services, command.param("name"), command.param("rowid"));
+        if (!found) return reply(answer(found.error()));
+        Status s = name == "vpn/start" ? services.ipsec->activate(found->id) : services.ipsec->deactivate(found->id);
+        if (!s) return reply(answer(fmt::format("F EINVAL msg={}\n", s.message())));
+        return reply(answer("OK\n"));
+      }
       if (name.starts_with("openvpn/")) return reply(notAvailable("The OpenVPN service"));
       if (name.starts_with("userfw/")) {
         if (!services.userFirewallLogout) return reply(notAvailable("The user firewall"));
@@ -301,7 +374,14 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
       if (name == "/system/time_sync" && services.timeSync) return reply(answer(services.timeSync() + "\n"));
       if (name == "/ecs/status" && services.ecsStatus) return reply(answer(services.ecsStatus() + "\n"));
       if (name == "/network/modem/state") return reply(answer("F ENOENT msg=This device has no modem.\n"));
-      if (name == "/vpn/con") return reply(notAvailable("The IPsec service"));
+      if (name == "/vpn/con") {
+        if (!services.ipsec) return reply(notAvailable("The IPsec service"));
+        auto found = ipsec::named(vpnConnections(services), *command.param("name"));
+        if (found.empty()) {
+          return reply(answer(fmt::format("F ENOENT msg=No VPN connection is named {}.\n", *command.param("name"))));
+        }
+        return reply(answer(vpnConStatus(found)));
+      }
       if (name == "/fwrules") {
         if (!services.ruleRecordStatus) return reply(notAvailable("The firewall rule record service"));
         std::string lines = services.ruleRecordStatus(*command.param("name"));

@@ -11,6 +11,7 @@
 //   F EINVAL msg=<what is wrong>
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "auth/roles.hpp"
 #include "common/status.hpp"
 #include "server/http.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 
 namespace bulwark::platform {
 class SwitchControl;
@@ -62,6 +64,11 @@ struct DeviceInfo {
 // What the commands reach. Unset functions are subsystems not built yet.
 struct CgiServices {
   DeviceInfo device;
+  // The time since boot, for the VPN status's remaining lifetimes.
+  std::function<std::chrono::seconds()> uptime;
+  // The IPsec connections: nph-vpn.cgi, nph-action.cgi vpn/start|stop,
+  // nph-status.cgi /vpn/con. Unset: no connection is known.
+  ipsec::IpsecService* ipsec = nullptr;
   // /network/ntp_state: disabled | not_synced | synchronized
   std::function<std::string()> ntpState;
   // /system/time_sync: not_synced | manually | stamp | rtc | ntp | gps | gpslost

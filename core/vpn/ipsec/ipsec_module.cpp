@@ -1,5 +1,8 @@
 #include "vpn/ipsec/ipsec_module.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "common/replace_file.hpp"
@@ -10,6 +13,37 @@ namespace {
 
 constexpr std::string_view kTag = "ipsec";
 
+// charon's words for an establishment that failed (its IKE group, at the
+// control level), as in "received AUTHENTICATION_FAILED notify error",
+// "giving up after 5 retransmissions", "received TS_UNACCEPTABLE notify, no
+// CHILD_SA built", "tried 1 shared key for 'a' - 'b', but MAC mismatched".
+bool reportsFailure(std::string_view message) {
+  for (std::string_view words :
+       {"failed", "notify error", "giving up", "not responding", "no CHILD_SA built", "MAC mismatched"}) {
+    if (message.find(words) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// What the preconditions of reference 11.3.1 and the restriction of 11.3.2
+// on "Connection startup = Wait" say of switching `c` at run time.
+Status switchable(const Connection& c) {
+  if (c.enabled) {
+    return Error{fmt::format("The VPN connection {} is enabled in the configuration; only a disabled connection is "
+                             "switched on and off this way (reference 11.3.1).",
+                             c.name)};
+  }
+  if (c.tunnels.empty()) {
+    return Error{fmt::format("The VPN connection {} has no tunnel (reference 11.3.1).", c.name)};
+  }
+  if (!c.initiates()) {
+    return Error{fmt::format("The VPN connection {} waits for its peer (REMOTE_GATEWAY %any: Connection startup "
+                             "Wait), which cannot be switched this way (reference 11.3.2).",
+                             c.name)};
+  }
+  return {};
+}
+
 std::string joined(const std::vector<std::string>* items) {
   std::string out;
   if (!items) return out;
@@ -19,13 +53,21 @@ std::string joined(const std::vector<std::string>* items) {
 
 }  // namespace
 
-IpsecModule::IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::EventBus& bus, log::Log& log,
-                         init::Supervisor& supervisor, Options options)
-    : io_(io), timers_(timers), log_(log), supervisor_(supervisor), options_(std::move(options)) {
+IpsecModule::IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, const runtime::Clock& clock,
+                         runtime::EventBus& bus, log::Log& log, init::Supervisor& supervisor, Options options)
+    : io_(io),
+      timers_(timers),
+      clock_(clock),
+      bus_(bus),
+      log_(log),
+      supervisor_(supervisor),
+      options_(std::move(options)) {
   bus.subscribe<init::ServiceStateChanged>(std::bind_front(&IpsecModule::charonStateChanged, this));
 }
 
-IpsecModule::~IpsecModule() = default;
+IpsecModule::~IpsecModule() {
+  for (auto& [key, waiter] : waiters_) timers_.cancel(waiter.timer);
+}
 
 Status IpsecModule::start(const config::Snapshot& snapshot) {
   apply(*snapshot);
@@ -42,26 +84,54 @@ void IpsecModule::stop() {
   client_.reset();
 }
 
-// What charon should have: the enabled connections it can be given. The
-// others are said once per change, with the reason.
 void IpsecModule::apply(const config::Config& config) {
+  configured_ = connectionsOf(config);
+  // An activation ends with its row, and is moot once the row is enabled.
+  std::erase_if(activated_, [this](const std::string& id) {
+    const Connection* c = configured(id);
+    return !c || c->enabled;
+  });
+  plan(true);
+}
+
+// What charon should have: the wanted connections it can be given. The
+// others are said, with the reason, when `sayWhy` (once per change of the
+// configuration). Without any, charon stops once the unloads before it have
+// been handled.
+void IpsecModule::plan(bool sayWhy) {
   desired_.clear();
-  for (Connection& c : connectionsOf(config)) {
-    if (!c.enabled) continue;
+  for (const Connection& c : configured_) {
+    if (!c.enabled && !activated_.contains(c.id)) continue;
     if (std::string why = unsupportedReason(c); !why.empty()) {
-      log_.write(kTag, fmt::format("connection {} not loaded: {}", c.name, why));
+      if (sayWhy) log_.write(kTag, fmt::format("connection {} not loaded: {}", c.name, why));
       continue;
     }
     if (!options_.ownsNetwork) {
-      log_.write(kTag, fmt::format("connection {} not started: the core shares the host's network (it is neither "
-                                   "PID 1 nor in a network namespace of its own)",
-                                   c.name));
+      if (sayWhy) {
+        log_.write(kTag, fmt::format("connection {} not started: the core shares the host's network (it is neither "
+                                     "PID 1 nor in a network namespace of its own)",
+                                     c.name));
+      }
       continue;
     }
-    desired_.emplace(c.id, std::move(c));
+    desired_.emplace(c.id, c);
   }
-  runCharon(!desired_.empty());
-  reconcile();
+  if (!desired_.empty()) runCharon(true);
+  bool sent = reconcile();
+  if (desired_.empty()) {
+    // VICI answers in order: once charon has answered `version`, it has
+    // handled the terminates and unloads queued before.
+    if (!sent) {
+      runCharon(false);
+    } else {
+      client_->request("version", {}, [this](Result<vici::Message>) {
+        if (!desired_.empty()) return;
+        runCharon(false);
+        changed();  // no SA is left
+      });
+    }
+  }
+  changed();
 }
 
 void IpsecModule::runCharon(bool wanted) {
@@ -70,6 +140,8 @@ void IpsecModule::runCharon(bool wanted) {
   if (!wanted) {
     client_.reset();
     loaded_.clear();
+    armed_.clear();
+    sas_.clear();
     supervisor_.remove("charon");
     log_.write(kTag, "no IPsec connection is enabled: charon stopped");
     return;
@@ -92,8 +164,14 @@ void IpsecModule::runCharon(bool wanted) {
 }
 
 void IpsecModule::charonStateChanged(const init::ServiceStateChanged& change) {
-  if (change.name != "charon" || change.state != init::ServiceState::Running || !declared_ || client_) return;
-  ViciClient::Options options{viciSocket(), {"ike-updown", "child-updown"}, options_.viciTimeout};
+  if (change.name != "charon") return;
+  if (bool failed = change.state == init::ServiceState::Failed; failed != charonFailed_) {
+    charonFailed_ = failed;
+    changed();
+  }
+  if (change.state != init::ServiceState::Running || !declared_ || client_) return;
+  ViciClient::Options options{
+      viciSocket(), {"ike-updown", "child-updown", "ike-rekey", "child-rekey", "log"}, options_.viciTimeout};
   client_ = std::make_unique<ViciClient>(
       io_, timers_, log_, std::move(options),
       ViciClient::Callbacks{std::bind_front(&IpsecModule::onCharonConnected, this),
@@ -105,26 +183,44 @@ void IpsecModule::charonStateChanged(const init::ServiceStateChanged& change) {
 void IpsecModule::onCharonConnected() {
   // A charon we (re)connect to has nothing of ours: everything is loaded.
   loaded_.clear();
+  armed_.clear();
+  sas_.clear();
   reconcile();
+  refresh({});
 }
 
-void IpsecModule::charonDisconnected(const std::string&) { loaded_.clear(); }
+void IpsecModule::charonDisconnected(const std::string&) {
+  loaded_.clear();
+  armed_.clear();
+  sas_.clear();
+  changed();
+}
 
-void IpsecModule::reconcile() {
-  if (!client_ || !client_->connected()) return;
+// Whether anything was sent.
+bool IpsecModule::reconcile() {
+  if (!client_ || !client_->connected()) return false;
+  bool sent = false;
   for (auto it = loaded_.begin(); it != loaded_.end();) {
     auto next = std::next(it);
-    if (!desired_.contains(it->first)) unload(it->first);
+    if (!desired_.contains(it->first)) {
+      unload(it->first);
+      sent = true;
+    }
     it = next;
   }
   for (const auto& [id, c] : desired_) {
     auto it = loaded_.find(id);
-    if (it == loaded_.end() || !(it->second == c)) load(c);
+    if (it == loaded_.end() || !(it->second == c)) {
+      load(c);
+      sent = true;
+    }
   }
+  return sent;
 }
 
 void IpsecModule::load(const Connection& c) {
   loaded_[c.id] = c;
+  refused_.erase(c.id);
   std::string id = c.id, name = c.name;
   client_->request("load-shared", loadSharedMessage(c), [this, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
@@ -132,15 +228,35 @@ void IpsecModule::load(const Connection& c) {
   });
   client_->request("load-conn", loadConnMessage(c), [this, id, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
-    if (error.empty()) return log_.write(kTag, fmt::format("connection {} loaded", name));
+    if (error.empty()) {
+      if (loaded_.contains(id)) armed_.insert(id);
+      log_.write(kTag, fmt::format("connection {} loaded", name));
+      return changed();
+    }
     log_.write(kTag, fmt::format("connection {}: charon refused it: {}", name, error));
     loaded_.erase(id);  // tried again at the next change or reconnect
+    armed_.erase(id);
+    refused_[id] = fmt::format("charon refused it: {}", error);
+    changed();
   });
 }
 
-void IpsecModule::unload(const std::string& id) {
+// Its SAs are deleted first (charon keeps them when only the configuration
+// goes), waiting up to 2 s for the peer to confirm. `id` is a copy: the
+// caller's may be the key of loaded_ erased here.
+void IpsecModule::unload(std::string id) {
   std::string name = loaded_.at(id).name;
   loaded_.erase(id);
+  armed_.erase(id);
+  refused_.erase(id);
+  client_->request("terminate", vici::Message{}.add("ike", id).add("timeout", "2000"),
+                   [this, name](Result<vici::Message> r) {
+                     std::string error = r ? responseError(*r) : r.error();
+                     // charon says so when there was nothing to terminate.
+                     if (!error.empty() && error.find("no matching") == std::string::npos) {
+                       log_.write(kTag, fmt::format("connection {}: terminating failed: {}", name, error));
+                     }
+                   });
   client_->request("unload-conn", vici::Message{}.add("name", id), [this, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
     log_.write(kTag, error.empty() ? fmt::format("connection {} unloaded", name)
@@ -157,6 +273,13 @@ std::string IpsecModule::label(const std::string& id) const {
 }
 
 void IpsecModule::charonEvent(const std::string& event, const vici::Message& message) {
+  if (event == "log") return charonLog(message);
+  if (event == "ike-updown" || event == "child-updown") logSaEvent(event, message);
+  sas_.apply(event, message, clock_.uptime());
+  changed();
+}
+
+void IpsecModule::logSaEvent(const std::string& event, const vici::Message& message) {
   bool up = message.valueOr("up", "no") == "yes";
   for (const vici::Message::Entry& ike : message.entries()) {
     if (ike.kind != vici::Message::Kind::Section) continue;
@@ -176,6 +299,174 @@ void IpsecModule::charonEvent(const std::string& event, const vici::Message& mes
                                    up ? "up" : "down"));
     }
   }
+}
+
+// A failure charon reports for an IKE SA of ours, once per IKE SA.
+void IpsecModule::charonLog(const vici::Message& message) {
+  const Connection* c = configured(std::string(message.valueOr("ikesa-name", "")));
+  std::string_view level = message.valueOr("level", "");
+  if (!c || message.valueOr("group", "") != "IKE" || (level != "0" && level != "1")) return;
+  std::string_view text = message.valueOr("msg", "");
+  if (!reportsFailure(text)) return;
+  std::uint32_t sa = 0;
+  std::string_view uid = message.valueOr("ikesa-uniqueid", "0");
+  std::from_chars(uid.data(), uid.data() + uid.size(), sa);
+  if (failedSas_.size() > 1000) failedSas_.clear();
+  if (!failedSas_.insert(sa).second) return;
+  log_.write(kTag, fmt::format("connection {} failed: {}", c->name, text));
+}
+
+// Initiates the tunnels of an activated connection charon already has that
+// have no CHILD_SA (the peer ended them, or charon gave up).
+void IpsecModule::initiateIdle(const Connection& c) {
+  ConnectionStatus status = statusOf(c);
+  for (const TunnelStatus& t : status.tunnels) {
+    if (t.sa) continue;
+    std::string name = c.name;
+    client_->request("initiate", vici::Message{}.add("child", t.id).add("ike", c.id).add("timeout", "-1"),
+                     [this, name](Result<vici::Message> r) {
+                       std::string error = r ? responseError(*r) : r.error();
+                       if (!error.empty()) log_.write(kTag, fmt::format("connection {} failed: {}", name, error));
+                     });
+  }
+}
+
+const Connection* IpsecModule::configured(const std::string& id) const {
+  auto it = std::find_if(configured_.begin(), configured_.end(), [&id](const Connection& c) { return c.id == id; });
+  return it == configured_.end() ? nullptr : &*it;
+}
+
+std::string IpsecModule::errorOf(const Connection& c) const {
+  if (std::string why = unsupportedReason(c); !why.empty()) return why;
+  if (!options_.ownsNetwork) return "the core shares the host's network";
+  if (auto it = refused_.find(c.id); it != refused_.end()) return it->second;
+  if (charonFailed_) return "charon failed";
+  return "";
+}
+
+ConnectionStatus IpsecModule::statusOf(const Connection& c) const {
+  ConnectionStatus s;
+  s.id = c.id;
+  s.name = c.name;
+  s.enabled = c.enabled;
+  s.activated = activated_.contains(c.id);
+  s.initiates = c.initiates();
+  s.armed = armed_.contains(c.id);
+  if (s.wanted()) s.error = errorOf(c);
+  s.remoteGateway = c.remoteGateway;
+  std::vector<const IkeSa*> sas = sas_.of(c.id);
+  if (!sas.empty()) s.ike = *sas.front();
+  for (const Tunnel& t : c.tunnels) {
+    TunnelStatus ts{t.id, t.localNet, t.remoteNet, std::nullopt};
+    for (const IkeSa* sa : sas) {
+      for (const ChildSa& child : sa->children) {
+        if (child.name != t.id || (ts.sa && (ts.sa->established() || !child.established()))) continue;
+        ts.sa = child;
+      }
+    }
+    s.tunnels.push_back(std::move(ts));
+  }
+  return s;
+}
+
+std::vector<ConnectionStatus> IpsecModule::connections() const {
+  std::vector<ConnectionStatus> out;
+  for (const Connection& c : configured_) out.push_back(statusOf(c));
+  return out;
+}
+
+// What changed is published; whoever waits for SAs to go is told.
+void IpsecModule::changed() {
+  std::set<std::string> seen;
+  for (const ConnectionStatus& s : connections()) {
+    seen.insert(s.id);
+    VpnStateChanged now{s.id, s.name, s.state(), s.establishedTunnels(), s.tunnels.size()};
+    auto it = published_.find(s.id);
+    if (it != published_.end() && it->second.state == now.state && it->second.tunnelsUp == now.tunnelsUp &&
+        it->second.tunnels == now.tunnels && it->second.name == now.name) {
+      continue;
+    }
+    published_[s.id] = now;
+    bus_.publish(now);
+  }
+  for (auto it = published_.begin(); it != published_.end();) {
+    if (seen.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    bus_.publish(VpnStateChanged{it->first, it->second.name, VpnState::Void, 0, 0});
+    it = published_.erase(it);
+  }
+  std::vector<std::function<void(bool)>> gone;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!sas_.of(it->second.id).empty()) {
+      ++it;
+      continue;
+    }
+    timers_.cancel(it->second.timer);
+    gone.push_back(std::move(it->second.done));
+    it = waiters_.erase(it);
+  }
+  for (auto& done : gone) done(true);
+}
+
+void IpsecModule::refresh(std::function<void()> done) {
+  if (!charonConnected()) {
+    if (done) done();
+    return;
+  }
+  auto listed = std::make_shared<std::vector<IkeSa>>();
+  auto onSa = [this, listed](const vici::Message& message) {
+    for (const vici::Message::Entry& e : message.entries()) {
+      if (e.kind == vici::Message::Kind::Section) listed->push_back(ikeSaOf(e.name, e.section, clock_.uptime()));
+    }
+  };
+  client_->streamRequest("list-sas", {}, "list-sa", onSa, [this, listed, done](Result<vici::Message> r) {
+    if (r) {
+      sas_.replace(*listed);
+      changed();
+    } else {
+      log_.write(kTag, fmt::format("list-sas failed: {}", r.error()));
+    }
+    if (done) done();
+  });
+}
+
+Status IpsecModule::activate(const std::string& id) {
+  const Connection* c = configured(id);
+  if (!c) return Error{fmt::format("No VPN connection has the row id {}.", id)};
+  if (Status s = switchable(*c); !s) return s;
+  if (std::string why = errorOf(*c); !why.empty() && !refused_.contains(id)) {
+    return Error{fmt::format("The VPN connection {} cannot be started: {}.", c->name, why)};
+  }
+  bool already = !activated_.insert(id).second;
+  if (!already) log_.write(kTag, fmt::format("connection {} activated", c->name));
+  plan(false);
+  if (already && armed_.contains(id) && charonConnected()) initiateIdle(*c);
+  return {};
+}
+
+Status IpsecModule::deactivate(const std::string& id) {
+  const Connection* c = configured(id);
+  if (!c) return Error{fmt::format("No VPN connection has the row id {}.", id)};
+  if (Status s = switchable(*c); !s) return s;
+  if (activated_.erase(id) == 0) return {};
+  log_.write(kTag, fmt::format("connection {} deactivated", c->name));
+  plan(false);
+  return {};
+}
+
+void IpsecModule::whenGone(const std::string& id, std::chrono::milliseconds timeout, std::function<void(bool)> done) {
+  if (sas_.of(id).empty()) return done(true);
+  std::uint64_t key = nextWaiter_++;
+  runtime::Timers::Id timer = timers_.after(timeout, [this, key] {
+    auto it = waiters_.find(key);
+    if (it == waiters_.end()) return;
+    auto waiting = std::move(it->second.done);
+    waiters_.erase(it);
+    waiting(false);
+  });
+  waiters_[key] = Waiter{id, timer, std::move(done)};
 }
 
 }  // namespace bulwark::ipsec

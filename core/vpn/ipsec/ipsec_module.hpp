@@ -1,30 +1,41 @@
 // The IPsec module: runs charon while at least one IPsec connection is
-// enabled (and the network is the appliance's own, see networkIsOurs()),
-// and keeps what charon has loaded equal to the configuration.
+// enabled or activated (and the network is the appliance's own, see
+// networkIsOurs()), keeps what charon has loaded equal to what is wanted, and
+// keeps the state of every connection (IpsecService, ipsec_service.hpp).
 //
-// charon is declared to the supervisor (charon.hpp) when the first enabled
+// charon is declared to the supervisor (charon.hpp) when the first wanted
 // connection appears and removed when the last goes. Once its VICI socket is
 // ready the module connects (vici_client.hpp) and loads every connection it
 // can (pre-shared keys so far: load-shared, then load-conn); afterwards an
-// edited connection is loaded again (charon replaces it), a deleted or
-// disabled one is unloaded, and the others are not touched. When charon
-// restarts, the client notices and everything is loaded again. Connections
-// coming up and going down are logged from charon's ike-updown and
-// child-updown events.
+// edited connection is loaded again (charon replaces it), a deleted,
+// disabled or deactivated one is terminated and unloaded, and the others are
+// not touched. When charon restarts, the client notices and everything is
+// loaded again.
+//
+// The SAs are kept from list-sas (on connecting, and when refresh() asks)
+// and from the events ike-updown, child-updown, ike-rekey and child-rekey;
+// each change of a connection's state is published as VpnStateChanged.
+// Connections coming up and going down are logged from those events, and
+// attempts that fail (for which charon raises no event) from its `log`
+// event: the first failure charon reports for an IKE SA of ours.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "init/supervisor.hpp"
 #include "log/log.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module.hpp"
 #include "runtime/timers.hpp"
 #include "vpn/ipsec/charon.hpp"
 #include "vpn/ipsec/connection.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
+#include "vpn/ipsec/sa_state.hpp"
 #include "vpn/ipsec/vici_client.hpp"
 
 namespace boost::asio {
@@ -33,7 +44,7 @@ class io_context;
 
 namespace bulwark::ipsec {
 
-class IpsecModule final : public runtime::Module {
+class IpsecModule final : public runtime::Module, public IpsecService {
  public:
   struct Options {
     std::filesystem::path runDir;  // strongswan.conf and charon.vici go here
@@ -41,8 +52,8 @@ class IpsecModule final : public runtime::Module {
     bool ownsNetwork = true;       // false: charon is never started (networkIsOurs())
     std::chrono::milliseconds viciTimeout{10000};
   };
-  IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, runtime::EventBus& bus, log::Log& log,
-              init::Supervisor& supervisor, Options options);
+  IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, const runtime::Clock& clock,
+              runtime::EventBus& bus, log::Log& log, init::Supervisor& supervisor, Options options);
   ~IpsecModule() override;
 
   std::string_view name() const override { return "ipsec"; }
@@ -54,26 +65,59 @@ class IpsecModule final : public runtime::Module {
   std::filesystem::path viciSocket() const { return options_.runDir / "charon.vici"; }
   bool charonConnected() const { return client_ && client_->connected(); }
 
+  // IpsecService
+  std::vector<ConnectionStatus> connections() const override;
+  void refresh(std::function<void()> done) override;
+  Status activate(const std::string& id) override;
+  Status deactivate(const std::string& id) override;
+  void whenGone(const std::string& id, std::chrono::milliseconds timeout, std::function<void(bool)> done) override;
+
  private:
+  struct Waiter {
+    std::string id;
+    runtime::Timers::Id timer = 0;
+    std::function<void(bool)> done;
+  };
+
   void apply(const config::Config& config);
+  void plan(bool sayWhy);
   void runCharon(bool wanted);
   void charonStateChanged(const init::ServiceStateChanged& change);
   void onCharonConnected();
   void charonDisconnected(const std::string& reason);
   void charonEvent(const std::string& name, const vici::Message& message);
-  void reconcile();
+  bool reconcile();
   void load(const Connection& connection);
-  void unload(const std::string& id);
+  void unload(std::string id);
+  void initiateIdle(const Connection& connection);
+  void logSaEvent(const std::string& event, const vici::Message& message);
+  void charonLog(const vici::Message& message);
+  void changed();
+  const Connection* configured(const std::string& id) const;
+  ConnectionStatus statusOf(const Connection& connection) const;
+  std::string errorOf(const Connection& connection) const;
   std::string label(const std::string& id) const;
 
   boost::asio::io_context& io_;
   runtime::Timers& timers_;
+  const runtime::Clock& clock_;
+  runtime::EventBus& bus_;
   log::Log& log_;
   init::Supervisor& supervisor_;
   Options options_;
-  std::map<std::string, Connection> desired_;  // by row id: enabled and loadable
-  std::map<std::string, Connection> loaded_;   // what charon was given
-  bool declared_ = false;                      // the charon service exists
+  std::vector<Connection> configured_;           // every VPN_CONNECTION row, in order
+  std::set<std::string> activated_;               // row ids switched on at run time
+  std::map<std::string, Connection> desired_;     // by row id: wanted and loadable
+  std::map<std::string, Connection> loaded_;      // what charon was given
+  std::set<std::string> armed_;                   // ... and took
+  std::map<std::string, std::string> refused_;    // ... and refused, with its reason
+  SaTable sas_;
+  std::set<std::uint32_t> failedSas_;             // IKE SAs whose failure is logged
+  std::map<std::string, VpnStateChanged> published_;
+  std::map<std::uint64_t, Waiter> waiters_;
+  std::uint64_t nextWaiter_ = 1;
+  bool declared_ = false;                         // the charon service exists
+  bool charonFailed_ = false;                     // the supervisor gave up on it
   std::unique_ptr<ViciClient> client_;
 };
 

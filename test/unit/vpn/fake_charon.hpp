@@ -52,7 +52,8 @@ class FakeCharon {
   void respond(const ipsec::vici::Packet& p);
 
   std::function<std::optional<ipsec::vici::Packet>(const ipsec::vici::Packet& request)> answer;
-  std::set<std::string> knownEvents{"ike-updown", "child-updown", "list-sa", "control-log"};
+  std::set<std::string> knownEvents{"ike-updown", "child-updown", "ike-rekey", "child-rekey",
+                                    "log",        "list-sa",      "control-log"};
   // command -> the event and the messages streamed before its response
   std::map<std::string, std::pair<std::string, std::vector<ipsec::vici::Message>>> streamed;
   std::vector<std::string> received;              // "CMD name" / "REG name", in order

@@ -63,7 +63,7 @@ struct Fixture : test::LoopWithLog {
   init::Supervisor supervisor{timers, clock, log, spawner, &bus};
   test::FakeCharon charon{io, dir / "charon.vici"};
   bool ownsNetwork = true;
-  ipsec::IpsecModule module{io, timers, bus, log, supervisor, {dir.path(), false, ownsNetwork, 2000ms}};
+  ipsec::IpsecModule module{io, timers, clock, bus, log, supervisor, {dir.path(), false, ownsNetwork, 2000ms}};
   config::Config config = config::factoryDefault(schema());
 
   Fixture() {
@@ -119,7 +119,7 @@ TEST_CASE("on the host's own network charon is not started", "[ipsec]") {
   runtime::EventBus bus{loop.io};
   FakeSpawner spawner{loop.io};
   init::Supervisor supervisor{loop.timers, loop.clock, loop.log, spawner, &bus};
-  ipsec::IpsecModule module{loop.io, loop.timers, bus, loop.log, supervisor, {loop.dir.path(), false, false}};
+  ipsec::IpsecModule module{loop.io, loop.timers, loop.clock, bus, loop.log, supervisor, {loop.dir.path(), false, false}};
   config::Config config = config::factoryDefault(schema());
   addConnection(config, "MAIv300000001", "plant", "10.0.2.2");
   supervisor.start();
@@ -136,7 +136,7 @@ TEST_CASE("enabled PSK connections start charon and are loaded once it is ready"
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
   addConnection(f.config, "MAIv300000002", "office", "%any");
   f.start();
-  f.until([&] { return f.charon.commands.size() == 4; });
+  f.until([&] { return f.charon.commands.size() == 5; });
   REQUIRE(f.spawner.specs.size() == 1);
   CHECK(f.spawner.specs[0].argv == std::vector<std::string>{"/usr/sbin/charon-systemd"});
   CHECK(f.spawner.specs[0].env.at(0) == "STRONGSWAN_CONF=" + (f.dir / "strongswan.conf").string());
@@ -144,7 +144,8 @@ TEST_CASE("enabled PSK connections start charon and are loaded once it is ready"
   std::string text((std::istreambuf_iterator<char>(conf)), {});
   CHECK(text == ipsec::strongswanConf({f.dir / "charon.vici", false}));
   CHECK(f.commandsFrom(0) == std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001",
-                                                      "load-shared MAIv300000002", "load-conn MAIv300000002"});
+                                                      "load-shared MAIv300000002", "load-conn MAIv300000002",
+                                                      "list-sas "});
   f.until([&] { return f.sink.messages("ipsec").size() == 4; });
   CHECK(f.sink.messages("ipsec") ==
         std::vector<std::string>{"starting charon (ESP in user space: kernel-libipsec)",
@@ -157,20 +158,24 @@ TEST_CASE("an edit reloads that connection only, a disabled one is unloaded, the
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
   addConnection(f.config, "MAIv300000002", "office", "10.0.3.2");
   f.start();
-  f.until([&] { return f.charon.commands.size() == 4; });
+  f.until([&] { return f.charon.commands.size() == 5; });
 
   f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[1].fields["SA_LIFETIME"].text = "02:00:00"; });
-  f.until([&] { return f.charon.commands.size() == 6; });
-  CHECK(f.commandsFrom(4) == std::vector<std::string>{"load-shared MAIv300000002", "load-conn MAIv300000002"});
+  f.until([&] { return f.charon.commands.size() == 7; });
+  CHECK(f.commandsFrom(5) == std::vector<std::string>{"load-shared MAIv300000002", "load-conn MAIv300000002"});
   // Another variable: nothing is sent.
   f.change([](config::Config& c) { c.values["WWW_TIMEOUT"].text = "900"; });
   f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "no"; });
-  f.until([&] { return f.charon.commands.size() == 8; });
-  CHECK(f.commandsFrom(6) == std::vector<std::string>{"unload-conn MAIv300000001", "unload-shared MAIv300000001"});
+  f.until([&] { return f.charon.commands.size() == 10; });
+  CHECK(f.commandsFrom(7) == std::vector<std::string>{"terminate MAIv300000001", "unload-conn MAIv300000001",
+                                                      "unload-shared MAIv300000001"});
   CHECK(f.spawner.signals.empty());
 
+  // The last one: its SAs are deleted and it is unloaded before charon stops.
   f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows.pop_back(); });
   f.until([&] { return !f.spawner.signals.empty(); });
+  CHECK(f.commandsFrom(10) == std::vector<std::string>{"terminate MAIv300000002", "unload-conn MAIv300000002",
+                                                       "unload-shared MAIv300000002", "version "});
   CHECK(f.spawner.signals[0].second == SIGTERM);
   f.until([&] { return !f.supervisor.status("charon"); });
   CHECK(f.sink.messages("ipsec").back() == "no IPsec connection is enabled: charon stopped");
@@ -180,12 +185,13 @@ TEST_CASE("charon coming back is given everything again", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
   f.start();
-  f.until([&] { return f.charon.commands.size() == 2; });
+  f.until([&] { return f.charon.commands.size() == 3; });
   f.charon.close();
   test::runUntil(f.io, [&] { return !f.module.charonConnected(); }, 5s);
   f.charon.listen();
-  f.until([&] { return f.charon.commands.size() == 4; });
-  CHECK(f.commandsFrom(2) == std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001"});
+  f.until([&] { return f.charon.commands.size() == 6; });
+  CHECK(f.commandsFrom(3) ==
+        std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001", "list-sas "});
 }
 
 TEST_CASE("what charon refuses is logged with its reason", "[ipsec]") {
@@ -207,4 +213,189 @@ TEST_CASE("what charon refuses is logged with its reason", "[ipsec]") {
   auto lines = f.sink.messages("ipsec");
   CHECK(lines[0] == "connection lab not loaded: X.509 authentication is not supported yet");
   CHECK(lines[3] == "connection plant: charon refused it: invalid value for: remote_addrs");
+}
+
+namespace {
+
+ipsec::vici::Message ikeSa(const std::string& uid, const std::string& state, ipsec::vici::Message children = {}) {
+  return ipsec::vici::Message{}
+      .add("uniqueid", uid)
+      .add("state", state)
+      .add("remote-host", "10.0.2.2")
+      .addSection("child-sas", std::move(children));
+}
+
+ipsec::vici::Message childSa(const std::string& name, const std::string& uid, const std::string& state) {
+  return ipsec::vici::Message{}
+      .add("name", name)
+      .add("uniqueid", uid)
+      .add("state", state)
+      .addList("local-ts", {"192.168.1.0/24"})
+      .addList("remote-ts", {"10.0.0.0/24"});
+}
+
+ipsec::vici::Message updown(const std::string& conn, ipsec::vici::Message sa, bool up) {
+  ipsec::vici::Message m;
+  if (up) m.add("up", "yes");
+  return m.addSection(conn, std::move(sa));
+}
+
+}  // namespace
+
+TEST_CASE("charon's events make a connection's state, and each change is published", "[ipsec]") {
+  Fixture f;
+  std::vector<ipsec::VpnStateChanged> published;
+  f.bus.subscribe<ipsec::VpnStateChanged>([&published](const ipsec::VpnStateChanged& e) { published.push_back(e); });
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });  // loaded, list-sas
+  f.until([&] { return f.module.connections().at(0).armed; });
+  auto s = f.module.connections();
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].state() == ipsec::VpnState::Ready);
+  CHECK_FALSE(s[0].ike);
+
+  f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa("1", "ESTABLISHED"), true));
+  f.charon.emit("child-updown",
+                updown("MAIv300000001",
+                       ikeSa("1", "ESTABLISHED",
+                             ipsec::vici::Message{}.addSection("MAIv400000001-1",
+                                                               childSa("MAIv400000001", "1", "INSTALLED"))),
+                       true));
+  f.until([&] { return f.module.connections().at(0).state() == ipsec::VpnState::Active; });
+  s = f.module.connections();
+  REQUIRE(s[0].ike);
+  CHECK(s[0].ike->remoteHost == "10.0.2.2");
+  REQUIRE(s[0].tunnels.size() == 1);
+  CHECK(s[0].tunnels[0].sa->uniqueId == 1);
+  f.until([&] { return !published.empty() && published.back().state == ipsec::VpnState::Active; });
+  CHECK(published.back().name == "plant");
+  CHECK(published.back().tunnelsUp == 1);
+  CHECK(published.back().tunnels == 1);
+
+  f.charon.emit("child-updown",
+                updown("MAIv300000001",
+                       ikeSa("1", "ESTABLISHED",
+                             ipsec::vici::Message{}.addSection("MAIv400000001-1",
+                                                               childSa("MAIv400000001", "1", "DELETING"))),
+                       false));
+  f.until([&] { return f.module.connections().at(0).state() == ipsec::VpnState::Ready; });
+  f.until([&] { return published.back().state == ipsec::VpnState::Ready; });
+  auto lines = f.sink.messages("ipsec");
+  CHECK(std::count(lines.begin(), lines.end(), "connection plant: IKE SA established with 10.0.2.2") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "connection plant: tunnel 192.168.1.0/24 === 10.0.0.0/24 up") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "connection plant: tunnel 192.168.1.0/24 === 10.0.0.0/24 down") == 1);
+}
+
+TEST_CASE("list-sas on connecting finds the SAs charon already has", "[ipsec]") {
+  Fixture f;
+  f.charon.streamed["list-sas"] = {
+      "list-sa",
+      {updown("MAIv300000001",
+              ikeSa("7", "ESTABLISHED",
+                    ipsec::vici::Message{}.addSection("MAIv400000001-9", childSa("MAIv400000001", "9", "INSTALLED"))),
+              false)}};
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.module.connections().at(0).state() == ipsec::VpnState::Active; });
+  CHECK(f.module.connections().at(0).ike->uniqueId == 7);
+}
+
+TEST_CASE("a failure charon reports for a connection's IKE SA is logged once", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });
+  auto log = [&](const std::string& name, const std::string& uid, const std::string& msg) {
+    f.charon.emit("log", ipsec::vici::Message{}
+                             .add("group", "IKE")
+                             .add("level", "1")
+                             .add("ikesa-name", name)
+                             .add("ikesa-uniqueid", uid)
+                             .add("msg", msg));
+  };
+  log("MAIv300000001", "3", "initiating IKE_SA MAIv300000001[3] to 10.0.2.2");
+  log("MAIv300000001", "3", "received AUTHENTICATION_FAILED notify error");
+  log("MAIv300000001", "3", "establishing IKE_SA failed");
+  log("someone-else", "4", "received AUTHENTICATION_FAILED notify error");
+  log("MAIv300000001", "5", "giving up after 5 retransmissions");
+  f.until([&] { return f.sink.messages("ipsec").back().find("giving up") != std::string::npos; });
+  auto lines = f.sink.messages("ipsec");
+  std::vector<std::string> failed;
+  std::copy_if(lines.begin(), lines.end(), std::back_inserter(failed),
+               [](const std::string& l) { return l.find("failed:") != std::string::npos; });
+  CHECK(failed == std::vector<std::string>{"connection plant failed: received AUTHENTICATION_FAILED notify error",
+                                           "connection plant failed: giving up after 5 retransmissions"});
+}
+
+TEST_CASE("only a disabled connection with a peer address and a tunnel is activated (reference 11.3)", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  addConnection(f.config, "MAIv300000002", "office", "%any");
+  addConnection(f.config, "MAIv300000003", "lab", "10.0.3.2");
+  f.config.values["VPN_CONNECTION"].rows[1].fields["ENABLED"].text = "no";
+  f.config.values["VPN_CONNECTION"].rows[2].fields["ENABLED"].text = "no";
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });
+
+  auto enabled = f.module.activate("MAIv300000001");
+  REQUIRE_FALSE(enabled);
+  CHECK(enabled.message() == "The VPN connection plant is enabled in the configuration; only a disabled connection is "
+                             "switched on and off this way (reference 11.3.1).");
+  auto waits = f.module.deactivate("MAIv300000002");
+  REQUIRE_FALSE(waits);
+  CHECK(waits.message() == "The VPN connection office waits for its peer (REMOTE_GATEWAY %any: Connection startup "
+                           "Wait), which cannot be switched this way (reference 11.3.2).");
+  CHECK_FALSE(f.module.activate("MAIv399999999"));
+  CHECK(f.module.connections().at(2).state() == ipsec::VpnState::Void);
+  f.io.poll();
+  CHECK(f.charon.commands.size() == 3);  // nothing was sent
+
+  REQUIRE(f.module.activate("MAIv300000003"));
+  CHECK(f.module.connections().at(2).activated);
+  CHECK(f.module.connections().at(2).state() == ipsec::VpnState::Ready);
+  f.until([&] { return f.charon.commands.size() == 5; });
+  CHECK(f.commandsFrom(3) == std::vector<std::string>{"load-shared MAIv300000003", "load-conn MAIv300000003"});
+  f.until([&] { return f.module.connections().at(2).armed; });
+
+  // Activated again while charon has it and it has no CHILD_SA: initiated.
+  REQUIRE(f.module.activate("MAIv300000003"));
+  f.until([&] { return f.charon.commands.size() == 6; });
+  CHECK(f.charon.commands[5].name == "initiate");
+  CHECK(ipsec::vici::toText(f.charon.commands[5].message) == "{child=MAIv400000003 ike=MAIv300000003 timeout=-1}");
+
+  REQUIRE(f.module.deactivate("MAIv300000003"));
+  CHECK_FALSE(f.module.connections().at(2).activated);
+  f.until([&] { return f.charon.commands.size() == 9; });
+  CHECK(f.commandsFrom(6) == std::vector<std::string>{"terminate MAIv300000003", "unload-conn MAIv300000003",
+                                                      "unload-shared MAIv300000003"});
+  // Deactivating it again changes nothing.
+  REQUIRE(f.module.deactivate("MAIv300000003"));
+  f.io.poll();
+  CHECK(f.charon.commands.size() == 9);
+  auto lines = f.sink.messages("ipsec");
+  CHECK(std::count(lines.begin(), lines.end(), "connection lab activated") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "connection lab deactivated") == 1);
+}
+
+TEST_CASE("whenGone answers once the connection has no IKE SA, or at its deadline", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });
+  std::optional<bool> first;
+  f.module.whenGone("MAIv300000001", 2000ms, [&first](bool gone) { first = gone; });
+  REQUIRE(first == true);  // there is none
+
+  f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa("1", "ESTABLISHED"), true));
+  f.until([&] { return f.module.connections().at(0).ike.has_value(); });
+  std::optional<bool> second, third;
+  f.module.whenGone("MAIv300000001", 2000ms, [&second](bool gone) { second = gone; });
+  f.module.whenGone("MAIv300000001", 50ms, [&third](bool gone) { third = gone; });
+  f.until([&] { return third.has_value(); });
+  CHECK(third == false);
+  CHECK_FALSE(second);
+  f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa("1", "DELETING"), false));
+  f.until([&] { return second.has_value(); });
+  CHECK(second == true);
 }

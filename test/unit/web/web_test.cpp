@@ -151,7 +151,7 @@ TEST_CASE("CGI answers in the reference's words", "[web][cgi]") {
   CHECK(runCgi(services, Script::Vpn, "cmd=sysinfo") ==
         "mGuardProductName=bulwark sim\nmGuardHardware=SIM\nmGuardHardwareVersion=00000000\n"
         "mGuardVersion=0.1.0.default\n");
-  // No IPsec room yet: every connection is unknown, never a made-up success.
+  // Without the IPsec service every connection is unknown, never a made-up success.
   CHECK(runCgi(services, Script::Vpn, "cmd=status&name=Service") == "unknown\n");
   CHECK(runCgi(services, Script::Vpn, "cmd=up&name=Service") == "unknown\n");
   CHECK(runCgi(services, Script::Vpn, "cmd=status&name=*").empty());

@@ -1,0 +1,90 @@
+// What the IPsec room offers the others: the state of every configured
+// connection and its tunnels, the commands that switch a connection on and
+// off at run time (nph-vpn.cgi up/down/synup/syndown, nph-action.cgi
+// vpn/start|stop, later the CMD contact), and the VpnStateChanged event.
+//
+// A connection is `enabled` in the configuration (ENABLED) or `activated`,
+// temporarily, through these commands (reference 11.4.3.4: "temporarily
+// active"); activation is the core's run-time state, not saved, and only a
+// disabled connection that initiates (a peer address, not %any: the
+// reference's "Connection startup" Initiate, which this model derives from
+// REMOTE_GATEWAY) and has a tunnel can be activated (11.3.1, 11.3.2).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+#include "vpn/ipsec/sa_state.hpp"
+
+namespace bulwark::ipsec {
+
+// Reference 11.4.1: void (inactive: not enabled or activated, or an error),
+// ready (charon has it, no tunnel is up), active (at least one tunnel is up).
+enum class VpnState { Void, Ready, Active };
+std::string_view stateName(VpnState state);
+
+struct TunnelStatus {
+  std::string id;  // row id: the CHILD_SA's name
+  std::string localNet, remoteNet;
+  std::optional<ChildSa> sa;  // its CHILD_SA (an established one first), if charon has one
+  bool established() const { return sa && sa->established(); }
+};
+
+struct ConnectionStatus {
+  std::string id;  // row id: the name charon knows it by
+  std::string name;
+  bool enabled = false;    // ENABLED
+  bool activated = false;  // switched on at run time
+  bool initiates = false;  // Connection startup Initiate (a peer address), not Wait
+  bool armed = false;      // charon has it loaded
+  std::string error;       // why charon does not have it although it should; "" otherwise
+  std::string remoteGateway;
+  std::optional<IkeSa> ike;  // its IKE SA (an established one first), if any
+  std::vector<TunnelStatus> tunnels;
+
+  bool wanted() const { return enabled || activated; }
+  std::size_t establishedTunnels() const;
+  VpnState state() const;
+};
+
+// Published on the event bus when a connection's state or number of
+// established tunnels changes, and when a connection comes or goes (then
+// as Void with no tunnels).
+struct VpnStateChanged {
+  std::string id, name;
+  VpnState state = VpnState::Void;
+  std::size_t tunnelsUp = 0, tunnels = 0;
+};
+
+class IpsecService {
+ public:
+  virtual ~IpsecService() = default;
+
+  // Every configured connection (VPN_CONNECTION), in table order.
+  virtual std::vector<ConnectionStatus> connections() const = 0;
+  // Asks charon for all its SAs (list-sas), then calls `done`; at once when
+  // charon cannot be asked.
+  virtual void refresh(std::function<void()> done) = 0;
+  // Activates the connection with row id `id`: charon is given it and
+  // initiates it. The error says which precondition of reference 11.3 is
+  // not met; nothing changes then.
+  virtual Status activate(const std::string& id) = 0;
+  // Deactivates it: its SAs are deleted and charon forgets it. The same
+  // preconditions; an inactive connection stays as it is.
+  virtual Status deactivate(const std::string& id) = 0;
+  // Calls `done(true)` once charon has no IKE SA of `id` left, or
+  // `done(false)` after `timeout`.
+  virtual void whenGone(const std::string& id, std::chrono::milliseconds timeout,
+                        std::function<void(bool gone)> done) = 0;
+};
+
+// The connections of `all` named `name` (VPN_NAME), or all of them for "*".
+std::vector<ConnectionStatus> named(const std::vector<ConnectionStatus>& all, std::string_view name);
+
+}  // namespace bulwark::ipsec
