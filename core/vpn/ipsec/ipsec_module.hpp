@@ -36,6 +36,7 @@
 #include "vpn/ipsec/connection.hpp"
 #include "vpn/ipsec/ipsec_service.hpp"
 #include "vpn/ipsec/sa_state.hpp"
+#include "vpn/ipsec/synup.hpp"
 #include "vpn/ipsec/vici_client.hpp"
 
 namespace boost::asio {
@@ -51,6 +52,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
     bool kernelEsp = true;         // false: charon does ESP itself (kernel-libipsec)
     bool ownsNetwork = true;       // false: charon is never started (networkIsOurs())
     std::chrono::milliseconds viciTimeout{10000};
+    Synups::Options synup;  // its initiate timeout stays below viciTimeout
   };
   IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, const runtime::Clock& clock,
               runtime::EventBus& bus, log::Log& log, init::Supervisor& supervisor, Options options);
@@ -71,6 +73,11 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   Status activate(const std::string& id) override;
   Status deactivate(const std::string& id) override;
   void whenGone(const std::string& id, std::chrono::milliseconds timeout, std::function<void(bool)> done) override;
+  std::function<void()> synup(const std::string& id, SynupLine line) override;
+  std::string synupDiagnostics() const override { return synups_.diagnostics(); }
+
+  // What synup needs from the other rooms (names, routes, the device).
+  void setSynupEnvironment(SynupEnvironment environment) { synups_.setEnvironment(std::move(environment)); }
 
  private:
   struct Waiter {
@@ -79,6 +86,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
     std::function<void(bool)> done;
   };
 
+  Synups::Host synupHost();
   void apply(const config::Config& config);
   void plan(bool sayWhy);
   void runCharon(bool wanted);
@@ -119,6 +127,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   bool declared_ = false;                         // the charon service exists
   bool charonFailed_ = false;                     // the supervisor gave up on it
   std::unique_ptr<ViciClient> client_;
+  Synups synups_;
 };
 
 }  // namespace bulwark::ipsec
