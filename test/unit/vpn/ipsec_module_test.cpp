@@ -545,7 +545,8 @@ TEST_CASE("synup checks the preconditions, the name and the route before charon 
   CHECK(f.command("initiate") == nullptr);
 }
 
-TEST_CASE("a client that goes away ends the synup and withdraws its activation", "[ipsec][synup]") {
+TEST_CASE("a client that goes away ends the synup and withdraws its activation; one synup at a time",
+          "[ipsec][synup]") {
   SynupFixture f;
   f.charon.answer = [](const ipsec::vici::Packet& p) -> std::optional<ipsec::vici::Packet> {
     if (p.name == "initiate") return std::nullopt;  // still trying
@@ -554,11 +555,17 @@ TEST_CASE("a client that goes away ends the synup and withdraws its activation",
   auto cancel = f.synup("MAIv300000001");
   f.until([&] { return f.command("initiate") != nullptr; });
   CHECK(f.module.connections().at(0).activated);
+  std::string first = f.out;
+  f.synup("MAIv300000001");
+  CHECK(f.out == first + "F EBUSY msg=A synup of plant is under way.\n");
+  f.ended = false;
+  f.out.clear();
   cancel();
   CHECK_FALSE(f.module.connections().at(0).activated);
   CHECK_FALSE(f.ended);
   CHECK(f.module.synupDiagnostics().ends_with("(the client went away; the attempt is withdrawn)\n"));
   // Another synup may start now.
   f.synup("MAIv300000001");
+  CHECK(f.out.starts_with("P synup name=plant\n"));
   CHECK(f.out.find("EBUSY") == std::string::npos);
 }
