@@ -18,6 +18,9 @@
 // Connections coming up and going down are logged from those events, and
 // attempts that fail (for which charon raises no event) from its `log`
 // event: the first failure charon reports for an IKE SA of ours.
+//
+// synup (synup.hpp) runs here too: a connection activated by it is loaded
+// without charon's own start, so that synup's initiate is the attempt.
 #pragma once
 
 #include <filesystem>

@@ -13,6 +13,11 @@
 // ends it). The diagnostics of the last 100 runs are kept for the support
 // snapshot.
 //
+// VICI answers one command at a time: while an initiate runs (at most
+// Options::initiateTimeout per tunnel, which must stay below the VICI
+// client's request deadline) the module's other commands, list-sas for
+// cmd=status among them, wait behind it.
+//
 // With charon, IKEv1 lines do not occur (connections are IKEv2), and "P
 // ikeping" is no separate probe: charon's IKE_SA_INIT request, retransmitted
 // while the peer stays silent, is the IKE ping; its line reports whether
