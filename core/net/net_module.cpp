@@ -30,6 +30,17 @@ std::string internalAddress(const config::Config& config) {
   return cell == table->rows.front().fields.end() ? std::string() : cell->second.text;
 }
 
+bool listensEverywhere(const config::Config& config, std::string_view allowed, std::string_view rules) {
+  if (config.get(allowed) == "yes") return true;
+  const config::Value* table = config.find(rules);
+  if (!table) return false;
+  for (const config::Row& row : table->rows) {
+    auto where = row.fields.find("INTERFACE");
+    if (where != row.fields.end() && where->second.text == "dmz") return true;
+  }
+  return false;
+}
+
 namespace {
 constexpr const char* kBusybox = "/bin/busybox";
 constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";

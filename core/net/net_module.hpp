@@ -37,6 +37,13 @@ namespace bulwark::net {
 // appliance's address on the internal network.
 std::string internalAddress(const config::Config& config);
 
+// Whether a service the packet filter's access rules guard must listen on
+// every address, not the internal one only: remote access from outside is
+// on (`allowed`: HTTPS_REMOTE_ACCESS, SSH_REMOTE_ACCESS), or a row of
+// `rules` (HTTPS_REMOTE_ACCESS_RULES, ...) lets in the DMZ, whose hosts
+// reach the appliance on its DMZ address.
+bool listensEverywhere(const config::Config& config, std::string_view allowed, std::string_view rules);
+
 // The udhcpd configuration for the internal network (for tests).
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir);
 
