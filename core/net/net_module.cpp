@@ -62,6 +62,27 @@ bool inNetworkOf(const std::string& address, const std::vector<std::string>& cid
   });
 }
 
+// Puts `wanted` on the interface where `inPlace` (what we put there before)
+// lacks it, then takes the others away: the new addresses come first, so
+// a change of address never leaves the interface without one.
+Status reconcileAddresses(const std::string& interface, const std::vector<std::string>& wanted,
+                          std::vector<std::string>& inPlace) {
+  for (const std::string& cidr : wanted) {
+    if (std::find(inPlace.begin(), inPlace.end(), cidr) != inPlace.end()) continue;
+    if (Status s = addAddress(interface, cidr); !s) return s;
+    inPlace.push_back(cidr);
+  }
+  for (auto it = inPlace.begin(); it != inPlace.end();) {
+    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
+      ++it;
+      continue;
+    }
+    (void)removeAddress(interface, *it);
+    it = inPlace.erase(it);
+  }
+  return {};
+}
+
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -379,20 +400,7 @@ Status NetModule::applyExternal(const config::Config& config, bool restartDhcp) 
     }
   }
   if (mode != "dhcp") stopDhcpClient(*external);
-  // Static addresses: add the new ones first, then take the old ones away.
-  for (const std::string& cidr : wanted) {
-    if (std::find(staticAddresses_.begin(), staticAddresses_.end(), cidr) != staticAddresses_.end()) continue;
-    if (Status s = addAddress(external->interface, cidr); !s) return s;
-    staticAddresses_.push_back(cidr);
-  }
-  for (auto it = staticAddresses_.begin(); it != staticAddresses_.end();) {
-    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
-      ++it;
-      continue;
-    }
-    (void)removeAddress(external->interface, *it);
-    it = staticAddresses_.erase(it);
-  }
+  if (Status s = reconcileAddresses(external->interface, wanted, staticAddresses_); !s) return s;
   if (gateway != staticGateway_) {
     Status s = gateway.empty() ? removeDefaultRoute(external->interface)
                                : setDefaultRoute(external->interface, gateway);
