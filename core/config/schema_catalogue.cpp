@@ -77,6 +77,7 @@ constexpr SV kMenuUsers = "Authentication >> Administrative Users >> Passwords";
 constexpr SV kMenuInterfaces = "Network >> Interfaces >> General";
 constexpr SV kMenuExternal = "Network >> Interfaces >> External";
 constexpr SV kMenuInternal = "Network >> Interfaces >> Internal";
+constexpr SV kMenuDmz = "Network >> Interfaces >> DMZ";
 constexpr SV kMenuDhcp = "Network >> DHCP >> Internal DHCP";
 constexpr SV kMenuDns = "Network >> DNS >> DNS server";
 constexpr SV kMenuNat = "Network >> NAT >> Masquerading";
@@ -156,6 +157,9 @@ constexpr Variable kAddressColumns[] = {
 };
 constexpr DefaultCell kIntAddressCells[] = {{"ADDRESS", "192.168.1.1/24"}};
 constexpr DefaultRow kIntAddressRows[] = {{"MAIv100000011", kIntAddressCells}};
+// The DMZ of the reference's examples (4.4.10: a DMZ host 192.168.3.128).
+constexpr DefaultCell kDmzAddressCells[] = {{"ADDRESS", "192.168.3.1/24"}};
+constexpr DefaultRow kDmzAddressRows[] = {{"MAIv100000012", kDmzAddressCells}};
 
 constexpr Variable kDnsColumns[] = {
     ipv4("SERVER", "", {kMenuDns, "net", "Address of a DNS server."}, true),
@@ -357,6 +361,9 @@ constexpr Variable kVariables[] = {
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
     table("DHCP_INT_POOL", kDhcpPoolColumns, {kMenuDhcp, "net", "Address pools of the DHCP server."},
           kDhcpPoolRows),
+    table("DMZ_ADDRESSES", kAddressColumns,
+          {kMenuDmz, "net", "Addresses of the DMZ interface (boards with a DMZ port; others ignore them)."},
+          kDmzAddressRows),
     oneOf("DNS_MODE", "provider", kDnsModes,
           {kMenuDns, "net", "Name servers the device asks: the provider's (from DHCP) or DNS_SERVERS."}),
     table("DNS_SERVERS", kDnsColumns, {kMenuDns, "net", "User-defined name servers (DNS_MODE user)."}),

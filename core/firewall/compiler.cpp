@@ -373,12 +373,14 @@ constexpr unsigned kThrottleSsh = 10;
 // The checks of reference 4.4.5-4.4.7 and 4.4.16-4.4.18 at the head of the
 // input or forward chain (`hook`), before established connections are
 // accepted (a ping's echo requests after the first are "established"):
-// anti-spoofing on the external port (sources of the internal networks or
-// loopback), invalid connection tracking, the consistency checks
-// (FW_CONSISTENCY_CHECKS), SYN and ICMP echo floods per direction
-// (DOS_*_MAX; each hook counts its own packets) and the largest echo
-// request (FW_ICMP_MAXLEN). Each jumps to a chain that logs and drops;
-// `chains` gets those the first time.
+// anti-spoofing (4.4.5: a source of the network of another interface than
+// the one the packet came in on; checked on the external port, refusing
+// the internal and DMZ networks and loopback, and on the DMZ port,
+// refusing the internal networks and loopback), invalid connection
+// tracking, the consistency checks (FW_CONSISTENCY_CHECKS), SYN and ICMP
+// echo floods per direction (DOS_*_MAX; each hook counts its own packets)
+// and the largest echo request (FW_ICMP_MAXLEN). Each jumps to a chain
+// that logs and drops; `chains` gets those the first time.
 Status checks(const config::Config& config, const Interfaces& ifs, const std::string& hook, Chain& c,
               std::vector<Chain>& chains) {
   auto add = [&](Chain chain) {
@@ -388,15 +390,25 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
     chains.push_back(std::move(chain));
   };
   add(dropChain("fw-antispoofing-ext1", "fw-antispoofing-ext1-0- act=DROP", kCheckLines));
-  std::vector<Prefix> inside{Prefix{0x7f000000, 8}};
-  if (const config::Value* table = config.find("INT_ADDRESSES")) {
-    for (const config::Row& row : table->rows) {
-      auto p = parseIpv4Prefix(cell(row, "ADDRESS"));
-      if (!p) return Error{fmt::format("INT_ADDRESSES: '{}' is not a network", cell(row, "ADDRESS"))};
-      inside.push_back(Prefix{p->network(), p->length});
+  auto networks = [&](const char* name, std::vector<Prefix>& out) -> Status {
+    if (const config::Value* table = config.find(name)) {
+      for (const config::Row& row : table->rows) {
+        auto p = parseIpv4Prefix(cell(row, "ADDRESS"));
+        if (!p) return Error{fmt::format("{}: '{}' is not a network", name, cell(row, "ADDRESS"))};
+        out.push_back(Prefix{p->network(), p->length});
+      }
     }
+    return {};
+  };
+  std::vector<Prefix> inside{Prefix{0x7f000000, 8}};
+  if (Status s = networks("INT_ADDRESSES", inside); !s) return s;
+  // The external port refuses the DMZ's networks too (a board without a DMZ
+  // port has none).
+  std::vector<Prefix> outside = inside;
+  if (!ifs.dmz.empty()) {
+    if (Status s = networks("DMZ_ADDRESSES", outside); !s) return s;
   }
-  for (const Prefix& p : inside) {
+  for (const Prefix& p : outside) {
     Rule r;
     r.iif = ifs.external;
     r.saddr = p;
