@@ -51,13 +51,13 @@ struct LedModule::Impl {
 };
 
 LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log,
-                     const platform::Board& board, Sources sources, std::filesystem::path sysfsRoot)
+                     const platform::Board& board, Sources sources, platform::DevicePaths paths)
     : impl_(std::make_unique<Impl>(io)),
       bus_(bus),
       log_(log),
       board_(board),
       sources_(std::move(sources)),
-      sysfsRoot_(std::move(sysfsRoot)) {
+      paths_(std::move(paths)) {
   for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
@@ -68,7 +68,7 @@ LedModule::~LedModule() = default;
 
 Status LedModule::start(const config::Snapshot&) {
   for (const platform::Led& led : board_.leds) {
-    auto device = platform::openLed(led, sysfsRoot_, simulated_);
+    auto device = platform::openLed(led, paths_, simulated_);
     if (!device) {
       log_.write("led", fmt::format("{}; it is simulated instead", device.error()));
       device = platform::simulatedLed(simulated_, led.name);

@@ -51,7 +51,7 @@ class LedModule final : public runtime::Module {
   };
 
   LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log, const platform::Board& board,
-            Sources sources, std::filesystem::path sysfsRoot = "/sys/class/leds");
+            Sources sources, platform::DevicePaths paths = {});
   ~LedModule() override;
 
   std::string_view name() const override { return "led"; }
@@ -88,7 +88,7 @@ class LedModule final : public runtime::Module {
   log::Log& log_;
   const platform::Board& board_;
   Sources sources_;
-  std::filesystem::path sysfsRoot_;
+  platform::DevicePaths paths_;
   platform::SimulatedLeds simulated_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;

@@ -33,7 +33,7 @@ struct Rig {
                   if (it == carriers.end()) return std::nullopt;
                   return it->second;
                 }},
-               std::move(sysfs)) {
+               {std::move(sysfs), "/nonexistent"}) {
     log.addSink(sink);
   }
   void start() { REQUIRE(module.start(nullptr)); }
