@@ -148,7 +148,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   net::KernelTime systemTime(options.ownsClock);
   net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
-  firewall::FirewallModule firewallModule(io, *board, log);
+  firewall::FirewallModule firewallModule(io, *board, log, &bus);
   modules.add(firewallModule);
   ipsec::IpsecModule ipsecModule(io, timers, bus, log, supervisor,
                                  {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
