@@ -59,14 +59,17 @@ LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::L
       sources_(std::move(sources)),
       paths_(std::move(paths)) {
   for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
+  boundRecords_.resize(definitions_.size());
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
   bus_.subscribe<net::LinkChanged>(std::bind_front(&LedModule::onLinkChanged, this));
+  bus_.subscribe<firewall::RuleRecordChanged>(std::bind_front(&LedModule::onRuleRecord, this));
 }
 
 LedModule::~LedModule() = default;
 
-Status LedModule::start(const config::Snapshot&) {
+Status LedModule::start(const config::Snapshot& snapshot) {
+  configure(snapshot);
   for (const platform::Led& led : board_.leds) {
     auto device = platform::openLed(led, paths_, simulated_);
     if (!device) {
@@ -84,6 +87,21 @@ Status LedModule::start(const config::Snapshot&) {
   }
   refresh();
   return {};
+}
+
+Status LedModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
+  configure(snapshot);
+  refresh();
+  return {};
+}
+
+void LedModule::configure(const config::Snapshot& snapshot) {
+  for (std::size_t i = 0; i < definitions_.size(); ++i) {
+    const char* variable = definitions_[i].name == "INFO1"         ? "INFO1_FW_RULESET_REF"
+                           : definitions_[i].role == Role::Info2 ? "INFO2_FW_RULESET_REF"
+                                                                 : nullptr;
+    boundRecords_[i] = snapshot && variable ? snapshot->get(variable) : std::string();
+  }
 }
 
 void LedModule::stop() {
@@ -125,6 +143,30 @@ void LedModule::onLinkChanged(const net::LinkChanged& event) {
   setCondition({Condition::LinkDown, port}, !event.up);
 }
 
+void LedModule::onRuleRecord(const firewall::RuleRecordChanged& event) {
+  if (event.removed) {
+    records_.erase(event.rowid);
+  } else {
+    records_[event.rowid] = event.active;
+  }
+  refresh();
+}
+
+std::optional<Run> LedModule::signalRun(const std::string& rowid, TimePoint now) const {
+  if (rowid.empty()) return std::nullopt;
+  auto record = records_.find(rowid);
+  if (record == records_.end() || !record->second) return std::nullopt;
+  return Run{on(), now};
+}
+
+std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
+  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (auto run = signalRun(boundRecords_[i], now)) plans[i].runs.push_back(*run);
+  }
+  return plans;
+}
+
 std::string LedModule::portOf(const std::string& interface) const {
   for (const platform::Port& port : board_.ports) {
     if (port.interface == interface) return port.name;
@@ -135,7 +177,7 @@ std::string LedModule::portOf(const std::string& interface) const {
 void LedModule::refresh() {
   if (!started_) return;
   TimePoint now = Clock::now();
-  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  std::vector<LedPlan> plans = plansAt(now);
   Frame frame = frameAt(plans, now);
   // The plans of the LEDs the timer switches (not those blinking in the kernel).
   std::vector<LedPlan> timed;
@@ -175,7 +217,8 @@ void LedModule::refresh() {
 }
 
 std::vector<LedState> LedModule::leds() const {
-  return display(conditions_, definitions_, Clock::now()).leds;
+  TimePoint now = Clock::now();
+  return frameAt(plansAt(now), now).leds;
 }
 
 std::string LedModule::handleCtlRequest() const {

@@ -11,6 +11,15 @@
 //   LinkChanged         "link-down" per supervised port (FAULT); until the
 //                       configuration says which ports are supervised (issue
 //                       7), every port of the board is, from its state at start
+//   RuleRecordChanged   the firewall rule records' states, for the LEDs bound
+//                       to one (INFO1_FW_RULESET_REF, INFO2_FW_RULESET_REF):
+//                       Info1 (the LED named INFO1) and Info2 (the LED of the
+//                       info2 column) are on while their record is active
+//                       (12.1), below every state of table 12-3
+//   VpnStateChanged     (from the IPsec room, not there yet) is to bind a VPN
+//                       connection the same way: ON established, blinking
+//                       while being established or stopped by the peer, OFF
+//                       stopped; signalRun() is where its patterns go
 // Every FAULT alarm raised or cleared is logged (tag "led"). A blink of two
 // steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
 // (the kernel's timer trigger); the timer then leaves that LED alone.
@@ -21,12 +30,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "board.hpp"
+#include "firewall/rule_record_event.hpp"
 #include "init/system_state.hpp"
 #include "led.hpp"
 #include "led/states.hpp"
@@ -56,7 +67,8 @@ class LedModule final : public runtime::Module {
 
   std::string_view name() const override { return "led"; }
   Status start(const config::Snapshot& snapshot) override;
-  Status reconfigure(const config::Snapshot&, const config::Diff&) override { return {}; }
+  // Takes the service contacts' bindings; never fails.
+  Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
   // Cancels the timer and darkens the LEDs.
   void stop() override;
 
@@ -75,7 +87,16 @@ class LedModule final : public runtime::Module {
   void onSystemState(const init::SystemStateChanged& event);
   void onConfigApplied(const runtime::ConfigApplied& event);
   void onLinkChanged(const net::LinkChanged& event);
+  void onRuleRecord(const firewall::RuleRecordChanged& event);
   void checkPasswords();
+  // Reads the bindings of the service contacts' variables (none without a
+  // configuration).
+  void configure(const config::Snapshot& snapshot);
+  // What a signal bound to the rule record `rowid` shows as of `now`:
+  // nothing when it is unbound or its record is inactive.
+  std::optional<Run> signalRun(const std::string& rowid, TimePoint now) const;
+  // The plans of the board's LEDs as of `now`: table 12-3, then the bindings.
+  std::vector<LedPlan> plansAt(TimePoint now) const;
   // The subject of a link alarm: the port's name on the housing (XF1, WAN);
   // "" for an interface that is no port of the board.
   std::string portOf(const std::string& interface) const;
@@ -92,6 +113,9 @@ class LedModule final : public runtime::Module {
   platform::SimulatedLeds simulated_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
+  // The rule record (row id, "" = none) each LED shows, in the board's order.
+  std::vector<std::string> boundRecords_;
+  std::map<std::string, bool> records_;  // each rule record's state, as last published
   bool started_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "config/config.hpp"
 #include "support/support.hpp"
 
 namespace bulwark::led {
@@ -21,6 +22,27 @@ platform::Board boardNamed(const std::string& name) {
   auto board = platform::findBoard(name);
   REQUIRE(board);
   return *board;
+}
+
+// Two rule records whose row ids the tests use.
+constexpr const char* kService = "MAIv300000001";
+constexpr const char* kMaintenance = "MAIv300000002";
+
+// The factory configuration with the two rule records and `settings`
+// (path, value), validated as a change would be.
+config::Snapshot withRecords(const std::vector<std::pair<std::string, std::string>>& settings = {}) {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config c = config::factoryDefault(schema);
+  const config::Variable* table = schema.find("FW_RULESETS");
+  REQUIRE(table);
+  for (auto [id, name] : {std::pair{kService, "service"}, std::pair{kMaintenance, "maintenance"}}) {
+    config::Row row = config::defaultRow(*table, id);
+    row.fields["FRIENDLY_NAME"].text = name;
+    c.values["FW_RULESETS"].rows.push_back(std::move(row));
+  }
+  for (const auto& [path, value] : settings) REQUIRE(config::setScalar(schema, c, path, value));
+  REQUIRE(config::validate(schema, c));
+  return std::make_shared<const config::Config>(std::move(c));
 }
 
 struct Rig {
@@ -36,7 +58,7 @@ struct Rig {
                {std::move(sysfs), "/nonexistent"}) {
     log.addSink(sink);
   }
-  void start() { REQUIRE(module.start(nullptr)); }
+  void start(const config::Snapshot& snapshot = nullptr) { REQUIRE(module.start(snapshot)); }
   // Delivers what was published.
   void deliver() {
     io.restart();
@@ -133,6 +155,70 @@ TEST_CASE("PASSWORD_CHECK holds while the factory passwords are in use, checked 
   rig.deliver();
   CHECK_FALSE(rig.module.conditions().holds(Condition::PasswordCheck));
   CHECK(rig.pattern("FAULT") == "off");
+}
+
+TEST_CASE("Info1 and Info2 are on while their bound rule records are active, off while inactive", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO1_FW_RULESET_REF", kService}, {"INFO2_FW_RULESET_REF", kMaintenance}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, false});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "on");
+  CHECK(rig.pattern("INFO2") == "off");
+  CHECK(rig.module.simulated().states().at("INFO1").on);
+  rig.bus.publish(firewall::RuleRecordChanged{kService, false});
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  CHECK(rig.pattern("INFO2") == "on");
+  CHECK_FALSE(rig.module.simulated().states().at("INFO1").on);
+  // A record that goes with the configuration shows nothing.
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, false, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO2") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("an unbound Info LED stays off whatever the records do, and a change of binding shows at once", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords());
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  CHECK(rig.pattern("INFO2") == "off");
+  REQUIRE(rig.module.reconfigure(withRecords({{"INFO2_FW_RULESET_REF", kService}}), {}));
+  CHECK(rig.pattern("INFO2") == "on");
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a rule record on Info2 gives way to the flash procedure's running light", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO2_FW_RULESET_REF", kService}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  rig.module.setCondition(Condition::FlashRunning, true);
+  CHECK(rig.pattern("INFO2") == "running light");
+  rig.module.setCondition(Condition::FlashRunning, false);
+  CHECK(rig.pattern("INFO2") == "on");
+  rig.module.stop();
+}
+
+TEST_CASE("the platform-3 board shows Info2's record on PF3, the LED of the info2 column", "[led]") {
+  Rig rig(boardNamed("fl-mguard-4305"));  // GPIO LEDs, simulated here: no chip
+  rig.start(withRecords({{"INFO2_FW_RULESET_REF", kService}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("PF3") == "on");
+  rig.module.stop();
+}
+
+TEST_CASE("an Info LED takes only an existing rule record", "[led]") {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config c = *withRecords();
+  REQUIRE(config::setScalar(schema, c, "INFO1_FW_RULESET_REF", "MAIv399999999"));
+  CHECK(config::validate(schema, c).message() ==
+        "Error for INFO1_FW_RULESET_REF=\"MAIv399999999\": No FW_RULESETS row has this row id.");
 }
 
 TEST_CASE("the ctl answer names every LED of the board with its pattern, in the board's order", "[led]") {
