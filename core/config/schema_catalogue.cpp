@@ -72,6 +72,8 @@ constexpr SV kMenuTime = "Management >> System Settings >> Time and Date";
 constexpr SV kMenuHost = "Management >> System Settings >> Host";
 constexpr SV kMenuEmail = "Management >> System Settings >> E-Mail";
 constexpr SV kMenuAlarm = "Management >> Service I/O >> Alarm Output";
+// Reference 12.1 ("Management >> Service Contacts" in firmware 8).
+constexpr SV kMenuContacts = "Management >> Service I/O >> Service Contacts";
 constexpr SV kMenuUpdate = "Management >> Update >> Update";
 constexpr SV kMenuUsers = "Authentication >> Administrative Users >> Passwords";
 constexpr SV kMenuInterfaces = "Network >> Interfaces >> General";
@@ -106,6 +108,7 @@ constexpr SV kMenuCaCerts = "Authentication >> Certificates >> CA Certificates";
 constexpr SV kLanguages[] = {"de", "en"};
 constexpr SV kTlsVersions[] = {"1.0", "1.2", "1.3"};
 constexpr SV kPasswordCheck[] = {"supervise", "ignore"};
+constexpr SV kContactModes[] = {"push-button", "switch"};
 constexpr SV kEmailTls[] = {"none", "starttls", "tls"};
 constexpr SV kNetworkModes[] = {"router", "stealth"};
 constexpr SV kRouterModes[] = {"static", "dhcp", "pppoe", "pptp", "modem"};
@@ -350,12 +353,49 @@ constexpr Variable kMulticastColumns[] = {
     text("PORTS", "", {kMenuMulticast, "platform", "Switch ports the group is forwarded to (swp0,swp1,...)."}),
 };
 
+// --- the service contacts --------------------------------------------------
+// The reference names the menu but no variables: these names are bulwark's.
+// Each binds a contact or an Info LED to a firewall rule record by its row id
+// (a VPN connection is to come the same way once the IPsec room reports
+// connection states).
+
+constexpr Variable contactRecord(SV name, SV help) {
+  return rowRef(name, "", "FW_RULESETS", kNoRef, {kMenuContacts, "led", help});
+}
+
 // --- the catalogue ---------------------------------------------------------
 
 constexpr Variable kVariables[] = {
+    contactRecord("ACK1_FW_RULESET_REF",
+                  "Firewall rule record the output ACK1 (O1) shows: closed while it is active, open while inactive; "
+                  "empty: none (bulwark's variable, the reference names none)."),
+    contactRecord("ACK2_FW_RULESET_REF",
+                  "Firewall rule record the output ACK2 (O2) shows: closed while it is active, open while inactive; "
+                  "empty: none (bulwark's variable, the reference names none)."),
     password("AUDIT_PASSWORD", "", {kMenuUsers, "auth", "Password of the user audit; empty: the account is disabled."},
              true),
     table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
+    contactRecord("CMD1_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD1 (I1) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD1_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD1: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactRecord("CMD2_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD2 (I2) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD2_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD2: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactRecord("CMD3_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD3 (I3) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD3_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD3: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
@@ -412,6 +452,12 @@ constexpr Variable kVariables[] = {
     rowRef("HTTPS_SERVER_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
            {kMenuWebAccess, "web", "Machine certificate of the web server; empty: the self-signed one."}),
     yesNo("IGMP_SNOOPING", "no", {kMenuMulticast, "platform", "IGMP snooping on the switch."}),
+    contactRecord("INFO1_FW_RULESET_REF",
+                  "Firewall rule record the LED Info1 shows (reference 12.1): on while it is active, off while "
+                  "inactive; empty: none (bulwark's variable, the reference names none)."),
+    contactRecord("INFO2_FW_RULESET_REF",
+                  "Firewall rule record the LED Info2 shows (reference 12.1): on while it is active, off while "
+                  "inactive; empty: none (bulwark's variable, the reference names none)."),
     table("INT_ADDRESSES", kAddressColumns, {kMenuInternal, "net", "Addresses of the internal interface."},
           kIntAddressRows),
     yesNo("IP_CONNTRACK_OPC", "no", {kMenuOpc, "firewall", "Track OPC Classic connections (reference 3.6.1)."}),

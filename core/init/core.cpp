@@ -148,7 +148,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   net::KernelTime systemTime(options.ownsClock);
   net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
-  firewall::FirewallModule firewallModule(io, *board, log);
+  firewall::FirewallModule firewallModule(io, *board, log, &bus);
   modules.add(firewallModule);
   ipsec::IpsecModule ipsecModule(io, timers, clock, bus, log, supervisor,
                                  {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
@@ -182,7 +182,10 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(webModule);
   led::LedModule ledModule(io, bus, log, *board,
                            {[&authModule] { return authModule.authenticator().factoryPasswordsInUse(); },
-                            [&netModule](const std::string& interface) { return netModule.carrier(interface); }});
+                            [&netModule](const std::string& interface) { return netModule.carrier(interface); },
+                            [&firewallModule](const std::string& rowid, bool active) {
+                              return firewallModule.setRecord("", rowid, active);
+                            }});
   modules.add(ledModule);
 
   auto control = runtime::ControlServer::listen(
@@ -191,6 +194,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
                                                   runtime::ControlServer::Reply reply) {
         if (request.rfind("{\"ctl\":\"dhcp-event\"", 0) == 0) return reply(netModule.handleDhcpEvent(request));
         if (request == "{\"ctl\":\"leds\"}") return reply(ledModule.handleCtlRequest());
+        if (request.rfind("{\"ctl\":\"input\",", 0) == 0) return reply(ledModule.handleInputRequest(request));
         if (init::isCtlRequest(request)) return reply(init::handleCtlRequest(supervisor, request));
         config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
                                     std::move(reply));
