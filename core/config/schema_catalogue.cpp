@@ -362,6 +362,10 @@ constexpr Variable kMulticastColumns[] = {
 constexpr Variable contactRecord(SV name, SV help) {
   return rowRef(name, "", "FW_RULESETS", kNoRef, {kMenuContacts, "led", help});
 }
+// The same for a VPN connection; a contact or LED binds one or the other.
+constexpr Variable contactVpn(SV name, SV help) {
+  return rowRef(name, "", "VPN_CONNECTION", kNoRef, {kMenuContacts, "led", help});
+}
 
 // --- the catalogue ---------------------------------------------------------
 
@@ -369,9 +373,13 @@ constexpr Variable kVariables[] = {
     contactRecord("ACK1_FW_RULESET_REF",
                   "Firewall rule record the output ACK1 (O1) shows: closed while it is active, open while inactive; "
                   "empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("ACK1_VPN_REF",
+               "IPsec connection the output ACK1 (O1) shows: closed while established, blinking while being established, open otherwise; empty: none; instead of ACK1_FW_RULESET_REF (bulwark's variable)."),
     contactRecord("ACK2_FW_RULESET_REF",
                   "Firewall rule record the output ACK2 (O2) shows: closed while it is active, open while inactive; "
                   "empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("ACK2_VPN_REF",
+               "IPsec connection the output ACK2 (O2) shows: closed while established, blinking while being established, open otherwise; empty: none; instead of ACK2_FW_RULESET_REF (bulwark's variable)."),
     password("AUDIT_PASSWORD", "", {kMenuUsers, "auth", "Password of the user audit; empty: the account is disabled."},
              true),
     table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
@@ -382,6 +390,8 @@ constexpr Variable kVariables[] = {
           {kMenuContacts, "led",
            "What is wired to CMD1: push-button (a press starts its rule record when inactive, stops it when "
            "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD1_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD1 (I1) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD1_FW_RULESET_REF (bulwark's variable)."),
     contactRecord("CMD2_FW_RULESET_REF",
                   "Firewall rule record the service contact CMD2 (I2) starts and stops, as nph-action.cgi "
                   "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
@@ -389,6 +399,8 @@ constexpr Variable kVariables[] = {
           {kMenuContacts, "led",
            "What is wired to CMD2: push-button (a press starts its rule record when inactive, stops it when "
            "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD2_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD2 (I2) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD2_FW_RULESET_REF (bulwark's variable)."),
     contactRecord("CMD3_FW_RULESET_REF",
                   "Firewall rule record the service contact CMD3 (I3) starts and stops, as nph-action.cgi "
                   "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
@@ -396,6 +408,8 @@ constexpr Variable kVariables[] = {
           {kMenuContacts, "led",
            "What is wired to CMD3: push-button (a press starts its rule record when inactive, stops it when "
            "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD3_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD3 (I3) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD3_FW_RULESET_REF (bulwark's variable)."),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
@@ -455,9 +469,13 @@ constexpr Variable kVariables[] = {
     contactRecord("INFO1_FW_RULESET_REF",
                   "Firewall rule record the LED Info1 shows (reference 12.1): on while it is active, off while "
                   "inactive; empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("INFO1_VPN_REF",
+               "IPsec connection the LED Info1 shows (reference 12.1): on while established, blinking while being established, off otherwise; empty: none; instead of INFO1_FW_RULESET_REF (bulwark's variable)."),
     contactRecord("INFO2_FW_RULESET_REF",
                   "Firewall rule record the LED Info2 shows (reference 12.1): on while it is active, off while "
                   "inactive; empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("INFO2_VPN_REF",
+               "IPsec connection the LED Info2 shows (reference 12.1): on while established, blinking while being established, off otherwise; empty: none; instead of INFO2_FW_RULESET_REF (bulwark's variable)."),
     table("INT_ADDRESSES", kAddressColumns, {kMenuInternal, "net", "Addresses of the internal interface."},
           kIntAddressRows),
     yesNo("IP_CONNTRACK_OPC", "no", {kMenuOpc, "firewall", "Track OPC Classic connections (reference 3.6.1)."}),

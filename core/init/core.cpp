@@ -185,6 +185,9 @@ int runCore(const CoreOptions& options, int* stopSignal) {
                             [&netModule](const std::string& interface) { return netModule.carrier(interface); },
                             [&firewallModule](const std::string& rowid, bool active) {
                               return firewallModule.setRecord("", rowid, active);
+                            },
+                            [&ipsecModule](const std::string& rowid, bool active) {
+                              return active ? ipsecModule.activate(rowid) : ipsecModule.deactivate(rowid);
                             }});
   modules.add(ledModule);
 

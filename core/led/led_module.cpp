@@ -77,17 +77,18 @@ LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::L
       sources_(std::move(sources)),
       paths_(std::move(paths)) {
   for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
-  boundRecords_.resize(definitions_.size() + board_.outputs.size());
+  bound_.resize(definitions_.size() + board_.outputs.size());
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
   bus_.subscribe<net::LinkChanged>(std::bind_front(&LedModule::onLinkChanged, this));
   bus_.subscribe<firewall::RuleRecordChanged>(std::bind_front(&LedModule::onRuleRecord, this));
+  bus_.subscribe<ipsec::VpnStateChanged>(std::bind_front(&LedModule::onVpnState, this));
 }
 
 LedModule::~LedModule() = default;
 
 Status LedModule::start(const config::Snapshot& snapshot) {
-  configure(snapshot);
+  if (Status s = configure(snapshot); !s) log_.write("led", s.message() + "; the service contacts are not bound");
   openDevices();
   started_ = true;
   checkPasswords();
@@ -179,48 +180,75 @@ void LedModule::onInputSettled(std::size_t index, const boost::system::error_cod
 
 void LedModule::onContact(const std::string& name, bool closed) {
   auto command = commands_.find(name);
-  if (command == commands_.end() || command->second.record.empty()) return;
+  if (command == commands_.end()) return;
   const Command& cmd = command->second;
+  const Binding& target = cmd.target;
+  if (target.record.empty() && target.vpn.empty()) return;
   if (cmd.pushButton && !closed) return;  // a push button acts when pressed
-  auto record = records_.find(cmd.record);
-  bool active = cmd.pushButton ? !(record != records_.end() && record->second) : closed;
-  log_.write("led", fmt::format("{} {}: rule record {} to be {}", name,
-                                cmd.pushButton ? "pressed" : closed ? "switched on" : "switched off", cmd.record,
-                                active ? "active" : "inactive"));
-  Status s = sources_.setRuleRecord ? sources_.setRuleRecord(cmd.record, active)
-                                    : Status(Error{"No firewall switches rule records here."});
+  const char* how = cmd.pushButton ? "pressed" : closed ? "switched on" : "switched off";
+  Status s;
+  if (!target.vpn.empty()) {
+    // A press stops a connection that is up or coming up, starts one that is not.
+    auto vpn = vpns_.find(target.vpn);
+    bool active = cmd.pushButton ? vpn == vpns_.end() || vpn->second == ipsec::VpnState::Void : closed;
+    log_.write("led", fmt::format("{} {}: VPN connection {} to be {}", name, how, target.vpn,
+                                  active ? "started" : "stopped"));
+    s = sources_.setVpn ? sources_.setVpn(target.vpn, active) : Status(Error{"No IPsec service starts connections here."});
+  } else {
+    auto record = records_.find(target.record);
+    bool active = cmd.pushButton ? !(record != records_.end() && record->second) : closed;
+    log_.write("led", fmt::format("{} {}: rule record {} to be {}", name, how, target.record,
+                                  active ? "active" : "inactive"));
+    s = sources_.setRuleRecord ? sources_.setRuleRecord(target.record, active)
+                               : Status(Error{"No firewall switches rule records here."});
+  }
   if (!s) log_.write("led", fmt::format("{}: {}", name, s.message()));
 }
 
 Status LedModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
-  configure(snapshot);
+  if (Status s = configure(snapshot); !s) return s;
   checkPasswords();
   refresh();
   return {};
 }
 
-void LedModule::configure(const config::Snapshot& snapshot) {
+Status LedModule::configure(const config::Snapshot& snapshot) {
   auto get = [&snapshot](const std::string& variable) {
     return snapshot ? snapshot->get(variable) : std::string();
   };
+  // What "<name>_FW_RULESET_REF" and "<name>_VPN_REF" bind; one or the other.
+  std::optional<std::string> conflict;
+  auto binding = [&](const std::string& name) {
+    Binding b{get(name + "_FW_RULESET_REF"), get(name + "_VPN_REF")};
+    if (!b.record.empty() && !b.vpn.empty() && !conflict) conflict = name;
+    return b;
+  };
+  std::vector<Binding> bound(definitions_.size() + board_.outputs.size());
   for (std::size_t i = 0; i < definitions_.size(); ++i) {
-    const char* variable = definitions_[i].name == "INFO1"         ? "INFO1_FW_RULESET_REF"
-                           : definitions_[i].role == Role::Info2 ? "INFO2_FW_RULESET_REF"
-                                                                 : nullptr;
-    boundRecords_[i] = variable ? get(variable) : std::string();
+    const char* name = definitions_[i].name == "INFO1"         ? "INFO1"
+                       : definitions_[i].role == Role::Info2 ? "INFO2"
+                                                             : nullptr;
+    if (name) bound[i] = binding(name);
   }
   // ACK1 and ACK2 (checkBoard: the outputs are these and the alarm output).
   for (std::size_t i = 0; i < board_.outputs.size(); ++i) {
     const platform::Output& output = board_.outputs[i];
-    boundRecords_[definitions_.size() + i] =
-        output.kind == platform::Output::Kind::Acknowledge ? get(output.name + "_FW_RULESET_REF") : std::string();
+    if (output.kind == platform::Output::Kind::Acknowledge) bound[definitions_.size() + i] = binding(output.name);
   }
-  commands_.clear();
+  std::map<std::string, Command> commands;
   for (const platform::Input& input : board_.inputs) {
     if (input.kind != platform::Input::Kind::ServiceContact) continue;
-    commands_[input.name] = {get(input.name + "_MODE") != "switch", get(input.name + "_FW_RULESET_REF")};
+    commands[input.name] = {get(input.name + "_MODE") != "switch", binding(input.name)};
   }
+  if (conflict) {
+    return Error{fmt::format("{0} is bound to both a firewall rule record ({0}_FW_RULESET_REF) and a VPN "
+                             "connection ({0}_VPN_REF); it can show or switch one of them",
+                             *conflict)};
+  }
+  bound_ = std::move(bound);
+  commands_ = std::move(commands);
   passwordCheck_ = get("PASSWORD_CHECK") != "ignore";
+  return {};
 }
 
 void LedModule::stop() {
@@ -277,9 +305,22 @@ void LedModule::onRuleRecord(const firewall::RuleRecordChanged& event) {
   refresh();
 }
 
-std::optional<Run> LedModule::signalRun(const std::string& rowid, TimePoint now) const {
-  if (rowid.empty()) return std::nullopt;
-  auto record = records_.find(rowid);
+void LedModule::onVpnState(const ipsec::VpnStateChanged& event) {
+  vpns_[event.id] = event.state;
+  refresh();
+}
+
+std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) const {
+  if (!binding.vpn.empty()) {
+    auto vpn = vpns_.find(binding.vpn);
+    if (vpn == vpns_.end() || vpn->second == ipsec::VpnState::Void) return std::nullopt;
+    if (vpn->second == ipsec::VpnState::Active) return Run{on(), now};
+    // Being established: the blink keeps its phase from the first instant
+    // the connection was seen so (a new plan every refresh must not restart it).
+    return Run{blink(std::chrono::milliseconds(500), std::chrono::milliseconds(500)), TimePoint{}};
+  }
+  if (binding.record.empty()) return std::nullopt;
+  auto record = records_.find(binding.record);
   if (record == records_.end() || !record->second) return std::nullopt;
   return Run{on(), now};
 }
@@ -297,7 +338,7 @@ std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
     }
   }
   for (std::size_t i = 0; i < plans.size(); ++i) {
-    if (auto run = signalRun(boundRecords_[i], now)) plans[i].runs.push_back(*run);
+    if (auto run = signalRun(bound_[i], now)) plans[i].runs.push_back(*run);
   }
   return plans;
 }

@@ -18,10 +18,12 @@
 //                       info2 column) are on while their record is active
 //                       (12.1), below every state of table 12-3; so are the
 //                       outputs ACK1 and ACK2 (ACK1/ACK2_FW_RULESET_REF)
-//   VpnStateChanged     (from the IPsec room, not there yet) is to bind a VPN
-//                       connection the same way: ON established, blinking
-//                       while being established or stopped by the peer, OFF
-//                       stopped; signalRun() is where its patterns go
+//   VpnStateChanged     the IPsec connections' states, for the LEDs and
+//                       outputs bound to one instead (INFO1_VPN_REF, ...):
+//                       on while established ("active"), blinking 500/500
+//                       while being established ("ready": activated or
+//                       enabled, not up yet, or stopped by the peer), off
+//                       while not activated ("void")
 // Every FAULT alarm raised or cleared is logged (tag "led"); the alarm
 // output (O3, FAULT on mGuard 8) is on while any FAULT alarm holds, which are
 // those the configuration supervises (PASSWORD_CHECK; the link supervision
@@ -30,7 +32,10 @@
 // Service I/O (table 3-5, platform/io.hpp). The service contacts CMD1-CMD3
 // start and stop the rule record CMDn_FW_RULESET_REF binds through
 // Sources::setRuleRecord, the service call of nph-action.cgi
-// fwrules/active|inactive: a push button (CMDn_MODE) switches it over on
+// fwrules/active|inactive, or the VPN connection CMDn_VPN_REF binds through
+// Sources::setVpn, that of nph-vpn.cgi up|down (a connection only these
+// start: ENABLED no, reference 11.3); a binding names one or the other. A
+// push button (CMDn_MODE) switches it over on
 // each press, a switch on when switched on and off when switched off. A
 // contact is read once its level has held for kDebounce, and acts on changes
 // only: at start, and when a binding changes, the record keeps its state.
@@ -56,6 +61,7 @@
 
 #include "board.hpp"
 #include "firewall/rule_record_event.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 #include "init/system_state.hpp"
 #include "io.hpp"
 #include "led.hpp"
@@ -84,6 +90,9 @@ class LedModule final : public runtime::Module {
     // Switches the rule record with row id `rowid` (FirewallModule::setRecord);
     // the error says why nothing changed. None: the contacts switch nothing.
     std::function<Status(const std::string& rowid, bool active)> setRuleRecord;
+    // Activates or deactivates the VPN connection with row id `rowid`
+    // (IpsecService::activate|deactivate). None: the contacts start none.
+    std::function<Status(const std::string& rowid, bool active)> setVpn;
   };
   // How long a contact's level must hold before it counts (a bouncing
   // contact changes many times within a few milliseconds).
@@ -95,7 +104,8 @@ class LedModule final : public runtime::Module {
 
   std::string_view name() const override { return "led"; }
   Status start(const config::Snapshot& snapshot) override;
-  // Takes the service contacts' bindings; never fails.
+  // Takes the service contacts' bindings; refuses one bound to both a rule
+  // record and a VPN connection.
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
   // Cancels the timer and darkens the LEDs.
   void stop() override;
@@ -125,6 +135,7 @@ class LedModule final : public runtime::Module {
   void onConfigApplied(const runtime::ConfigApplied& event);
   void onLinkChanged(const net::LinkChanged& event);
   void onRuleRecord(const firewall::RuleRecordChanged& event);
+  void onVpnState(const ipsec::VpnStateChanged& event);
   void openDevices();
   void watchInput(std::size_t index);
   void onInputEvent(std::size_t index, const boost::system::error_code& ec);
@@ -134,10 +145,15 @@ class LedModule final : public runtime::Module {
   void checkPasswords();
   // Reads the bindings of the service contacts' variables (none without a
   // configuration).
-  void configure(const config::Snapshot& snapshot);
+  Status configure(const config::Snapshot& snapshot);
   // What a signal bound to the rule record `rowid` shows as of `now`:
   // nothing when it is unbound or its record is inactive.
-  std::optional<Run> signalRun(const std::string& rowid, TimePoint now) const;
+  // What an LED, an output or a contact is bound to.
+  struct Binding {
+    std::string record;  // a rule record's row id; "" = none
+    std::string vpn;     // a VPN connection's row id; "" = none
+  };
+  std::optional<Run> signalRun(const Binding& binding, TimePoint now) const;
   // The plans of the board's LEDs as of `now` (table 12-3, then the
   // bindings), then those of its outputs.
   std::vector<LedPlan> plansAt(TimePoint now) const;
@@ -159,16 +175,16 @@ class LedModule final : public runtime::Module {
   platform::SimulatedInputs simulatedInputs_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
-  // The rule record (row id, "" = none) each LED, then each output, shows,
-  // in the board's order.
-  std::vector<std::string> boundRecords_;
+  // What each LED, then each output, shows, in the board's order.
+  std::vector<Binding> bound_;
   struct Command {
     bool pushButton = true;
-    std::string record;  // row id; "" = none
+    Binding target;
   };
   std::map<std::string, Command> commands_;  // by input name: CMD1...
   bool passwordCheck_ = true;
   std::map<std::string, bool> records_;  // each rule record's state, as last published
+  std::map<std::string, ipsec::VpnState> vpns_;  // each VPN connection's, as last published
   bool started_ = false;
 };
 

@@ -27,6 +27,8 @@ platform::Board boardNamed(const std::string& name) {
 // Two rule records whose row ids the tests use.
 constexpr const char* kService = "MAIv300000001";
 constexpr const char* kMaintenance = "MAIv300000002";
+// An IPsec connection whose row id the tests use.
+constexpr const char* kPlant = "MAIv300000011";
 
 // The factory configuration with the two rule records and `settings`
 // (path, value), validated as a change would be.
@@ -40,6 +42,12 @@ config::Snapshot withRecords(const std::vector<std::pair<std::string, std::strin
     row.fields["FRIENDLY_NAME"].text = name;
     c.values["FW_RULESETS"].rows.push_back(std::move(row));
   }
+  const config::Variable* vpn = schema.find("VPN_CONNECTION");
+  REQUIRE(vpn);
+  config::Row plant = config::defaultRow(*vpn, kPlant);
+  plant.fields["VPN_NAME"].text = "plant";
+  plant.fields["ENABLED"].text = "no";
+  c.values["VPN_CONNECTION"].rows.push_back(std::move(plant));
   for (const auto& [path, value] : settings) REQUIRE(config::setScalar(schema, c, path, value));
   REQUIRE(config::validate(schema, c));
   return std::make_shared<const config::Config>(std::move(c));
@@ -55,7 +63,7 @@ struct Rig {
                   if (it == carriers.end()) return std::nullopt;
                   return it->second;
                 },
-                std::bind_front(&Rig::setRuleRecord, this)},
+                std::bind_front(&Rig::setRuleRecord, this), std::bind_front(&Rig::setVpn, this)},
                {std::move(sysfs), "/nonexistent"}) {
     log.addSink(sink);
   }
@@ -76,6 +84,13 @@ struct Rig {
     if (firewallRefuses) return Error{"The packet filter is not in force on this device."};
     switched.push_back(fmt::format("{} {}", rowid, active ? "active" : "inactive"));
     bus.publish(firewall::RuleRecordChanged{rowid, active});
+    return {};
+  }
+  // The IPsec service as the contacts see it: a started connection is being
+  // established ("ready"); the test says when it is up.
+  Status setVpn(const std::string& rowid, bool active) {
+    switched.push_back(fmt::format("vpn {} {}", rowid, active ? "started" : "stopped"));
+    bus.publish(ipsec::VpnStateChanged{rowid, "plant", active ? ipsec::VpnState::Ready : ipsec::VpnState::Void, 0, 1});
     return {};
   }
   // The level of a service contact as the module counts it.
@@ -294,6 +309,58 @@ TEST_CASE("an on/off switch on CMD2 starts its rule record when switched on and 
   rig.contact("CMD2", false);
   CHECK(rig.switched == std::vector<std::string>{"MAIv300000002 active", "MAIv300000002 inactive"});
   CHECK(rig.output("ACK2") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("an LED bound to a VPN connection: on established, blinking while being established, off stopped",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO1_VPN_REF", kPlant}}));
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Ready, 0, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "blink 500/500");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Active, 1, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "on");
+  CHECK(rig.module.simulated().states().at("INFO1").on);
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Void, 0, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  // A rule record's events do not touch it.
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a push button on CMD1 starts its VPN connection, the next press stops it, and ACK1 follows", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_VPN_REF", kPlant}, {"ACK1_VPN_REF", kPlant}}));
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"vpn MAIv300000011 started"});
+  CHECK(rig.logged("CMD1 pressed: VPN connection MAIv300000011 to be started"));
+  CHECK(rig.output("ACK1") == "blink 500/500");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Active, 1, 1});
+  rig.deliver();
+  CHECK(rig.output("ACK1") == "on");
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"vpn MAIv300000011 started", "vpn MAIv300000011 stopped"});
+  CHECK(rig.output("ACK1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a contact or LED bound to both a rule record and a VPN connection is refused, and nothing changes",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD2_FW_RULESET_REF", kService}}));
+  Status s = rig.module.reconfigure(withRecords({{"CMD2_FW_RULESET_REF", kService}, {"CMD2_VPN_REF", kPlant}}), {});
+  REQUIRE_FALSE(s);
+  CHECK(s.message() ==
+        "CMD2 is bound to both a firewall rule record (CMD2_FW_RULESET_REF) and a VPN connection (CMD2_VPN_REF); "
+        "it can show or switch one of them");
+  rig.press("CMD2");  // still the rule record
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active"});
   rig.module.stop();
 }
 
