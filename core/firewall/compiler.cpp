@@ -29,6 +29,16 @@ std::string cell(const config::Row& row, const char* name) {
   return it == row.fields.end() ? std::string() : it->second.text;
 }
 
+const std::vector<config::Row> kNoRows;
+
+// The rows of a table variable, none when it is not there.
+const std::vector<config::Row>& rowsOf(const config::Value* table) { return table ? table->rows : kNoRows; }
+// The rows of the table in `column` of a row.
+const std::vector<config::Row>& innerRows(const config::Row& row, const char* column) {
+  auto it = row.fields.find(column);
+  return it == row.fields.end() ? kNoRows : it->second.rows;
+}
+
 // A network to match ("0.0.0.0/0": no match at all), host bits cleared.
 Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
   auto p = parseIpv4Prefix(text);
@@ -289,23 +299,27 @@ Status tableRules(const std::vector<config::Row>& rows, const std::string& where
 }
 
 // The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
-Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
-                        const std::string& logDefault, std::vector<Set>& sets) {
+// The rows of a rule table as the chain `chain`, logged with the log id
+// `id`, ending in a drop, logged when `logDefault`.
+Result<Chain> tableChain(const std::vector<config::Row>& rows, const std::string& where, const std::string& chain,
+                         const std::string& id, bool logDefault, std::vector<Set>& sets) {
   Chain c;
   c.name = chain;
-  std::string id = logId(config, table);
-  const config::Value* value = config.find(table);
-  if (value) {
-    if (Status s = tableRules(value->rows, table, chain, id, c, sets); !s) return Error{s.message()};
-  }
+  if (Status s = tableRules(rows, where, chain, id, c, sets); !s) return Error{s.message()};
   Rule last;
   last.verdict = Verdict::Drop;
-  if (config.get(logDefault) == "yes") {
+  if (logDefault) {
     last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
     last.logGroup = kLogGroup;
   }
   c.rules.push_back(std::move(last));
   return c;
+}
+
+Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
+                        const std::string& logDefault, std::vector<Set>& sets) {
+  return tableChain(rowsOf(config.find(table)), table, chain, logId(config, table), config.get(logDefault) == "yes",
+                    sets);
 }
 
 // Row ids name chains and log prefixes: letters, digits, '_' and '-' only.
@@ -319,10 +333,8 @@ bool plainId(const std::string& id) {
 // FW_RULESETS: a chain of each record's rules (falling through when none
 // matches) and the dispatch chain jumping to the active ones.
 Status ruleRecords(const config::Config& config, const State& state, Ruleset& rs) {
-  const config::Value* records = config.find("FW_RULESETS");
-  static const std::vector<config::Row> kNone;
   std::size_t index = 0;
-  for (const config::Row& record : records ? records->rows : kNone) {
+  for (const config::Row& record : rowsOf(config.find("FW_RULESETS"))) {
     ++index;
     if (!plainId(record.id)) return Error{fmt::format("FW_RULESETS:{}: the row id '{}' is not usable", index - 1, record.id)};
     Chain c;
@@ -629,21 +641,19 @@ std::string hashId(const std::string& text) {
                      hex.substr(20, 12));
 }
 
+// The log id of `rows` under the name `head`.
+std::string idOf(std::string head, const std::vector<config::Row>& rows) {
+  for (const config::Row& row : rows) rowText(row, head);
+  return hashId(head);
+}
+
 }  // namespace
 
 std::string logId(const config::Config& config, std::string_view table) {
-  std::string text(table);
-  if (const config::Value* value = config.find(std::string(table))) {
-    for (const config::Row& row : value->rows) rowText(row, text);
-  }
-  return hashId(text);
+  return idOf(std::string(table), rowsOf(config.find(std::string(table))));
 }
 
-std::string recordLogId(const config::Row& record) {
-  std::string text = "FW_RULESETS";
-  rowText(record, text);
-  return hashId(text);
-}
+std::string recordLogId(const config::Row& record) { return idOf("FW_RULESETS", {record}); }
 
 std::string recordChain(const std::string& rowid) { return "fw-ruleset_" + rowid; }
 
@@ -672,16 +682,10 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
     if (!p) return Error{fmt::format("{}.TEMPLATE_SRC_IP: {}", where, p.error())};
     from = *p;
   }
-  std::string id = hashId("USERFW_TEMPLATE" + [&] {
-    std::string text;
-    rowText(tmpl, text);
-    return text;
-  }());
+  std::string id = idOf("USERFW_TEMPLATE", {tmpl});
   std::string logName = "fw-ufw_" + tmpl.id;
-  auto rules = tmpl.fields.find("TEMPLATE_RULE");
   std::size_t number = 0;
-  static const std::vector<config::Row> kNoRules;
-  for (const config::Row& row : rules == tmpl.fields.end() ? kNoRules : rules->second.rows) {
+  for (const config::Row& row : innerRows(tmpl, "TEMPLATE_RULE")) {
     ++number;
     auto fail = [&](const std::string& why) {
       return Error{fmt::format("{}.TEMPLATE_RULE:{}: {}", where, number - 1, why)};
@@ -702,26 +706,10 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
 // logged with the row's `logDefault`.
 Result<Chain> innerTable(const config::Row& row, const std::string& where, const char* table, const char* logDefault,
                          const std::string& chain, std::vector<Set>& sets) {
-  Chain c;
-  c.name = chain;
-  static const std::vector<config::Row> kNone;
-  auto rows = row.fields.find(table);
-  const std::vector<config::Row>& list = rows == row.fields.end() ? kNone : rows->second.rows;
+  const std::vector<config::Row>& rows = innerRows(row, table);
   // Named by the row, not its place: moving the row keeps its log ids.
-  std::string text = fmt::format("{}.{}.{}", where.substr(0, where.find(':')), row.id, table);
-  for (const config::Row& r : list) rowText(r, text);
-  std::string id = hashId(text);
-  if (Status s = tableRules(list, fmt::format("{}.{}", where, table), chain, id, c, sets); !s) {
-    return Error{s.message()};
-  }
-  Rule last;
-  last.verdict = Verdict::Drop;
-  if (cell(row, logDefault) == "yes") {
-    last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
-    last.logGroup = kLogGroup;
-  }
-  c.rules.push_back(std::move(last));
-  return c;
+  std::string id = idOf(fmt::format("{}.{}.{}", where.substr(0, where.find(':')), row.id, table), rows);
+  return tableChain(rows, fmt::format("{}.{}", where, table), chain, id, cell(row, logDefault) == "yes", sets);
 }
 
 // The VPN connections' firewalls (4.4.14, 4.4.15). Each IPsec connection
@@ -753,10 +741,9 @@ Status connectionChains(const config::Row& row, const std::string& where, const 
 
 Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward,
                     std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
-  static const std::vector<config::Row> kNone;
-  const config::Value* ipsec = config.find("VPN_CONNECTION");
+  const std::vector<config::Row>& ipsec = rowsOf(config.find("VPN_CONNECTION"));
   std::size_t index = 0;
-  for (const config::Row& row : ipsec ? ipsec->rows : kNone) {
+  for (const config::Row& row : ipsec) {
     if (Status s = connectionChains(row, fmt::format("VPN_CONNECTION:{}", index++), "vpn", chains, sets); !s) return s;
   }
   auto tunnels = vpnTunnels(config);
@@ -787,7 +774,7 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
   // outgoing rules drop, not sent out in clear text and masqueraded.
   for (const VpnTunnel& tunnel : *tunnels) {
     const config::Row* row = nullptr;
-    for (const config::Row& r : ipsec->rows) {
+    for (const config::Row& r : ipsec) {
       if (r.id == tunnel.connection) row = &r;
     }
     if (!row || cell(*row, "ENABLED") != "yes") continue;
@@ -801,20 +788,17 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
     leak.comment = commentOf(fmt::format("{} tunnel {}: not in clear text", tunnel.name, tunnel.tunnel));
     jumps.push_back(std::move(leak));
   }
-  const config::Value* openvpn = config.find("OPENVPN_CONNECTION");
   index = 0;
-  for (const config::Row& row : openvpn ? openvpn->rows : kNone) {
+  for (const config::Row& row : rowsOf(config.find("OPENVPN_CONNECTION"))) {
     std::string where = fmt::format("OPENVPN_CONNECTION:{}", index);
     std::string device = openvpnDevice(index++);
     if (Status s = connectionChains(row, where, "openvpn", chains, sets); !s) return s;
-    if (auto table = row.fields.find("PORT_FORWARDING"); table != row.fields.end()) {
-      std::string text = fmt::format("OPENVPN_CONNECTION.{}.PORT_FORWARDING", row.id);
-      for (const config::Row& r : table->second.rows) rowText(r, text);
-      if (Status s = portForwarding(table->second.rows, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
-                                    hashId(text), device, ifs, prerouting, forward);
-          !s) {
-        return s;
-      }
+    const std::vector<config::Row>& forwarded = innerRows(row, "PORT_FORWARDING");
+    if (Status s = portForwarding(forwarded, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
+                                  idOf(fmt::format("OPENVPN_CONNECTION.{}.PORT_FORWARDING", row.id), forwarded),
+                                  device, ifs, prerouting, forward);
+        !s) {
+      return s;
     }
     jumps.push_back(jump(device, "", "fw-openvpn-in_" + row.id));
     jumps.push_back(jump("", device, "fw-openvpn-out_" + row.id));
