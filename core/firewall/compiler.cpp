@@ -1,7 +1,7 @@
 #include "firewall/compiler.hpp"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 #include <map>
 #include <tuple>
 
@@ -50,10 +50,10 @@ Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
 Result<std::optional<PortRange>> parsePorts(const std::string& text) {
   if (text.empty() || text == "any") return std::optional<PortRange>{};
   auto number = [](const std::string& t) -> std::optional<std::uint16_t> {
-    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    unsigned long v = std::stoul(t);
-    if (v == 0 || v > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(v);
+    std::uint16_t v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || end != t.data() + t.size() || v == 0) return std::nullopt;
+    return v;
   };
   auto colon = text.find(':');
   auto from = number(text.substr(0, colon));
@@ -372,6 +372,13 @@ Rule jumpTo(Rule match, std::string chain) {
   return match;
 }
 
+// A whole decimal number of the configuration, 0 when the text is none.
+unsigned positive(const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
+
 // Log lines a second of the checks below (the floods: one, reference 4.4.16).
 constexpr unsigned kCheckLines = 10;
 
@@ -468,8 +475,7 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
       {ifs.external, "DOS_SYN_IN_MAX", "DOS_ICMP_IN_MAX"}, {ifs.internal, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX"}};
   if (!ifs.dmz.empty()) sides.emplace_back(ifs.dmz, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX");
   for (const auto& [iif, syn, icmp] : sides) {
-    unsigned synMax = static_cast<unsigned>(std::strtoul(config.get(syn).c_str(), nullptr, 10));
-    unsigned icmpMax = static_cast<unsigned>(std::strtoul(config.get(icmp).c_str(), nullptr, 10));
+    unsigned synMax = positive(config.get(syn)), icmpMax = positive(config.get(icmp));
     if (synMax == 0 || icmpMax == 0) return Error{fmt::format("{} and {} must be 1 or more", syn, icmp)};
     Rule r;
     r.iif = iif;
@@ -485,7 +491,7 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
     echo.limit = Limit{icmpMax, false, icmpMax, true};
     c.rules.push_back(jumpTo(echo, "fw-ICMP-flood"));
   }
-  unsigned maxlen = static_cast<unsigned>(std::strtoul(config.get("FW_ICMP_MAXLEN").c_str(), nullptr, 10));
+  unsigned maxlen = positive(config.get("FW_ICMP_MAXLEN"));
   if (maxlen == 0) return Error{"FW_ICMP_MAXLEN is not a size"};
   add(dropChain("fw-ICMP-maxlen", "fw-ICMP-maxlen act=DROP", kCheckLines));
   Rule big;
