@@ -58,6 +58,10 @@ constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> special
   return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
           .module = m.module, .choices = specials, .refTable = table};
 }
+constexpr Variable certificate(SV name, Meta m) {
+  return {.name = name, .kind = Kind::Certificate, .help = m.help, .menu = m.menu, .module = m.module,
+          .max = 16384, .optional = true};
+}
 constexpr Variable table(SV name, std::span<const Variable> columns, Meta m, std::span<const DefaultRow> rows = {},
                          std::size_t maxRows = 0) {
   return {.name = name, .kind = Kind::Table, .help = m.help, .menu = m.menu, .module = m.module,
@@ -313,6 +317,11 @@ constexpr Variable kCertColumns[] = {
     text("SHORT_NAME", "", {kMenuCerts, "pki", "Name the certificate is referred to by."}, 64, 1),
 };
 constexpr Variable kCaCertColumns[] = {
+    // The certificate itself, not a file by row id as for machine
+    // certificates: it is public, small, and so it travels with profiles and
+    // the configuration's transactions (a CA and the connection that trusts it
+    // change together, or not at all).
+    certificate("CERTIFICATE", {kMenuCaCerts, "pki", "The CA certificate in PEM; empty: none uploaded yet."}),
     text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CA certificate is referred to by."}, 64, 1),
 };
 
