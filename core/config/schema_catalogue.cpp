@@ -58,6 +58,10 @@ constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> special
   return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
           .module = m.module, .choices = specials, .refTable = table};
 }
+constexpr Variable certificate(SV name, Meta m) {
+  return {.name = name, .kind = Kind::Certificate, .help = m.help, .menu = m.menu, .module = m.module,
+          .max = 16384, .optional = true};
+}
 constexpr Variable table(SV name, std::span<const Variable> columns, Meta m, std::span<const DefaultRow> rows = {},
                          std::size_t maxRows = 0) {
   return {.name = name, .kind = Kind::Table, .help = m.help, .menu = m.menu, .module = m.module,
@@ -284,10 +288,28 @@ constexpr Variable kVpnColumns[] = {
     yesNo("FW_OUTGOING_LOG_DEFAULT", "no",
           {kMenuIpsec, "firewall", "Log outgoing packets into the tunnel no rule matches."}),
     duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
+    // X.509 (reference ch. 5.8): the reference names no variables for these; they are ours.
+    rowRef("LOCAL_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
+           {kMenuIpsec, "ipsec", "Machine certificate the device authenticates with when AUTH_METHOD is x509."}),
+    text("LOCAL_ID", "",
+         {kMenuIpsec, "ipsec",
+          "Local VPN identifier (X.509): a DN such as \"C=DE, O=Plant, CN=gw\" or a name the certificate "
+          "holds; empty: the subject DN of LOCAL_CERT_REF."}),
     // The reference names no variable for the key; it is ours.
     {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
      .menu = kMenuIpsec, .module = "ipsec", .max = 255},
+    rowRef("REMOTE_CA_REF", "", "CA_CERTIFICATES", kNoRef,
+           {kMenuIpsec, "ipsec",
+            "CA certificate the peer's certificate must be issued by (X.509), unless REMOTE_CERTIFICATE pins it."}),
+    certificate("REMOTE_CERTIFICATE",
+                {kMenuIpsec, "ipsec",
+                 "The peer's certificate in PEM (X.509, reference 5.8: the connection certificate): only this "
+                 "certificate is accepted; empty: any certificate issued by REMOTE_CA_REF."}),
     text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
+    text("REMOTE_ID", "",
+         {kMenuIpsec, "ipsec",
+          "Remote VPN identifier (X.509); empty: the subject DN of REMOTE_CERTIFICATE, or any identity a "
+          "certificate of REMOTE_CA_REF holds."}),
     duration("SA_LIFETIME", "01:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IPsec SAs (hh:mm:ss)."}),
     table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),
     text("VPN_NAME", "", {kMenuIpsec, "ipsec", "Name of the connection (used by nph-vpn.cgi)."}, 64, 1),
@@ -320,6 +342,11 @@ constexpr Variable kCertColumns[] = {
     text("SHORT_NAME", "", {kMenuCerts, "pki", "Name the certificate is referred to by."}, 64, 1),
 };
 constexpr Variable kCaCertColumns[] = {
+    // The certificate itself, not a file by row id as for machine
+    // certificates: it is public, small, and so it travels with profiles and
+    // the configuration's transactions (a CA and the connection that trusts it
+    // change together, or not at all).
+    certificate("CERTIFICATE", {kMenuCaCerts, "pki", "The CA certificate in PEM; empty: none uploaded yet."}),
     text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CA certificate is referred to by."}, 64, 1),
 };
 

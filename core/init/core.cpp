@@ -151,7 +151,10 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   firewall::FirewallModule firewallModule(io, *board, log, &bus);
   modules.add(firewallModule);
   ipsec::IpsecModule ipsecModule(io, timers, clock, bus, log, supervisor,
-                                 {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
+                                 {.runDir = options.runDir,
+                                  .kernelEsp = ipsec::kernelHasEsp(),
+                                  .ownsNetwork = ipsec::networkIsOurs(),
+                                  .dataDir = options.dataDir});
   modules.add(ipsecModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
   modules.add(sshModule);
