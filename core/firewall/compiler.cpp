@@ -745,8 +745,8 @@ Status connectionChains(const config::Row& row, const std::string& where, const 
   return {};
 }
 
-Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward,
-                    std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
+Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, const State& state, Chain& prerouting,
+                    Chain& forward, std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
   const std::vector<config::Row>& ipsec = rowsOf(config.find("VPN_CONNECTION"));
   std::size_t index = 0;
   for (const config::Row& row : ipsec) {
@@ -775,15 +775,18 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
       jumps.push_back(jumpTo(to, "fw-vpn-out_" + tunnel.connection));
     }
   }
-  // What an enabled connection's tunnel should carry but does not go into
-  // an SA (the SA is not up yet, or down) is dropped as the connection's
-  // outgoing rules drop, not sent out in clear text and masqueraded.
+  // What an enabled (or started) connection's tunnel should carry but does
+  // not go into an SA (the SA is not up yet, or down) is dropped as the
+  // connection's outgoing rules drop, not sent out in clear text and
+  // masqueraded. A connection that is off leaves its networks to the
+  // other rules (a disabled "everything through the tunnel" connection
+  // must not cut the LAN off).
   for (const VpnTunnel& tunnel : *tunnels) {
     const config::Row* row = nullptr;
     for (const config::Row& r : ipsec) {
       if (r.id == tunnel.connection) row = &r;
     }
-    if (!row || cell(*row, "ENABLED") != "yes") continue;
+    if (!row || (cell(*row, "ENABLED") != "yes" && !state.startedVpns.contains(row->id))) continue;
     const Chain* out = nullptr;
     for (const Chain& c : chains) {
       if (c.name == "fw-vpn-out_" + tunnel.connection) out = &c;
@@ -966,7 +969,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   }
   std::vector<Chain> vpnChains;
   std::vector<Rule> vpnJumps;
-  if (Status s = vpnFirewalls(config, ifs, prerouting, forward, vpnChains, vpnJumps, rs.sets); !s) {
+  if (Status s = vpnFirewalls(config, ifs, state, prerouting, forward, vpnChains, vpnJumps, rs.sets); !s) {
     return Error{s.message()};
   }
   forward.rules.push_back(jump("", "", kRecordDispatch));

@@ -107,6 +107,10 @@ struct State {
     bool operator==(const Login&) const = default;
   };
   std::vector<Login> logins;
+  // IPsec connections started at run time although ENABLED is no
+  // (nph-vpn.cgi up, a service contact): their tunnels' traffic is kept
+  // out of clear text like an enabled connection's.
+  std::set<std::string> startedVpns;
 };
 
 Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces, const State& state = {});

@@ -25,6 +25,7 @@ Interfaces interfacesOf(const platform::Board& board) {
 FirewallModule::FirewallModule(boost::asio::io_context& io, const platform::Board& board, log::Log& log,
                                runtime::EventBus* bus, std::filesystem::path procSys)
     : io_(io), log_(log), bus_(bus), interfaces_(interfacesOf(board)), procSys_(std::move(procSys)) {
+  if (bus_) bus_->subscribe<ipsec::VpnStateChanged>(std::bind_front(&FirewallModule::onVpnState, this));
   enabled_ = !interfaces_.external.empty() && !interfaces_.internal.empty();
 }
 
@@ -49,7 +50,20 @@ State FirewallModule::state() const {
     if (record.active) s.activeRecords.insert(rowid);
   }
   for (const Login& l : logins_) s.logins.push_back({l.user, l.address});
+  s.startedVpns = startedVpns_;
   return s;
+}
+
+void FirewallModule::onVpnState(const ipsec::VpnStateChanged& event) {
+  bool started = event.state != ipsec::VpnState::Void;
+  if (started == startedVpns_.contains(event.id)) return;
+  if (started) {
+    startedVpns_.insert(event.id);
+  } else {
+    startedVpns_.erase(event.id);
+  }
+  if (!enabled_ || !forwarding_ || !config_) return;
+  if (Status s = apply(*config_, state()); !s) log_.write("firewall", s.message());
 }
 
 namespace {
@@ -383,6 +397,7 @@ Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const confi
   for (const auto& [rowid, record] : next) {
     if (record.active) nextState.activeRecords.insert(rowid);
   }
+  nextState.startedVpns = startedVpns_;
   if (Status s = apply(*snapshot, nextState); !s) return s;  // the same ruleset: nothing loaded
   previous_ = config_;
   previousRecords_ = records_;

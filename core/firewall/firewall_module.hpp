@@ -30,6 +30,7 @@
 #include "firewall/rule_record_event.hpp"
 #include "log/log.hpp"
 #include "runtime/event_bus.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 #include "runtime/module.hpp"
 
 namespace bulwark::firewall {
@@ -98,6 +99,8 @@ class FirewallModule final : public runtime::Module {
 
   Status apply(const config::Config& config, const State& state);
   State state() const;
+  // A connection started or stopped at run time: the ruleset follows.
+  void onVpnState(const ipsec::VpnStateChanged& event);
   // The records of `config`, kept where their rows did not change.
   std::map<std::string, Record> recordsFor(const config::Config& config) const;
   void arm(Record& record);
@@ -112,6 +115,7 @@ class FirewallModule final : public runtime::Module {
   boost::asio::io_context& io_;
   log::Log& log_;
   runtime::EventBus* bus_;
+  std::set<std::string> startedVpns_;  // State::startedVpns, from VpnStateChanged
   std::unique_ptr<NflogReader> logReader_;  // the logged packets' lines
   Interfaces interfaces_;
   std::filesystem::path procSys_;

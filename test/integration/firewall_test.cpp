@@ -359,3 +359,27 @@ TEST_CASE("the module's user firewall: a login opens its rules, a logout or the 
   CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
   module.stop();
 }
+
+TEST_CASE("a VPN connection started at run time keeps its tunnel's traffic out of clear text until it stops",
+          "[integration][firewall]") {
+  REQUIRE(unshare(CLONE_NEWNET) == 0);
+  ModuleRig rig;
+  auto& [dir, io, clock, log, sink, bus, published, board, module] = rig;
+  config::Config c = profile("vpn.atv");
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "VPN_CONNECTION:0.ENABLED", "no"));
+  REQUIRE(module.start(std::make_shared<const config::Config>(c)));
+  const std::string guard = "not in clear text";
+  CHECK(listTable().find(guard) == std::string::npos);  // disabled: its networks are the other rules' business
+  auto publish = [&](ipsec::VpnState state) {
+    bus.publish(ipsec::VpnStateChanged{"MAIv711498711", "plant", state, 0, 2});
+    io.restart();
+    io.poll();
+  };
+  publish(ipsec::VpnState::Ready);  // nph-vpn.cgi up: being established
+  CHECK(listTable().find(guard) != std::string::npos);
+  publish(ipsec::VpnState::Active);
+  CHECK(listTable().find(guard) != std::string::npos);
+  publish(ipsec::VpnState::Void);  // down
+  CHECK(listTable().find(guard) == std::string::npos);
+  module.stop();
+}

@@ -364,6 +364,25 @@ TEST_CASE("the VPN connections' firewalls and the throttling of remote access", 
     }
   }
   CHECK(leaks == 2);
+  // A disabled connection leaves its networks to the other rules, unless
+  // it was started at run time (nph-vpn.cgi up, a service contact).
+  config::Config off = c;
+  off.values["VPN_CONNECTION"].rows.at(0).fields["ENABLED"].text = "no";
+  auto countLeaks = [](const firewall::Ruleset& set) {
+    std::size_t n = 0;
+    for (const auto& r : set.chain("forward")->rules) {
+      n += r.verdict == firewall::Verdict::Drop && r.saddr == firewall::Prefix{0xc0a80100, 24};
+    }
+    return n;
+  };
+  auto disabled = firewall::compile(off, kQemu);
+  REQUIRE(disabled);
+  CHECK(countLeaks(*disabled) == 0);
+  firewall::State started;
+  started.startedVpns.insert("MAIv711498711");
+  auto running = firewall::compile(off, kQemu, started);
+  REQUIRE(running);
+  CHECK(countLeaks(*running) == 2);
   // Port forwarding only to the appliance's own addresses.
   CHECK(rs->chain("prerouting")->rules.at(0).toLocal);
   // No VPN connection: none of this.
