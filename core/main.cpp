@@ -38,7 +38,7 @@ constexpr const char* kUsage =
     "  init        run the appliance core (see bulwark init --help)\n"
     "  gaiconfig   read and change the configuration (also installed as gaiconfig)\n"
     "  log         print stored log lines\n"
-    "  ctl         ask the running core (bulwark ctl services, bulwark ctl leds)\n"
+    "  ctl         ask the running core (bulwark ctl services, leds, io; input sets a contact)\n"
     "  board NAME  print a board's facts: ports, LEDs, I/O, modules... (--list: the boards)\n"
     "  fw show     print the packet filter the configuration makes, in nft syntax\n"
     "  fw check    have the kernel validate it, applying nothing\n"

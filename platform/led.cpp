@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "gpio.hpp"
+
 namespace bulwark::platform {
 
 void SimulatedLeds::update(const std::string& led, State state) {
@@ -97,6 +99,17 @@ class SysfsLed final : public LedDevice {
   bool blinking_ = true;  // unknown at first: whatever trigger the kernel set is ended on the first set()
 };
 
+class GpioLed final : public LedDevice {
+ public:
+  explicit GpioLed(std::unique_ptr<GpioLine> line) : line_(std::move(line)) {}
+
+  Status set(bool on) override { return line_->set(on); }
+  Result<bool> blink(std::chrono::milliseconds, std::chrono::milliseconds) override { return false; }
+
+ private:
+  std::unique_ptr<GpioLine> line_;
+};
+
 }  // namespace
 
 std::unique_ptr<LedDevice> simulatedLed(SimulatedLeds& leds, const std::string& name, bool acceptsBlink) {
@@ -107,20 +120,28 @@ std::unique_ptr<LedDevice> sysfsLed(std::filesystem::path root, const std::strin
   return std::make_unique<SysfsLed>(std::move(root), name);
 }
 
-Result<std::unique_ptr<LedDevice>> openLed(const Led& led, const std::filesystem::path& sysfsRoot,
-                                           SimulatedLeds& simulated) {
+Result<std::unique_ptr<LedDevice>> gpioLed(const std::filesystem::path& devDir, const std::string& name,
+                                           const Driver& driver) {
+  auto line = GpioLine::request(devDir, driver, GpioLine::Direction::Output, "bulwark " + name);
+  if (!line) return Error{line.error()};
+  return std::unique_ptr<LedDevice>(std::make_unique<GpioLed>(std::move(*line)));
+}
+
+Result<std::unique_ptr<LedDevice>> openLed(const Led& led, const DevicePaths& paths, SimulatedLeds& simulated) {
   switch (led.driver.kind) {
     case Driver::Kind::Simulated: return simulatedLed(simulated, led.name);
     case Driver::Kind::Sysfs: {
       std::error_code ec;
-      if (!std::filesystem::is_directory(sysfsRoot / led.driver.name, ec)) {
-        return Error{fmt::format("LED {}: no {}", led.name, (sysfsRoot / led.driver.name).string())};
+      if (!std::filesystem::is_directory(paths.sysfsLeds / led.driver.name, ec)) {
+        return Error{fmt::format("LED {}: no {}", led.name, (paths.sysfsLeds / led.driver.name).string())};
       }
-      return sysfsLed(sysfsRoot, led.driver.name);
+      return sysfsLed(paths.sysfsLeds, led.driver.name);
     }
-    case Driver::Kind::Gpio:
-      return Error{fmt::format("LED {}: GPIO lines ({} line {}) are not driven yet (no libgpiod backend)", led.name,
-                               led.driver.chip, led.driver.line)};
+    case Driver::Kind::Gpio: {
+      auto device = gpioLed(paths.dev, led.name, led.driver);
+      if (!device) return Error{fmt::format("LED {}: {}", led.name, device.error())};
+      return device;
+    }
   }
   return Error{"unknown LED driver"};
 }

@@ -6,7 +6,8 @@
 //   kernel keeps its own phase for such a blink.
 // - simulated: no hardware; its state is observable (SimulatedLeds), for the
 //   sim and qemu boards and the tests.
-// - gpio (libgpiod): not built yet; openLed refuses it.
+// - gpio: a GPIO line (gpio.hpp), lit while active; it cannot blink by
+//   itself, so the core's timer switches it.
 // Writes to sysfs attributes are short and do not sleep, so they are made on
 // the loop (as phosphor-led-sysfs does).
 #pragma once
@@ -68,9 +69,20 @@ std::unique_ptr<LedDevice> simulatedLed(SimulatedLeds& leds, const std::string& 
 // directory laid out the same way in tests).
 std::unique_ptr<LedDevice> sysfsLed(std::filesystem::path root, const std::string& name);
 
+// A LED on GPIO line `driver.line` of the chip `devDir`/`driver.chip`
+// (devDir is /dev on a device); the error says why it cannot be requested.
+Result<std::unique_ptr<LedDevice>> gpioLed(const std::filesystem::path& devDir, const std::string& name,
+                                           const Driver& driver);
+
+// Where the backends find the devices: /sys/class/leds and /dev on a
+// device, directories laid out the same way in tests.
+struct DevicePaths {
+  std::filesystem::path sysfsLeds = "/sys/class/leds";
+  std::filesystem::path dev = "/dev";
+};
+
 // The backend of `led` as its board says; a simulated LED for a driver that
-// is "simulated". A GPIO line is refused (no libgpiod backend yet).
-Result<std::unique_ptr<LedDevice>> openLed(const Led& led, const std::filesystem::path& sysfsRoot,
-                                           SimulatedLeds& simulated);
+// is "simulated".
+Result<std::unique_ptr<LedDevice>> openLed(const Led& led, const DevicePaths& paths, SimulatedLeds& simulated);
 
 }  // namespace bulwark::platform

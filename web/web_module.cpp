@@ -36,11 +36,13 @@ std::string kernelRelease() {
   return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
 }
 
-// "192.168.1.1:443": HTTPS_PORT on the internal address.
-// The internal address; every address with HTTPS_REMOTE_ACCESS (the packet
-// filter decides who gets through from outside, logged as fw-https-access).
+// "192.168.1.1:443": HTTPS_PORT on the internal address; every address with
+// HTTPS_REMOTE_ACCESS or an access row for the DMZ (the packet filter
+// decides who gets through, logged as fw-https-access).
 std::string configuredListen(const config::Config& config) {
-  if (config.get("HTTPS_REMOTE_ACCESS") == "yes") return fmt::format("0.0.0.0:{}", config.get("HTTPS_PORT"));
+  if (net::listensEverywhere(config, "HTTPS_REMOTE_ACCESS", "HTTPS_REMOTE_ACCESS_RULES")) {
+    return fmt::format("0.0.0.0:{}", config.get("HTTPS_PORT"));
+  }
   std::string cidr = net::internalAddress(config);
   if (cidr.empty()) return {};
   return fmt::format("{}:{}", cidr.substr(0, cidr.find('/')), config.get("HTTPS_PORT"));
@@ -269,7 +271,8 @@ Status WebModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   bool tlsChanged = diff.touches("TLS_MIN_VERSION") || diff.touches("HTTPS_SERVER_CERT_REF") ||
                     diff.touches("MACHINE_CERTIFICATES");
   bool addressChanged = m.options.listen.empty() && (diff.touches("HTTPS_PORT") || diff.touches("INT_ADDRESSES") ||
-                                                     diff.touches("HTTPS_REMOTE_ACCESS"));
+                                                     diff.touches("HTTPS_REMOTE_ACCESS") ||
+                                                     diff.touches("HTTPS_REMOTE_ACCESS_RULES"));
   if (!tlsChanged && !addressChanged) return {};
   auto tls = m.tlsFor(*snapshot);
   if (!tls) return Error{tls.error()};

@@ -383,13 +383,25 @@ Diff diff(const Schema& schema, const Config& before, const Config& after) {
   return d;
 }
 
+namespace {
+
+// A value of several lines (a certificate in PEM) as one log line: its first
+// line and its size.
+std::string quotedOnOneLine(const std::string& value) {
+  std::size_t newline = value.find('\n');
+  if (newline == std::string::npos) return fmt::format("'{}'", value);
+  return fmt::format("'{}...' ({} bytes)", value.substr(0, newline), value.size());
+}
+
+}  // namespace
+
 std::vector<std::string> changeLogLines(const Diff& diff) {
   std::vector<std::string> lines;
   lines.reserve(diff.changes.size());
   for (const Change& c : diff.changes) {
     switch (c.kind) {
       case Change::Kind::Set:
-        lines.push_back(fmt::format("{} set to '{}'", c.path, c.secret ? "******" : c.after));
+        lines.push_back(fmt::format("{} set to {}", c.path, c.secret ? "'******'" : quotedOnOneLine(c.after)));
         break;
       case Change::Kind::NewRow:
         lines.push_back(fmt::format("{} new row {}", c.path, c.index));
@@ -411,7 +423,7 @@ std::vector<std::string> compareLines(const Diff& diff) {
     const Change& c = diff.changes[i];
     if (c.kind != Change::Kind::Set) continue;
     lines[i] = c.secret ? fmt::format("{}: '******' -> '******'", c.path)
-                        : fmt::format("{}: '{}' -> '{}'", c.path, c.before, c.after);
+                        : fmt::format("{}: {} -> {}", c.path, quotedOnOneLine(c.before), quotedOnOneLine(c.after));
   }
   return lines;
 }

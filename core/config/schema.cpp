@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "pki/certificate.hpp"
+
 namespace bulwark::config {
 
 std::string_view kindName(Kind kind) {
@@ -24,6 +26,7 @@ std::string_view kindName(Kind kind) {
     case Kind::Password: return "password";
     case Kind::Secret: return "secret";
     case Kind::RowRef: return "row reference";
+    case Kind::Certificate: return "certificate";
     case Kind::Table: return "table";
   }
   return "?";
@@ -255,6 +258,19 @@ std::optional<std::string> checkScalar(const Variable& v, std::string_view value
                            v.choices.empty() ? "" : " or one of " + choiceList(v.choices));
       }
       return std::nullopt;
+    case Kind::Certificate: {
+      if (v.max > 0 && static_cast<std::int64_t>(value.size()) > v.max) {
+        return fmt::format("The value must be at most {} characters long.", v.max);
+      }
+      // Parsed, not only looked at: a certificate that reaches charon or a
+      // profile is one OpenSSL reads.
+      auto blocks = pki::parsePemCertificates(value);
+      if (!blocks) return fmt::format("The value must be one X.509 certificate in PEM: {}", blocks.error());
+      if (blocks->size() != 1) {
+        return fmt::format("The value must be one X.509 certificate in PEM, not {}.", blocks->size());
+      }
+      return std::nullopt;
+    }
     case Kind::Table:
       return std::string("The variable is a table.");
   }

@@ -29,6 +29,8 @@ enum class Kind {
   Secret,    // text the appliance must hand on as it is (an IPsec pre-shared
              // key): stored in clear, masked wherever a password is
   RowRef,    // the row id of a row in table `refTable`, or one of `choices`
+  Certificate,  // one X.509 certificate in PEM (public data; lines end in "\n"),
+                // up to `max` bytes; "" where `optional`
   Table,     // ordered rows of `columns`
 };
 

@@ -58,6 +58,10 @@ constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> special
   return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
           .module = m.module, .choices = specials, .refTable = table};
 }
+constexpr Variable certificate(SV name, Meta m) {
+  return {.name = name, .kind = Kind::Certificate, .help = m.help, .menu = m.menu, .module = m.module,
+          .max = 16384, .optional = true};
+}
 constexpr Variable table(SV name, std::span<const Variable> columns, Meta m, std::span<const DefaultRow> rows = {},
                          std::size_t maxRows = 0) {
   return {.name = name, .kind = Kind::Table, .help = m.help, .menu = m.menu, .module = m.module,
@@ -72,11 +76,14 @@ constexpr SV kMenuTime = "Management >> System Settings >> Time and Date";
 constexpr SV kMenuHost = "Management >> System Settings >> Host";
 constexpr SV kMenuEmail = "Management >> System Settings >> E-Mail";
 constexpr SV kMenuAlarm = "Management >> Service I/O >> Alarm Output";
+// Reference 12.1 ("Management >> Service Contacts" in firmware 8).
+constexpr SV kMenuContacts = "Management >> Service I/O >> Service Contacts";
 constexpr SV kMenuUpdate = "Management >> Update >> Update";
 constexpr SV kMenuUsers = "Authentication >> Administrative Users >> Passwords";
 constexpr SV kMenuInterfaces = "Network >> Interfaces >> General";
 constexpr SV kMenuExternal = "Network >> Interfaces >> External";
 constexpr SV kMenuInternal = "Network >> Interfaces >> Internal";
+constexpr SV kMenuDmz = "Network >> Interfaces >> DMZ";
 constexpr SV kMenuDhcp = "Network >> DHCP >> Internal DHCP";
 constexpr SV kMenuDns = "Network >> DNS >> DNS server";
 constexpr SV kMenuNat = "Network >> NAT >> Masquerading";
@@ -105,6 +112,7 @@ constexpr SV kMenuCaCerts = "Authentication >> Certificates >> CA Certificates";
 constexpr SV kLanguages[] = {"de", "en"};
 constexpr SV kTlsVersions[] = {"1.0", "1.2", "1.3"};
 constexpr SV kPasswordCheck[] = {"supervise", "ignore"};
+constexpr SV kContactModes[] = {"push-button", "switch"};
 constexpr SV kEmailTls[] = {"none", "starttls", "tls"};
 constexpr SV kNetworkModes[] = {"router", "stealth"};
 constexpr SV kRouterModes[] = {"static", "dhcp", "pppoe", "pptp", "modem"};
@@ -156,6 +164,9 @@ constexpr Variable kAddressColumns[] = {
 };
 constexpr DefaultCell kIntAddressCells[] = {{"ADDRESS", "192.168.1.1/24"}};
 constexpr DefaultRow kIntAddressRows[] = {{"MAIv100000011", kIntAddressCells}};
+// The DMZ of the reference's examples (4.4.10: a DMZ host 192.168.3.128).
+constexpr DefaultCell kDmzAddressCells[] = {{"ADDRESS", "192.168.3.1/24"}};
+constexpr DefaultRow kDmzAddressRows[] = {{"MAIv100000012", kDmzAddressCells}};
 
 constexpr Variable kDnsColumns[] = {
     ipv4("SERVER", "", {kMenuDns, "net", "Address of a DNS server."}, true),
@@ -277,10 +288,28 @@ constexpr Variable kVpnColumns[] = {
     yesNo("FW_OUTGOING_LOG_DEFAULT", "no",
           {kMenuIpsec, "firewall", "Log outgoing packets into the tunnel no rule matches."}),
     duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
+    // X.509 (reference ch. 5.8): the reference names no variables for these; they are ours.
+    rowRef("LOCAL_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
+           {kMenuIpsec, "ipsec", "Machine certificate the device authenticates with when AUTH_METHOD is x509."}),
+    text("LOCAL_ID", "",
+         {kMenuIpsec, "ipsec",
+          "Local VPN identifier (X.509): a DN such as \"C=DE, O=Plant, CN=gw\" or a name the certificate "
+          "holds; empty: the subject DN of LOCAL_CERT_REF."}),
     // The reference names no variable for the key; it is ours.
     {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
      .menu = kMenuIpsec, .module = "ipsec", .max = 255},
+    rowRef("REMOTE_CA_REF", "", "CA_CERTIFICATES", kNoRef,
+           {kMenuIpsec, "ipsec",
+            "CA certificate the peer's certificate must be issued by (X.509), unless REMOTE_CERTIFICATE pins it."}),
+    certificate("REMOTE_CERTIFICATE",
+                {kMenuIpsec, "ipsec",
+                 "The peer's certificate in PEM (X.509, reference 5.8: the connection certificate): only this "
+                 "certificate is accepted; empty: any certificate issued by REMOTE_CA_REF."}),
     text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
+    text("REMOTE_ID", "",
+         {kMenuIpsec, "ipsec",
+          "Remote VPN identifier (X.509); empty: the subject DN of REMOTE_CERTIFICATE, or any identity a "
+          "certificate of REMOTE_CA_REF holds."}),
     duration("SA_LIFETIME", "01:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IPsec SAs (hh:mm:ss)."}),
     table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),
     text("VPN_NAME", "", {kMenuIpsec, "ipsec", "Name of the connection (used by nph-vpn.cgi)."}, 64, 1),
@@ -313,6 +342,11 @@ constexpr Variable kCertColumns[] = {
     text("SHORT_NAME", "", {kMenuCerts, "pki", "Name the certificate is referred to by."}, 64, 1),
 };
 constexpr Variable kCaCertColumns[] = {
+    // The certificate itself, not a file by row id as for machine
+    // certificates: it is public, small, and so it travels with profiles and
+    // the configuration's transactions (a CA and the connection that trusts it
+    // change together, or not at all).
+    certificate("CERTIFICATE", {kMenuCaCerts, "pki", "The CA certificate in PEM; empty: none uploaded yet."}),
     text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CA certificate is referred to by."}, 64, 1),
 };
 
@@ -346,17 +380,71 @@ constexpr Variable kMulticastColumns[] = {
     text("PORTS", "", {kMenuMulticast, "platform", "Switch ports the group is forwarded to (swp0,swp1,...)."}),
 };
 
+// --- the service contacts --------------------------------------------------
+// The reference names the menu but no variables: these names are bulwark's.
+// Each binds a contact or an Info LED to a firewall rule record by its row id
+// (a VPN connection is to come the same way once the IPsec room reports
+// connection states).
+
+constexpr Variable contactRecord(SV name, SV help) {
+  return rowRef(name, "", "FW_RULESETS", kNoRef, {kMenuContacts, "led", help});
+}
+// The same for a VPN connection; a contact or LED binds one or the other.
+constexpr Variable contactVpn(SV name, SV help) {
+  return rowRef(name, "", "VPN_CONNECTION", kNoRef, {kMenuContacts, "led", help});
+}
+
 // --- the catalogue ---------------------------------------------------------
 
 constexpr Variable kVariables[] = {
+    contactRecord("ACK1_FW_RULESET_REF",
+                  "Firewall rule record the output ACK1 (O1) shows: closed while it is active, open while inactive; "
+                  "empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("ACK1_VPN_REF",
+               "IPsec connection the output ACK1 (O1) shows: closed while established, blinking while being established, open otherwise; empty: none; instead of ACK1_FW_RULESET_REF (bulwark's variable)."),
+    contactRecord("ACK2_FW_RULESET_REF",
+                  "Firewall rule record the output ACK2 (O2) shows: closed while it is active, open while inactive; "
+                  "empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("ACK2_VPN_REF",
+               "IPsec connection the output ACK2 (O2) shows: closed while established, blinking while being established, open otherwise; empty: none; instead of ACK2_FW_RULESET_REF (bulwark's variable)."),
     password("AUDIT_PASSWORD", "", {kMenuUsers, "auth", "Password of the user audit; empty: the account is disabled."},
              true),
     table("CA_CERTIFICATES", kCaCertColumns, {kMenuCaCerts, "pki", "Trusted CA certificates."}),
+    contactRecord("CMD1_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD1 (I1) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD1_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD1: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD1_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD1 (I1) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD1_FW_RULESET_REF (bulwark's variable)."),
+    contactRecord("CMD2_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD2 (I2) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD2_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD2: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD2_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD2 (I2) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD2_FW_RULESET_REF (bulwark's variable)."),
+    contactRecord("CMD3_FW_RULESET_REF",
+                  "Firewall rule record the service contact CMD3 (I3) starts and stops, as nph-action.cgi "
+                  "fwrules/active|inactive does; empty: none (bulwark's variable, the reference names none)."),
+    oneOf("CMD3_MODE", "push-button", kContactModes,
+          {kMenuContacts, "led",
+           "What is wired to CMD3: push-button (a press starts its rule record when inactive, stops it when "
+           "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
+    contactVpn("CMD3_VPN_REF",
+               "IPsec connection (ENABLED no) the service contact CMD3 (I3) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD3_FW_RULESET_REF (bulwark's variable)."),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),
     table("DHCP_INT_POOL", kDhcpPoolColumns, {kMenuDhcp, "net", "Address pools of the DHCP server."},
           kDhcpPoolRows),
+    table("DMZ_ADDRESSES", kAddressColumns,
+          {kMenuDmz, "net", "Addresses of the DMZ interface (boards with a DMZ port; others ignore them)."},
+          kDmzAddressRows),
     oneOf("DNS_MODE", "provider", kDnsModes,
           {kMenuDns, "net", "Name servers the device asks: the provider's (from DHCP) or DNS_SERVERS."}),
     table("DNS_SERVERS", kDnsColumns, {kMenuDns, "net", "User-defined name servers (DNS_MODE user)."}),
@@ -405,6 +493,16 @@ constexpr Variable kVariables[] = {
     rowRef("HTTPS_SERVER_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
            {kMenuWebAccess, "web", "Machine certificate of the web server; empty: the self-signed one."}),
     yesNo("IGMP_SNOOPING", "no", {kMenuMulticast, "platform", "IGMP snooping on the switch."}),
+    contactRecord("INFO1_FW_RULESET_REF",
+                  "Firewall rule record the LED Info1 shows (reference 12.1): on while it is active, off while "
+                  "inactive; empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("INFO1_VPN_REF",
+               "IPsec connection the LED Info1 shows (reference 12.1): on while established, blinking while being established, off otherwise; empty: none; instead of INFO1_FW_RULESET_REF (bulwark's variable)."),
+    contactRecord("INFO2_FW_RULESET_REF",
+                  "Firewall rule record the LED Info2 shows (reference 12.1): on while it is active, off while "
+                  "inactive; empty: none (bulwark's variable, the reference names none)."),
+    contactVpn("INFO2_VPN_REF",
+               "IPsec connection the LED Info2 shows (reference 12.1): on while established, blinking while being established, off otherwise; empty: none; instead of INFO2_FW_RULESET_REF (bulwark's variable)."),
     table("INT_ADDRESSES", kAddressColumns, {kMenuInternal, "net", "Addresses of the internal interface."},
           kIntAddressRows),
     yesNo("IP_CONNTRACK_OPC", "no", {kMenuOpc, "firewall", "Track OPC Classic connections (reference 3.6.1)."}),

@@ -1,7 +1,7 @@
 #include "firewall/compiler.hpp"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
 #include <map>
 #include <tuple>
 
@@ -29,6 +29,16 @@ std::string cell(const config::Row& row, const char* name) {
   return it == row.fields.end() ? std::string() : it->second.text;
 }
 
+const std::vector<config::Row> kNoRows;
+
+// The rows of a table variable, none when it is not there.
+const std::vector<config::Row>& rowsOf(const config::Value* table) { return table ? table->rows : kNoRows; }
+// The rows of the table in `column` of a row.
+const std::vector<config::Row>& innerRows(const config::Row& row, const char* column) {
+  auto it = row.fields.find(column);
+  return it == row.fields.end() ? kNoRows : it->second.rows;
+}
+
 // A network to match ("0.0.0.0/0": no match at all), host bits cleared.
 Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
   auto p = parseIpv4Prefix(text);
@@ -40,10 +50,10 @@ Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
 Result<std::optional<PortRange>> parsePorts(const std::string& text) {
   if (text.empty() || text == "any") return std::optional<PortRange>{};
   auto number = [](const std::string& t) -> std::optional<std::uint16_t> {
-    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    unsigned long v = std::stoul(t);
-    if (v == 0 || v > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(v);
+    std::uint16_t v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc() || end != t.data() + t.size() || v == 0) return std::nullopt;
+    return v;
   };
   auto colon = text.find(':');
   auto from = number(text.substr(0, colon));
@@ -289,23 +299,27 @@ Status tableRules(const std::vector<config::Row>& rows, const std::string& where
 }
 
 // The rules of FW_INCOMING or FW_OUTGOING as the chain `chain`, ending in a drop.
-Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
-                        const std::string& logDefault, std::vector<Set>& sets) {
+// The rows of a rule table as the chain `chain`, logged with the log id
+// `id`, ending in a drop, logged when `logDefault`.
+Result<Chain> tableChain(const std::vector<config::Row>& rows, const std::string& where, const std::string& chain,
+                         const std::string& id, bool logDefault, std::vector<Set>& sets) {
   Chain c;
   c.name = chain;
-  std::string id = logId(config, table);
-  const config::Value* value = config.find(table);
-  if (value) {
-    if (Status s = tableRules(value->rows, table, chain, id, c, sets); !s) return Error{s.message()};
-  }
+  if (Status s = tableRules(rows, where, chain, id, c, sets); !s) return Error{s.message()};
   Rule last;
   last.verdict = Verdict::Drop;
-  if (config.get(logDefault) == "yes") {
+  if (logDefault) {
     last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
     last.logGroup = kLogGroup;
   }
   c.rules.push_back(std::move(last));
   return c;
+}
+
+Result<Chain> ruleTable(const config::Config& config, const std::string& table, const std::string& chain,
+                        const std::string& logDefault, std::vector<Set>& sets) {
+  return tableChain(rowsOf(config.find(table)), table, chain, logId(config, table), config.get(logDefault) == "yes",
+                    sets);
 }
 
 // Row ids name chains and log prefixes: letters, digits, '_' and '-' only.
@@ -319,10 +333,8 @@ bool plainId(const std::string& id) {
 // FW_RULESETS: a chain of each record's rules (falling through when none
 // matches) and the dispatch chain jumping to the active ones.
 Status ruleRecords(const config::Config& config, const State& state, Ruleset& rs) {
-  const config::Value* records = config.find("FW_RULESETS");
-  static const std::vector<config::Row> kNone;
   std::size_t index = 0;
-  for (const config::Row& record : records ? records->rows : kNone) {
+  for (const config::Row& record : rowsOf(config.find("FW_RULESETS"))) {
     ++index;
     if (!plainId(record.id)) return Error{fmt::format("FW_RULESETS:{}: the row id '{}' is not usable", index - 1, record.id)};
     Chain c;
@@ -360,6 +372,13 @@ Rule jumpTo(Rule match, std::string chain) {
   return match;
 }
 
+// A whole decimal number of the configuration, 0 when the text is none.
+unsigned positive(const std::string& text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
+
 // Log lines a second of the checks below (the floods: one, reference 4.4.16).
 constexpr unsigned kCheckLines = 10;
 
@@ -373,12 +392,14 @@ constexpr unsigned kThrottleSsh = 10;
 // The checks of reference 4.4.5-4.4.7 and 4.4.16-4.4.18 at the head of the
 // input or forward chain (`hook`), before established connections are
 // accepted (a ping's echo requests after the first are "established"):
-// anti-spoofing on the external port (sources of the internal networks or
-// loopback), invalid connection tracking, the consistency checks
-// (FW_CONSISTENCY_CHECKS), SYN and ICMP echo floods per direction
-// (DOS_*_MAX; each hook counts its own packets) and the largest echo
-// request (FW_ICMP_MAXLEN). Each jumps to a chain that logs and drops;
-// `chains` gets those the first time.
+// anti-spoofing (4.4.5: a source of the network of another interface than
+// the one the packet came in on; checked on the external port, refusing
+// the internal and DMZ networks and loopback, and on the DMZ port,
+// refusing the internal networks and loopback), invalid connection
+// tracking, the consistency checks (FW_CONSISTENCY_CHECKS), SYN and ICMP
+// echo floods per direction (DOS_*_MAX; each hook counts its own packets)
+// and the largest echo request (FW_ICMP_MAXLEN). Each jumps to a chain
+// that logs and drops; `chains` gets those the first time.
 Status checks(const config::Config& config, const Interfaces& ifs, const std::string& hook, Chain& c,
               std::vector<Chain>& chains) {
   auto add = [&](Chain chain) {
@@ -388,15 +409,25 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
     chains.push_back(std::move(chain));
   };
   add(dropChain("fw-antispoofing-ext1", "fw-antispoofing-ext1-0- act=DROP", kCheckLines));
-  std::vector<Prefix> inside{Prefix{0x7f000000, 8}};
-  if (const config::Value* table = config.find("INT_ADDRESSES")) {
-    for (const config::Row& row : table->rows) {
-      auto p = parseIpv4Prefix(cell(row, "ADDRESS"));
-      if (!p) return Error{fmt::format("INT_ADDRESSES: '{}' is not a network", cell(row, "ADDRESS"))};
-      inside.push_back(Prefix{p->network(), p->length});
+  auto networks = [&](const char* name, std::vector<Prefix>& out) -> Status {
+    if (const config::Value* table = config.find(name)) {
+      for (const config::Row& row : table->rows) {
+        auto p = parseIpv4Prefix(cell(row, "ADDRESS"));
+        if (!p) return Error{fmt::format("{}: '{}' is not a network", name, cell(row, "ADDRESS"))};
+        out.push_back(Prefix{p->network(), p->length});
+      }
     }
+    return {};
+  };
+  std::vector<Prefix> inside{Prefix{0x7f000000, 8}};
+  if (Status s = networks("INT_ADDRESSES", inside); !s) return s;
+  // The external port refuses the DMZ's networks too (a board without a DMZ
+  // port has none).
+  std::vector<Prefix> outside = inside;
+  if (!ifs.dmz.empty()) {
+    if (Status s = networks("DMZ_ADDRESSES", outside); !s) return s;
   }
-  for (const Prefix& p : inside) {
+  for (const Prefix& p : outside) {
     Rule r;
     r.iif = ifs.external;
     r.saddr = p;
@@ -444,8 +475,7 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
       {ifs.external, "DOS_SYN_IN_MAX", "DOS_ICMP_IN_MAX"}, {ifs.internal, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX"}};
   if (!ifs.dmz.empty()) sides.emplace_back(ifs.dmz, "DOS_SYN_OUT_MAX", "DOS_ICMP_OUT_MAX");
   for (const auto& [iif, syn, icmp] : sides) {
-    unsigned synMax = static_cast<unsigned>(std::strtoul(config.get(syn).c_str(), nullptr, 10));
-    unsigned icmpMax = static_cast<unsigned>(std::strtoul(config.get(icmp).c_str(), nullptr, 10));
+    unsigned synMax = positive(config.get(syn)), icmpMax = positive(config.get(icmp));
     if (synMax == 0 || icmpMax == 0) return Error{fmt::format("{} and {} must be 1 or more", syn, icmp)};
     Rule r;
     r.iif = iif;
@@ -461,7 +491,7 @@ Status checks(const config::Config& config, const Interfaces& ifs, const std::st
     echo.limit = Limit{icmpMax, false, icmpMax, true};
     c.rules.push_back(jumpTo(echo, "fw-ICMP-flood"));
   }
-  unsigned maxlen = static_cast<unsigned>(std::strtoul(config.get("FW_ICMP_MAXLEN").c_str(), nullptr, 10));
+  unsigned maxlen = positive(config.get("FW_ICMP_MAXLEN"));
   if (maxlen == 0) return Error{"FW_ICMP_MAXLEN is not a size"};
   add(dropChain("fw-ICMP-maxlen", "fw-ICMP-maxlen act=DROP", kCheckLines));
   Rule big;
@@ -617,21 +647,19 @@ std::string hashId(const std::string& text) {
                      hex.substr(20, 12));
 }
 
+// The log id of `rows` under the name `head`.
+std::string idOf(std::string head, const std::vector<config::Row>& rows) {
+  for (const config::Row& row : rows) rowText(row, head);
+  return hashId(head);
+}
+
 }  // namespace
 
 std::string logId(const config::Config& config, std::string_view table) {
-  std::string text(table);
-  if (const config::Value* value = config.find(std::string(table))) {
-    for (const config::Row& row : value->rows) rowText(row, text);
-  }
-  return hashId(text);
+  return idOf(std::string(table), rowsOf(config.find(std::string(table))));
 }
 
-std::string recordLogId(const config::Row& record) {
-  std::string text = "FW_RULESETS";
-  rowText(record, text);
-  return hashId(text);
-}
+std::string recordLogId(const config::Row& record) { return idOf("FW_RULESETS", {record}); }
 
 std::string recordChain(const std::string& rowid) { return "fw-ruleset_" + rowid; }
 
@@ -660,16 +688,10 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
     if (!p) return Error{fmt::format("{}.TEMPLATE_SRC_IP: {}", where, p.error())};
     from = *p;
   }
-  std::string id = hashId("USERFW_TEMPLATE" + [&] {
-    std::string text;
-    rowText(tmpl, text);
-    return text;
-  }());
+  std::string id = idOf("USERFW_TEMPLATE", {tmpl});
   std::string logName = "fw-ufw_" + tmpl.id;
-  auto rules = tmpl.fields.find("TEMPLATE_RULE");
   std::size_t number = 0;
-  static const std::vector<config::Row> kNoRules;
-  for (const config::Row& row : rules == tmpl.fields.end() ? kNoRules : rules->second.rows) {
+  for (const config::Row& row : innerRows(tmpl, "TEMPLATE_RULE")) {
     ++number;
     auto fail = [&](const std::string& why) {
       return Error{fmt::format("{}.TEMPLATE_RULE:{}: {}", where, number - 1, why)};
@@ -690,26 +712,10 @@ Status templateRules(const config::Row& tmpl, std::size_t index, std::uint32_t a
 // logged with the row's `logDefault`.
 Result<Chain> innerTable(const config::Row& row, const std::string& where, const char* table, const char* logDefault,
                          const std::string& chain, std::vector<Set>& sets) {
-  Chain c;
-  c.name = chain;
-  static const std::vector<config::Row> kNone;
-  auto rows = row.fields.find(table);
-  const std::vector<config::Row>& list = rows == row.fields.end() ? kNone : rows->second.rows;
+  const std::vector<config::Row>& rows = innerRows(row, table);
   // Named by the row, not its place: moving the row keeps its log ids.
-  std::string text = fmt::format("{}.{}.{}", where.substr(0, where.find(':')), row.id, table);
-  for (const config::Row& r : list) rowText(r, text);
-  std::string id = hashId(text);
-  if (Status s = tableRules(list, fmt::format("{}.{}", where, table), chain, id, c, sets); !s) {
-    return Error{s.message()};
-  }
-  Rule last;
-  last.verdict = Verdict::Drop;
-  if (cell(row, logDefault) == "yes") {
-    last.logPrefix = fmt::format("{}-0-{} act=DROP", chain, id);
-    last.logGroup = kLogGroup;
-  }
-  c.rules.push_back(std::move(last));
-  return c;
+  std::string id = idOf(fmt::format("{}.{}.{}", where.substr(0, where.find(':')), row.id, table), rows);
+  return tableChain(rows, fmt::format("{}.{}", where, table), chain, id, cell(row, logDefault) == "yes", sets);
 }
 
 // The VPN connections' firewalls (4.4.14, 4.4.15). Each IPsec connection
@@ -739,12 +745,11 @@ Status connectionChains(const config::Row& row, const std::string& where, const 
   return {};
 }
 
-Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& prerouting, Chain& forward,
-                    std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
-  static const std::vector<config::Row> kNone;
-  const config::Value* ipsec = config.find("VPN_CONNECTION");
+Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, const State& state, Chain& prerouting,
+                    Chain& forward, std::vector<Chain>& chains, std::vector<Rule>& jumps, std::vector<Set>& sets) {
+  const std::vector<config::Row>& ipsec = rowsOf(config.find("VPN_CONNECTION"));
   std::size_t index = 0;
-  for (const config::Row& row : ipsec ? ipsec->rows : kNone) {
+  for (const config::Row& row : ipsec) {
     if (Status s = connectionChains(row, fmt::format("VPN_CONNECTION:{}", index++), "vpn", chains, sets); !s) return s;
   }
   auto tunnels = vpnTunnels(config);
@@ -770,15 +775,18 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
       jumps.push_back(jumpTo(to, "fw-vpn-out_" + tunnel.connection));
     }
   }
-  // What an enabled connection's tunnel should carry but does not go into
-  // an SA (the SA is not up yet, or down) is dropped as the connection's
-  // outgoing rules drop, not sent out in clear text and masqueraded.
+  // What an enabled (or started) connection's tunnel should carry but does
+  // not go into an SA (the SA is not up yet, or down) is dropped as the
+  // connection's outgoing rules drop, not sent out in clear text and
+  // masqueraded. A connection that is off leaves its networks to the
+  // other rules (a disabled "everything through the tunnel" connection
+  // must not cut the LAN off).
   for (const VpnTunnel& tunnel : *tunnels) {
     const config::Row* row = nullptr;
-    for (const config::Row& r : ipsec->rows) {
+    for (const config::Row& r : ipsec) {
       if (r.id == tunnel.connection) row = &r;
     }
-    if (!row || cell(*row, "ENABLED") != "yes") continue;
+    if (!row || (cell(*row, "ENABLED") != "yes" && !state.startedVpns.contains(row->id))) continue;
     const Chain* out = nullptr;
     for (const Chain& c : chains) {
       if (c.name == "fw-vpn-out_" + tunnel.connection) out = &c;
@@ -789,20 +797,17 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, Chain& 
     leak.comment = commentOf(fmt::format("{} tunnel {}: not in clear text", tunnel.name, tunnel.tunnel));
     jumps.push_back(std::move(leak));
   }
-  const config::Value* openvpn = config.find("OPENVPN_CONNECTION");
   index = 0;
-  for (const config::Row& row : openvpn ? openvpn->rows : kNone) {
+  for (const config::Row& row : rowsOf(config.find("OPENVPN_CONNECTION"))) {
     std::string where = fmt::format("OPENVPN_CONNECTION:{}", index);
     std::string device = openvpnDevice(index++);
     if (Status s = connectionChains(row, where, "openvpn", chains, sets); !s) return s;
-    if (auto table = row.fields.find("PORT_FORWARDING"); table != row.fields.end()) {
-      std::string text = fmt::format("OPENVPN_CONNECTION.{}.PORT_FORWARDING", row.id);
-      for (const config::Row& r : table->second.rows) rowText(r, text);
-      if (Status s = portForwarding(table->second.rows, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
-                                    hashId(text), device, ifs, prerouting, forward);
-          !s) {
-        return s;
-      }
+    const std::vector<config::Row>& forwarded = innerRows(row, "PORT_FORWARDING");
+    if (Status s = portForwarding(forwarded, where + ".PORT_FORWARDING", "fw-openvpn-portfw_" + row.id,
+                                  idOf(fmt::format("OPENVPN_CONNECTION.{}.PORT_FORWARDING", row.id), forwarded),
+                                  device, ifs, prerouting, forward);
+        !s) {
+      return s;
     }
     jumps.push_back(jump(device, "", "fw-openvpn-in_" + row.id));
     jumps.push_back(jump("", device, "fw-openvpn-out_" + row.id));
@@ -964,7 +969,7 @@ Result<Ruleset> compile(const config::Config& config, const Interfaces& ifs, con
   }
   std::vector<Chain> vpnChains;
   std::vector<Rule> vpnJumps;
-  if (Status s = vpnFirewalls(config, ifs, prerouting, forward, vpnChains, vpnJumps, rs.sets); !s) {
+  if (Status s = vpnFirewalls(config, ifs, state, prerouting, forward, vpnChains, vpnJumps, rs.sets); !s) {
     return Error{s.message()};
   }
   forward.rules.push_back(jump("", "", kRecordDispatch));

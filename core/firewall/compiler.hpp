@@ -60,7 +60,10 @@
 // (FW_DMZ_INCOMING_WAN: WAN -> DMZ, FW_DMZ_OUTGOING_WAN: DMZ -> WAN,
 // FW_DMZ_INCOMING_LAN: LAN -> DMZ, FW_DMZ_OUTGOING_LAN: DMZ -> LAN; the
 // reference's table and one of its examples disagree on the LAN pair: we
-// follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT.
+// follow the table), ending in a drop logged with FW_DMZ_LOG_DEFAULT; the
+// anti-spoofing of the external port then also refuses DMZ_ADDRESSES'
+// networks, and the DMZ port refuses the internal ones and 127.0.0.0/8
+// ("fw-antispoofing-dmz-0- act=DROP").
 // The user firewall's chain "fw-ufw" follows the rule records in forward
 // (userFirewall below).
 // The VPN connections' chains: vpnFirewalls in compiler.cpp; what an
@@ -104,6 +107,10 @@ struct State {
     bool operator==(const Login&) const = default;
   };
   std::vector<Login> logins;
+  // IPsec connections started at run time although ENABLED is no
+  // (nph-vpn.cgi up, a service contact): their tunnels' traffic is kept
+  // out of clear text like an enabled connection's.
+  std::set<std::string> startedVpns;
 };
 
 Result<Ruleset> compile(const config::Config& config, const Interfaces& interfaces, const State& state = {});

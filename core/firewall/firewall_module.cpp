@@ -23,8 +23,9 @@ Interfaces interfacesOf(const platform::Board& board) {
 }
 
 FirewallModule::FirewallModule(boost::asio::io_context& io, const platform::Board& board, log::Log& log,
-                               std::filesystem::path procSys)
-    : io_(io), log_(log), interfaces_(interfacesOf(board)), procSys_(std::move(procSys)) {
+                               runtime::EventBus* bus, std::filesystem::path procSys)
+    : io_(io), log_(log), bus_(bus), interfaces_(interfacesOf(board)), procSys_(std::move(procSys)) {
+  if (bus_) bus_->subscribe<ipsec::VpnStateChanged>(std::bind_front(&FirewallModule::onVpnState, this));
   enabled_ = !interfaces_.external.empty() && !interfaces_.internal.empty();
 }
 
@@ -49,7 +50,20 @@ State FirewallModule::state() const {
     if (record.active) s.activeRecords.insert(rowid);
   }
   for (const Login& l : logins_) s.logins.push_back({l.user, l.address});
+  s.startedVpns = startedVpns_;
   return s;
+}
+
+void FirewallModule::onVpnState(const ipsec::VpnStateChanged& event) {
+  bool started = event.state != ipsec::VpnState::Void;
+  if (started == startedVpns_.contains(event.id)) return;
+  if (started) {
+    startedVpns_.insert(event.id);
+  } else {
+    startedVpns_.erase(event.id);
+  }
+  if (!enabled_ || !forwarding_ || !config_) return;
+  if (Status s = apply(*config_, state()); !s) log_.write("firewall", s.message());
 }
 
 namespace {
@@ -285,12 +299,24 @@ Status FirewallModule::switchRecord(const std::string& rowid, bool active, const
     }
     if (Chain* dispatch = inForce_.chain(kRecordDispatch)) *dispatch = patch.chains.front();
     record.active = active;
+    if (bus_) bus_->publish(RuleRecordChanged{rowid, active});
   }
   record.deadline.reset();  // activating again starts the timeout anew
   arm(record);
   log_.write("firewall", fmt::format("rule record \"{}\" ({}) {}{}", name, rowid, active ? "active" : "inactive",
                                      why.empty() ? "" : ": " + why));
   return {};
+}
+
+void FirewallModule::publishRecords(const std::map<std::string, Record>& before) {
+  if (!bus_) return;
+  for (const auto& [rowid, record] : before) {
+    if (!records_.contains(rowid)) bus_->publish(RuleRecordChanged{rowid, false, true});
+  }
+  for (const auto& [rowid, record] : records_) {
+    auto old = before.find(rowid);
+    if (old == before.end() || old->second.active != record.active) bus_->publish(RuleRecordChanged{rowid, record.active});
+  }
 }
 
 Status FirewallModule::setRecord(const std::string& name, const std::string& rowid, bool active) {
@@ -326,6 +352,7 @@ Status FirewallModule::start(const config::Snapshot& snapshot) {
   config_ = snapshot;
   records_ = recordsFor(*snapshot);
   for (auto& [rowid, record] : records_) arm(record);
+  publishRecords({});
   // At start a refusal is logged, not fatal: the factory default's filter
   // (nothing reachable from outside) holds instead, and the appliance does
   // not route.
@@ -370,12 +397,14 @@ Status FirewallModule::reconfigure(const config::Snapshot& snapshot, const confi
   for (const auto& [rowid, record] : next) {
     if (record.active) nextState.activeRecords.insert(rowid);
   }
+  nextState.startedVpns = startedVpns_;
   if (Status s = apply(*snapshot, nextState); !s) return s;  // the same ruleset: nothing loaded
   previous_ = config_;
   previousRecords_ = records_;
   config_ = snapshot;
   records_ = std::move(next);
   for (auto& [rowid, record] : records_) arm(record);
+  publishRecords(previousRecords_);
   for (auto i = ending.rbegin(); i != ending.rend(); ++i) {
     log_.write("Webinterface",
                fmt::format("Logout for firewall user '{}' from {}", logins_[*i].user, ipv4Text(logins_[*i].address)));

@@ -27,7 +27,10 @@
 #include "board.hpp"
 #include "firewall/compiler.hpp"
 #include "firewall/nflog.hpp"
+#include "firewall/rule_record_event.hpp"
 #include "log/log.hpp"
+#include "runtime/event_bus.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 #include "runtime/module.hpp"
 
 namespace bulwark::firewall {
@@ -37,9 +40,10 @@ Interfaces interfacesOf(const platform::Board& board);
 
 class FirewallModule final : public runtime::Module {
  public:
-  // `procSys`: where ip_forward lives (/proc/sys; tests may point elsewhere).
+  // `procSys`: where ip_forward lives (/proc/sys; tests may point elsewhere);
+  // `bus`: where the records' states are published (none: not published).
   FirewallModule(boost::asio::io_context& io, const platform::Board& board, log::Log& log,
-                 std::filesystem::path procSys = "/proc/sys");
+                 runtime::EventBus* bus, std::filesystem::path procSys = "/proc/sys");
   std::string_view name() const override { return "firewall"; }
   Status start(const config::Snapshot& snapshot) override;
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
@@ -95,10 +99,14 @@ class FirewallModule final : public runtime::Module {
 
   Status apply(const config::Config& config, const State& state);
   State state() const;
+  // A connection started or stopped at run time: the ruleset follows.
+  void onVpnState(const ipsec::VpnStateChanged& event);
   // The records of `config`, kept where their rows did not change.
   std::map<std::string, Record> recordsFor(const config::Config& config) const;
   void arm(Record& record);
   Status switchRecord(const std::string& rowid, bool active, const std::string& why);
+  // Publishes the records whose state differs between `before` and records_.
+  void publishRecords(const std::map<std::string, Record>& before);
   // Loads the user firewall's chain for `logins`; the error changes nothing.
   Status loadLogins(const std::vector<State::Login>& logins);
   std::int64_t expiresOf(const Login& login) const;
@@ -106,6 +114,8 @@ class FirewallModule final : public runtime::Module {
 
   boost::asio::io_context& io_;
   log::Log& log_;
+  runtime::EventBus* bus_;
+  std::set<std::string> startedVpns_;  // State::startedVpns, from VpnStateChanged
   std::unique_ptr<NflogReader> logReader_;  // the logged packets' lines
   Interfaces interfaces_;
   std::filesystem::path procSys_;

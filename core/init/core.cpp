@@ -192,10 +192,13 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   net::KernelTime systemTime(options.ownsClock);
   net::NetModule netModule(io, timers, bus, *board, log, supervisor, options.runDir, systemTime);
   modules.add(netModule);
-  firewall::FirewallModule firewallModule(io, *board, log);
+  firewall::FirewallModule firewallModule(io, *board, log, &bus);
   modules.add(firewallModule);
   ipsec::IpsecModule ipsecModule(io, timers, clock, bus, log, supervisor,
-                                 {options.runDir, ipsec::kernelHasEsp(), ipsec::networkIsOurs()});
+                                 {.runDir = options.runDir,
+                                  .kernelEsp = ipsec::kernelHasEsp(),
+                                  .ownsNetwork = ipsec::networkIsOurs(),
+                                  .dataDir = options.dataDir});
   modules.add(ipsecModule);
   init::SshModule sshModule(log, supervisor, options.runDir, options.dataDir, options.ownsAccounts);
   modules.add(sshModule);
@@ -227,7 +230,13 @@ int runCore(const CoreOptions& options, int* stopSignal) {
   modules.add(webModule);
   led::LedModule ledModule(io, bus, log, *board,
                            {[&authModule] { return authModule.authenticator().factoryPasswordsInUse(); },
-                            [&netModule](const std::string& interface) { return netModule.carrier(interface); }});
+                            [&netModule](const std::string& interface) { return netModule.carrier(interface); },
+                            [&firewallModule](const std::string& rowid, bool active) {
+                              return firewallModule.setRecord("", rowid, active);
+                            },
+                            [&ipsecModule](const std::string& rowid, bool active) {
+                              return active ? ipsecModule.activate(rowid) : ipsecModule.deactivate(rowid);
+                            }});
   modules.add(ledModule);
 
   auto control = runtime::ControlServer::listen(
@@ -236,6 +245,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
                                                   runtime::ControlServer::Reply reply) {
         if (request.rfind("{\"ctl\":\"dhcp-event\"", 0) == 0) return reply(netModule.handleDhcpEvent(request));
         if (request == "{\"ctl\":\"leds\"}") return reply(ledModule.handleCtlRequest());
+        if (request.rfind("{\"ctl\":\"input\",", 0) == 0) return reply(ledModule.handleInputRequest(request));
         if (init::isCtlRequest(request)) return reply(init::handleCtlRequest(supervisor, request));
         config::handleConfigRequest(service, std::move(request), {actorFor(peer), options.dataDir, &workers},
                                     std::move(reply));

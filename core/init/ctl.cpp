@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -18,6 +19,11 @@ namespace bulwark::init {
 
 namespace po = boost::program_options;
 using nlohmann::json;
+
+namespace {
+// How long `bulwark ctl input NAME press` holds the contact closed.
+constexpr std::chrono::milliseconds kPressLength{200};
+}  // namespace
 
 bool isCtlRequest(const std::string& request) { return request.rfind("{\"ctl\":", 0) == 0; }
 
@@ -45,10 +51,10 @@ std::string handleCtlRequest(const Supervisor& supervisor, const std::string& re
 
 namespace {
 
-// One question to the core: its JSON answer, or the error (already printed).
-std::optional<json> ask(const std::filesystem::path& socket, const std::string& what) {
+// One request to the core: its JSON answer, or the error (already printed).
+std::optional<json> request(const std::filesystem::path& socket, const std::string& text) {
   bool unavailable = false;
-  auto answer = runtime::controlRequest(socket, json{{"ctl", what}}.dump(), unavailable);
+  auto answer = runtime::controlRequest(socket, text, unavailable);
   if (!answer) {
     std::fprintf(stderr, "bulwark ctl: %s\n", answer.error().c_str());
     return std::nullopt;
@@ -59,6 +65,11 @@ std::optional<json> ask(const std::filesystem::path& socket, const std::string& 
     return std::nullopt;
   }
   return doc;
+}
+
+// One question to the core.
+std::optional<json> ask(const std::filesystem::path& socket, const std::string& what) {
+  return request(socket, json{{"ctl", what}}.dump());
 }
 
 int printServices(const std::filesystem::path& socket) {
@@ -95,17 +106,55 @@ int printLeds(const std::filesystem::path& socket, bool follow) {
   }
 }
 
+// "CMD1 open", an input a line, then "ACK1 on", an output a line.
+int printIo(const std::filesystem::path& socket) {
+  auto doc = ask(socket, "leds");
+  if (!doc) return 1;
+  for (const json& input : (*doc)["inputs"]) {
+    std::printf("%s %s\n", input["name"].get<std::string>().c_str(), input["closed"].get<bool>() ? "closed" : "open");
+  }
+  for (const json& output : (*doc)["outputs"]) {
+    std::printf("%s %s\n", output["name"].get<std::string>().c_str(), output["pattern"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+// Closes or opens a simulated input.
+bool setInput(const std::filesystem::path& socket, const std::string& name, bool closed) {
+  // The control server recognises the request by its start: "ctl" first.
+  return request(socket, fmt::format(R"({{"ctl":"input","name":{},"closed":{}}})", json(name).dump(), closed))
+      .has_value();
+}
+
+// `bulwark ctl input NAME on|off|press`.
+int input(const std::filesystem::path& socket, const std::vector<std::string>& args) {
+  if (args.size() != 2 || (args[1] != "on" && args[1] != "off" && args[1] != "press")) {
+    std::fprintf(stderr, "bulwark ctl: input wants a name and on, off or press (bulwark ctl input CMD1 press)\n");
+    return 1;
+  }
+  if (args[1] != "press") return setInput(socket, args[0], args[1] == "on") ? 0 : 1;
+  if (!setInput(socket, args[0], true)) return 1;
+  // Longer than the core's debounce, so that the press counts.
+  std::this_thread::sleep_for(kPressLength);
+  return setInput(socket, args[0], false) ? 0 : 1;
+}
+
 }  // namespace
 
 int ctlMain(int argc, char** argv) {
   po::options_description options(
-      "Usage: bulwark ctl services|leds [--run-dir R] [--follow]\n"
+      "Usage: bulwark ctl services|leds|io [--run-dir R] [--follow]\n"
+      "       bulwark ctl input NAME on|off|press [--run-dir R]\n"
       "\n"
       "Asks the running core.\n"
       "  services  one line per supervised service with its state, pid, restarts,\n"
       "            uptime in seconds and last exit status\n"
       "  leds      one line per LED of the board: its name and the pattern it shows\n"
       "            (\"STAT heartbeat\"); with --follow, then a line whenever one changes\n"
+      "  io        one line per service contact (\"CMD1 open\"), then one per output\n"
+      "            with its pattern (\"ACK1 on\", \"O3 off\")\n"
+      "  input     closes (on) or opens (off) a simulated input, or closes it for\n"
+      "            200 ms (press); inputs on GPIO lines are not set by hand\n"
       "\n"
       "Options");
   options.add_options()("help,h", "print this help")(
@@ -113,11 +162,12 @@ int ctlMain(int argc, char** argv) {
       "run directory of the core (default: $BULWARK_RUN_DIR or /run/bulwark)")(
       "follow,f", "leds: keep printing changes until the core stops");
   po::options_description hidden;
-  hidden.add_options()("what", po::value<std::string>(), "services or leds");
+  hidden.add_options()("what", po::value<std::string>(), "services, leds, io or input")(
+      "args", po::value<std::vector<std::string>>(), "input: the name and on, off or press");
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
-  positional.add("what", 1);
+  positional.add("what", 1).add("args", -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
@@ -134,7 +184,9 @@ int ctlMain(int argc, char** argv) {
   std::filesystem::path socket = std::filesystem::path(vm["run-dir"].as<std::string>()) / "bulwark.sock";
   if (what == "services") return printServices(socket);
   if (what == "leds") return printLeds(socket, vm.count("follow") > 0);
-  std::fprintf(stderr, "bulwark ctl: unknown question \"%s\" (known: services, leds)\n", what.c_str());
+  if (what == "io") return printIo(socket);
+  if (what == "input") return input(socket, vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{});
+  std::fprintf(stderr, "bulwark ctl: unknown question \"%s\" (known: services, leds, io, input)\n", what.c_str());
   return 1;
 }
 

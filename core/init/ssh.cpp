@@ -225,10 +225,11 @@ Status SshModule::setUp(const config::Config& config) {
 }
 
 // dropbear listens on the internal address only, unless SSH_REMOTE_ACCESS
-// allows the external side (the packet filter of issue 4 then decides who).
+// allows the external side or an access row the DMZ (the packet filter then
+// decides who).
 Status SshModule::declareService(const config::Config& config) {
   std::string internal = net::internalAddress(config);
-  std::string listen = config.get("SSH_REMOTE_ACCESS") == "yes" ? std::string("22")
+  std::string listen = net::listensEverywhere(config, "SSH_REMOTE_ACCESS", "SSH_REMOTE_ACCESS_RULES") ? std::string("22")
                        : internal.empty()                      ? std::string("127.0.0.1:22")
                                                                : internal.substr(0, internal.find('/')) + ":22";
   ServiceSpec spec;
@@ -250,7 +251,8 @@ Status SshModule::reconfigure(const config::Snapshot& snapshot, const config::Di
       break;
     }
   }
-  if (running_ && (diff.touches("SSH_REMOTE_ACCESS") || diff.touches("INT_ADDRESSES"))) {
+  if (running_ && (diff.touches("SSH_REMOTE_ACCESS") || diff.touches("SSH_REMOTE_ACCESS_RULES") ||
+                   diff.touches("INT_ADDRESSES"))) {
     return declareService(*snapshot);
   }
   return {};

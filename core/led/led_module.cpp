@@ -1,6 +1,12 @@
 #include "led/led_module.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -36,7 +42,7 @@ bool handable(const Pattern& p) {
 }  // namespace
 
 struct LedModule::Impl {
-  explicit Impl(boost::asio::io_context& io) : timer(io) {}
+  explicit Impl(boost::asio::io_context& io) : io(io), timer(io) {}
 
   struct Device {
     std::unique_ptr<platform::LedDevice> device;
@@ -46,35 +52,44 @@ struct LedModule::Impl {
     bool failing = false;  // the last write failed (logged once until it works again)
   };
 
+  // A service contact, watched on the loop through its event descriptor.
+  struct Contact {
+    std::string name;
+    std::unique_ptr<platform::InputDevice> device;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> events;  // a dup of the device's
+    std::unique_ptr<boost::asio::steady_timer> settle;              // the debounce
+    bool closed = false;  // the level that counted last
+    bool failing = false;  // the last read failed (logged once until it works again)
+  };
+
+  boost::asio::io_context& io;
   boost::asio::steady_timer timer;
-  std::vector<Device> devices;  // in the board's order
+  std::vector<Device> devices;  // the board's LEDs, then its outputs, in its order
+  std::vector<Contact> contacts;
 };
 
 LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log,
-                     const platform::Board& board, Sources sources, std::filesystem::path sysfsRoot)
+                     const platform::Board& board, Sources sources, platform::DevicePaths paths)
     : impl_(std::make_unique<Impl>(io)),
       bus_(bus),
       log_(log),
       board_(board),
       sources_(std::move(sources)),
-      sysfsRoot_(std::move(sysfsRoot)) {
+      paths_(std::move(paths)) {
   for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
+  bound_.resize(definitions_.size() + board_.outputs.size());
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
   bus_.subscribe<net::LinkChanged>(std::bind_front(&LedModule::onLinkChanged, this));
+  bus_.subscribe<firewall::RuleRecordChanged>(std::bind_front(&LedModule::onRuleRecord, this));
+  bus_.subscribe<ipsec::VpnStateChanged>(std::bind_front(&LedModule::onVpnState, this));
 }
 
 LedModule::~LedModule() = default;
 
-Status LedModule::start(const config::Snapshot&) {
-  for (const platform::Led& led : board_.leds) {
-    auto device = platform::openLed(led, sysfsRoot_, simulated_);
-    if (!device) {
-      log_.write("led", fmt::format("{}; it is simulated instead", device.error()));
-      device = platform::simulatedLed(simulated_, led.name);
-    }
-    impl_->devices.push_back({std::move(*device)});
-  }
+Status LedModule::start(const config::Snapshot& snapshot) {
+  if (Status s = configure(snapshot); !s) log_.write("led", s.message() + "; the service contacts are not bound");
+  openDevices();
   started_ = true;
   checkPasswords();
   if (sources_.carrier) {
@@ -86,8 +101,162 @@ Status LedModule::start(const config::Snapshot&) {
   return {};
 }
 
+namespace {
+
+// The LED or output `opened`, or, when it could not be opened, the reason
+// logged and a simulated one named `name` in `simulated`.
+std::unique_ptr<platform::LedDevice> orSimulated(Result<std::unique_ptr<platform::LedDevice>> opened,
+                                                 platform::SimulatedLeds& simulated, const std::string& name,
+                                                 log::Log& log) {
+  if (opened) return std::move(*opened);
+  log.write("led", fmt::format("{}; it is simulated instead", opened.error()));
+  return platform::simulatedLed(simulated, name);
+}
+
+}  // namespace
+
+void LedModule::openDevices() {
+  for (const platform::Led& led : board_.leds) {
+    impl_->devices.push_back({orSimulated(platform::openLed(led, paths_, simulated_), simulated_, led.name, log_)});
+  }
+  for (const platform::Output& output : board_.outputs) {
+    impl_->devices.push_back({orSimulated(platform::openOutput(output, paths_, simulatedOutputs_), simulatedOutputs_,
+                                          output.name, log_)});
+  }
+  for (const platform::Input& input : board_.inputs) {
+    if (input.kind != platform::Input::Kind::ServiceContact) continue;
+    auto device = platform::openInput(input, paths_, simulatedInputs_);
+    if (!device) {
+      log_.write("led", fmt::format("{}; it is simulated instead", device.error()));
+      device = platform::openInput({input.name, input.kind, {}}, paths_, simulatedInputs_);
+    }
+    int fd = device ? ::dup((*device)->eventFd()) : -1;
+    if (fd < 0) {
+      log_.write("led", fmt::format("input {}: not read: {}", input.name,
+                                    device ? std::strerror(errno) : device.error()));
+      continue;
+    }
+    Impl::Contact& contact = impl_->contacts.emplace_back();
+    contact.name = input.name;
+    contact.device = std::move(*device);
+    auto level = contact.device->level();
+    contact.closed = level && *level;
+    contact.events = std::make_unique<boost::asio::posix::stream_descriptor>(impl_->io, fd);
+    contact.settle = std::make_unique<boost::asio::steady_timer>(impl_->io);
+    watchInput(impl_->contacts.size() - 1);
+  }
+}
+
+void LedModule::watchInput(std::size_t index) {
+  impl_->contacts[index].events->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                                            std::bind_front(&LedModule::onInputEvent, this, index));
+}
+
+// The level may have changed: it counts once it has held for kDebounce
+// (each event starts the wait anew).
+void LedModule::onInputEvent(std::size_t index, const boost::system::error_code& ec) {
+  if (ec) return;
+  Impl::Contact& contact = impl_->contacts[index];
+  if (Status s = contact.device->consumeEvents(); !s) log_.write("led", s.message());
+  contact.settle->expires_after(kDebounce);
+  contact.settle->async_wait(std::bind_front(&LedModule::onInputSettled, this, index));
+  watchInput(index);
+}
+
+void LedModule::onInputSettled(std::size_t index, const boost::system::error_code& ec) {
+  if (ec) return;
+  Impl::Contact& contact = impl_->contacts[index];
+  auto level = contact.device->level();
+  if (!level) {
+    if (!contact.failing) log_.write("led", level.error());
+    contact.failing = true;
+    return;
+  }
+  contact.failing = false;
+  if (*level == contact.closed) return;
+  contact.closed = *level;
+  onContact(contact.name, *level);
+}
+
+void LedModule::onContact(const std::string& name, bool closed) {
+  auto command = commands_.find(name);
+  if (command == commands_.end()) return;
+  const Command& cmd = command->second;
+  const Binding& target = cmd.target;
+  if (target.record.empty() && target.vpn.empty()) return;
+  if (cmd.pushButton && !closed) return;  // a push button acts when pressed
+  const char* how = cmd.pushButton ? "pressed" : closed ? "switched on" : "switched off";
+  Status s;
+  if (!target.vpn.empty()) {
+    // A press stops a connection that is up or coming up, starts one that is not.
+    auto vpn = vpns_.find(target.vpn);
+    bool active = cmd.pushButton ? vpn == vpns_.end() || vpn->second == ipsec::VpnState::Void : closed;
+    log_.write("led", fmt::format("{} {}: VPN connection {} to be {}", name, how, target.vpn,
+                                  active ? "started" : "stopped"));
+    s = sources_.setVpn ? sources_.setVpn(target.vpn, active) : Status(Error{"No IPsec service starts connections here."});
+  } else {
+    auto record = records_.find(target.record);
+    bool active = cmd.pushButton ? !(record != records_.end() && record->second) : closed;
+    log_.write("led", fmt::format("{} {}: rule record {} to be {}", name, how, target.record,
+                                  active ? "active" : "inactive"));
+    s = sources_.setRuleRecord ? sources_.setRuleRecord(target.record, active)
+                               : Status(Error{"No firewall switches rule records here."});
+  }
+  if (!s) log_.write("led", fmt::format("{}: {}", name, s.message()));
+}
+
+Status LedModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
+  if (Status s = configure(snapshot); !s) return s;
+  checkPasswords();
+  refresh();
+  return {};
+}
+
+Status LedModule::configure(const config::Snapshot& snapshot) {
+  auto get = [&snapshot](const std::string& variable) {
+    return snapshot ? snapshot->get(variable) : std::string();
+  };
+  // What "<name>_FW_RULESET_REF" and "<name>_VPN_REF" bind; one or the other.
+  std::optional<std::string> conflict;
+  auto binding = [&](const std::string& name) {
+    Binding b{get(name + "_FW_RULESET_REF"), get(name + "_VPN_REF")};
+    if (!b.record.empty() && !b.vpn.empty() && !conflict) conflict = name;
+    return b;
+  };
+  std::vector<Binding> bound(definitions_.size() + board_.outputs.size());
+  for (std::size_t i = 0; i < definitions_.size(); ++i) {
+    const char* name = definitions_[i].name == "INFO1"         ? "INFO1"
+                       : definitions_[i].role == Role::Info2 ? "INFO2"
+                                                             : nullptr;
+    if (name) bound[i] = binding(name);
+  }
+  // ACK1 and ACK2 (checkBoard: the outputs are these and the alarm output).
+  for (std::size_t i = 0; i < board_.outputs.size(); ++i) {
+    const platform::Output& output = board_.outputs[i];
+    if (output.kind == platform::Output::Kind::Acknowledge) bound[definitions_.size() + i] = binding(output.name);
+  }
+  std::map<std::string, Command> commands;
+  for (const platform::Input& input : board_.inputs) {
+    if (input.kind != platform::Input::Kind::ServiceContact) continue;
+    commands[input.name] = {get(input.name + "_MODE") != "switch", binding(input.name)};
+  }
+  if (conflict) {
+    return Error{fmt::format("{0} is bound to both a firewall rule record ({0}_FW_RULESET_REF) and a VPN "
+                             "connection ({0}_VPN_REF); it can show or switch one of them",
+                             *conflict)};
+  }
+  bound_ = std::move(bound);
+  commands_ = std::move(commands);
+  passwordCheck_ = get("PASSWORD_CHECK") != "ignore";
+  return {};
+}
+
 void LedModule::stop() {
   impl_->timer.cancel();
+  for (Impl::Contact& contact : impl_->contacts) {
+    contact.events->cancel();
+    contact.settle->cancel();
+  }
   for (Impl::Device& d : impl_->devices) {
     if (Status s = d.device->set(false); !s) log_.write("led", s.message());
   }
@@ -116,13 +285,62 @@ void LedModule::onSystemState(const init::SystemStateChanged& event) {
 void LedModule::onConfigApplied(const runtime::ConfigApplied&) { checkPasswords(); }
 
 void LedModule::checkPasswords() {
-  if (sources_.factoryPasswordsInUse) setCondition(Condition::PasswordCheck, sources_.factoryPasswordsInUse());
+  if (sources_.factoryPasswordsInUse) {
+    setCondition(Condition::PasswordCheck, passwordCheck_ && sources_.factoryPasswordsInUse());
+  }
 }
 
 void LedModule::onLinkChanged(const net::LinkChanged& event) {
   std::string port = portOf(event.interface);
   if (port.empty()) return;
   setCondition({Condition::LinkDown, port}, !event.up);
+}
+
+void LedModule::onRuleRecord(const firewall::RuleRecordChanged& event) {
+  if (event.removed) {
+    records_.erase(event.rowid);
+  } else {
+    records_[event.rowid] = event.active;
+  }
+  refresh();
+}
+
+void LedModule::onVpnState(const ipsec::VpnStateChanged& event) {
+  vpns_[event.id] = event.state;
+  refresh();
+}
+
+std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) const {
+  if (!binding.vpn.empty()) {
+    auto vpn = vpns_.find(binding.vpn);
+    if (vpn == vpns_.end() || vpn->second == ipsec::VpnState::Void) return std::nullopt;
+    if (vpn->second == ipsec::VpnState::Active) return Run{on(), now};
+    // Being established: the blink keeps its phase from the first instant
+    // the connection was seen so (a new plan every refresh must not restart it).
+    return Run{blink(std::chrono::milliseconds(500), std::chrono::milliseconds(500)), TimePoint{}};
+  }
+  if (binding.record.empty()) return std::nullopt;
+  auto record = records_.find(binding.record);
+  if (record == records_.end() || !record->second) return std::nullopt;
+  return Run{on(), now};
+}
+
+std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
+  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  for (const platform::Output& output : board_.outputs) {
+    LedPlan& p = plans.emplace_back(LedPlan{output.name, {}});
+    if (output.kind != platform::Output::Kind::Alarm) continue;
+    for (const auto& [id, since] : conditions_.asserted()) {
+      if (definition(id.condition).tier == Tier::Alarm) {
+        p.runs.push_back({on(), since});
+        break;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (auto run = signalRun(bound_[i], now)) plans[i].runs.push_back(*run);
+  }
+  return plans;
 }
 
 std::string LedModule::portOf(const std::string& interface) const {
@@ -135,7 +353,7 @@ std::string LedModule::portOf(const std::string& interface) const {
 void LedModule::refresh() {
   if (!started_) return;
   TimePoint now = Clock::now();
-  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  std::vector<LedPlan> plans = plansAt(now);
   Frame frame = frameAt(plans, now);
   // The plans of the LEDs the timer switches (not those blinking in the kernel).
   std::vector<LedPlan> timed;
@@ -159,7 +377,7 @@ void LedModule::refresh() {
     if (s) {
       d.level = on;
       d.handed.reset();
-      if (d.failing) log_.write("led", fmt::format("LED {} works again", definitions_[i].name));
+      if (d.failing) log_.write("led", fmt::format("{} works again", plans[i].led));
     } else if (!d.failing) {
       log_.write("led", s.message());
     }
@@ -175,13 +393,49 @@ void LedModule::refresh() {
 }
 
 std::vector<LedState> LedModule::leds() const {
-  return display(conditions_, definitions_, Clock::now()).leds;
+  TimePoint now = Clock::now();
+  std::vector<LedState> states = frameAt(plansAt(now), now).leds;
+  states.resize(definitions_.size());
+  return states;
 }
 
-std::string LedModule::handleCtlRequest() const {
+std::vector<LedState> LedModule::outputs() const {
+  TimePoint now = Clock::now();
+  std::vector<LedState> states = frameAt(plansAt(now), now).leds;
+  states.erase(states.begin(), states.begin() + static_cast<std::ptrdiff_t>(definitions_.size()));
+  return states;
+}
+
+namespace {
+
+nlohmann::json listed(const std::vector<LedState>& states) {
   nlohmann::json list = nlohmann::json::array();
-  for (const LedState& led : leds()) list.push_back({{"name", led.led}, {"pattern", led.pattern}, {"on", led.on}});
-  return nlohmann::json{{"ok", true}, {"leds", list}}.dump();
+  for (const LedState& s : states) list.push_back({{"name", s.led}, {"pattern", s.pattern}, {"on", s.on}});
+  return list;
+}
+
+nlohmann::json refusal(const std::string& error) { return {{"ok", false}, {"error", error}}; }
+
+}  // namespace
+
+std::string LedModule::handleCtlRequest() const {
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const Impl::Contact& contact : impl_->contacts) {
+    inputs.push_back({{"name", contact.name}, {"closed", contact.closed}});
+  }
+  return nlohmann::json{{"ok", true}, {"leds", listed(leds())}, {"outputs", listed(outputs())}, {"inputs", inputs}}
+      .dump();
+}
+
+std::string LedModule::handleInputRequest(const std::string& request) {
+  nlohmann::json doc = nlohmann::json::parse(request, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc["name"].is_string() || !doc["closed"].is_boolean()) {
+    return refusal("malformed input request: {\"ctl\": \"input\", \"name\": NAME, \"closed\": true|false}").dump();
+  }
+  if (Status s = simulatedInputs_.set(doc["name"].get<std::string>(), doc["closed"].get<bool>()); !s) {
+    return refusal(s.message()).dump();
+  }
+  return nlohmann::json{{"ok", true}}.dump();
 }
 
 }  // namespace bulwark::led

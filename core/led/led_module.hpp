@@ -7,27 +7,63 @@
 //   SystemStateChanged  Booting asserts "booting" (STAT, ERR, FAULT on for
 //                       12 s, MOD for 3 s), Running asserts "ok" (heartbeat)
 //   ConfigApplied       PASSWORD_CHECK while admin or root has its factory
-//                       password (and at start)
+//                       password (and at start), unless PASSWORD_CHECK is
+//                       "ignore"
 //   LinkChanged         "link-down" per supervised port (FAULT); until the
 //                       configuration says which ports are supervised (issue
 //                       7), every port of the board is, from its state at start
-// Every FAULT alarm raised or cleared is logged (tag "led"). A blink of two
+//   RuleRecordChanged   the firewall rule records' states, for the LEDs bound
+//                       to one (INFO1_FW_RULESET_REF, INFO2_FW_RULESET_REF):
+//                       Info1 (the LED named INFO1) and Info2 (the LED of the
+//                       info2 column) are on while their record is active
+//                       (12.1), below every state of table 12-3; so are the
+//                       outputs ACK1 and ACK2 (ACK1/ACK2_FW_RULESET_REF)
+//   VpnStateChanged     the IPsec connections' states, for the LEDs and
+//                       outputs bound to one instead (INFO1_VPN_REF, ...):
+//                       on while established ("active"), blinking 500/500
+//                       while being established ("ready": activated or
+//                       enabled, not up yet, or stopped by the peer), off
+//                       while not activated ("void")
+// Every FAULT alarm raised or cleared is logged (tag "led"); the alarm
+// output (O3, FAULT on mGuard 8) is on while any FAULT alarm holds, which are
+// those the configuration supervises (PASSWORD_CHECK; the link supervision
+// of every port until there is a variable for it).
+//
+// Service I/O (table 3-5, platform/io.hpp). The service contacts CMD1-CMD3
+// start and stop the rule record CMDn_FW_RULESET_REF binds through
+// Sources::setRuleRecord, the service call of nph-action.cgi
+// fwrules/active|inactive, or the VPN connection CMDn_VPN_REF binds through
+// Sources::setVpn, that of nph-vpn.cgi up|down (a connection only these
+// start: ENABLED no, reference 11.3); a binding names one or the other. A
+// push button (CMDn_MODE) switches it over on
+// each press, a switch on when switched on and off when switched off. A
+// contact is read once its level has held for kDebounce, and acts on changes
+// only: at start, and when a binding changes, the record keeps its state.
+// The mode button is not read here (smart mode is yet to come).
+//
+// A blink of two
 // steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
 // (the kernel's timer trigger); the timer then leaves that LED alone.
 // Each LED of the board plays the role its board file gives it (STAT,
-// MOD, ...); an LED whose backend cannot be opened is simulated instead, so
-// that `bulwark ctl leds` still shows what it would show.
+// MOD, ...); an LED, input or output whose backend cannot be opened is
+// simulated instead, so that `bulwark ctl leds` still shows what it would
+// show and `bulwark ctl input` can set it.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "board.hpp"
+#include "firewall/rule_record_event.hpp"
+#include "vpn/ipsec/ipsec_service.hpp"
 #include "init/system_state.hpp"
+#include "io.hpp"
 #include "led.hpp"
 #include "led/states.hpp"
 #include "log/log.hpp"
@@ -37,6 +73,9 @@
 
 namespace boost::asio {
 class io_context;
+}
+namespace boost::system {
+class error_code;
 }
 
 namespace bulwark::led {
@@ -48,15 +87,26 @@ class LedModule final : public runtime::Module {
     std::function<bool()> factoryPasswordsInUse;
     // The carrier last seen on a kernel interface (nullopt: not known).
     std::function<std::optional<bool>(const std::string& interface)> carrier;
+    // Switches the rule record with row id `rowid` (FirewallModule::setRecord);
+    // the error says why nothing changed. None: the contacts switch nothing.
+    std::function<Status(const std::string& rowid, bool active)> setRuleRecord;
+    // Activates or deactivates the VPN connection with row id `rowid`
+    // (IpsecService::activate|deactivate). None: the contacts start none.
+    std::function<Status(const std::string& rowid, bool active)> setVpn;
   };
+  // How long a contact's level must hold before it counts (a bouncing
+  // contact changes many times within a few milliseconds).
+  static constexpr std::chrono::milliseconds kDebounce{20};
 
   LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log, const platform::Board& board,
-            Sources sources, std::filesystem::path sysfsRoot = "/sys/class/leds");
+            Sources sources, platform::DevicePaths paths = {});
   ~LedModule() override;
 
   std::string_view name() const override { return "led"; }
   Status start(const config::Snapshot& snapshot) override;
-  Status reconfigure(const config::Snapshot&, const config::Diff&) override { return {}; }
+  // Takes the service contacts' bindings; refuses one bound to both a rule
+  // record and a VPN connection.
+  Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
   // Cancels the timer and darkens the LEDs.
   void stop() override;
 
@@ -66,16 +116,47 @@ class LedModule final : public runtime::Module {
 
   // What each LED of the board shows now, in the board's order.
   std::vector<LedState> leds() const;
-  // The answer to the control request {"ctl": "leds"}: {"ok": true, "leds": [{"name", "pattern", "on"}]}.
+  // What each output of the board shows now, in the board's order.
+  std::vector<LedState> outputs() const;
+  // The answer to the control request {"ctl": "leds"}: {"ok": true, "leds":
+  // [{"name", "pattern", "on"}], "outputs": [the same], "inputs": [{"name", "closed"}]}.
   std::string handleCtlRequest() const;
+  // The answer to {"ctl": "input", "name": "CMD1", "closed": true}: sets a
+  // simulated input; {"ok": true} or {"ok": false, "error": why}.
+  std::string handleInputRequest(const std::string& request);
   // The simulated LEDs (of the sim board, or standing in for an LED that could not be opened).
   platform::SimulatedLeds& simulated() { return simulated_; }
+  // The same for outputs and inputs.
+  platform::SimulatedLeds& simulatedOutputs() { return simulatedOutputs_; }
+  platform::SimulatedInputs& simulatedInputs() { return simulatedInputs_; }
 
  private:
   void onSystemState(const init::SystemStateChanged& event);
   void onConfigApplied(const runtime::ConfigApplied& event);
   void onLinkChanged(const net::LinkChanged& event);
+  void onRuleRecord(const firewall::RuleRecordChanged& event);
+  void onVpnState(const ipsec::VpnStateChanged& event);
+  void openDevices();
+  void watchInput(std::size_t index);
+  void onInputEvent(std::size_t index, const boost::system::error_code& ec);
+  void onInputSettled(std::size_t index, const boost::system::error_code& ec);
+  // A service contact's level changed to `closed`.
+  void onContact(const std::string& name, bool closed);
   void checkPasswords();
+  // Reads the bindings of the service contacts' variables (none without a
+  // configuration).
+  Status configure(const config::Snapshot& snapshot);
+  // What a signal bound to the rule record `rowid` shows as of `now`:
+  // nothing when it is unbound or its record is inactive.
+  // What an LED, an output or a contact is bound to.
+  struct Binding {
+    std::string record;  // a rule record's row id; "" = none
+    std::string vpn;     // a VPN connection's row id; "" = none
+  };
+  std::optional<Run> signalRun(const Binding& binding, TimePoint now) const;
+  // The plans of the board's LEDs as of `now` (table 12-3, then the
+  // bindings), then those of its outputs.
+  std::vector<LedPlan> plansAt(TimePoint now) const;
   // The subject of a link alarm: the port's name on the housing (XF1, WAN);
   // "" for an interface that is no port of the board.
   std::string portOf(const std::string& interface) const;
@@ -88,10 +169,22 @@ class LedModule final : public runtime::Module {
   log::Log& log_;
   const platform::Board& board_;
   Sources sources_;
-  std::filesystem::path sysfsRoot_;
+  platform::DevicePaths paths_;
   platform::SimulatedLeds simulated_;
+  platform::SimulatedLeds simulatedOutputs_;
+  platform::SimulatedInputs simulatedInputs_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
+  // What each LED, then each output, shows, in the board's order.
+  std::vector<Binding> bound_;
+  struct Command {
+    bool pushButton = true;
+    Binding target;
+  };
+  std::map<std::string, Command> commands_;  // by input name: CMD1...
+  bool passwordCheck_ = true;
+  std::map<std::string, bool> records_;  // each rule record's state, as last published
+  std::map<std::string, ipsec::VpnState> vpns_;  // each VPN connection's, as last published
   bool started_ = false;
 };
 

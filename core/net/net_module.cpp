@@ -30,6 +30,17 @@ std::string internalAddress(const config::Config& config) {
   return cell == table->rows.front().fields.end() ? std::string() : cell->second.text;
 }
 
+bool listensEverywhere(const config::Config& config, std::string_view allowed, std::string_view rules) {
+  if (config.get(allowed) == "yes") return true;
+  const config::Value* table = config.find(rules);
+  if (!table) return false;
+  for (const config::Row& row : table->rows) {
+    auto where = row.fields.find("INTERFACE");
+    if (where != row.fields.end() && where->second.text == "dmz") return true;
+  }
+  return false;
+}
+
 namespace {
 constexpr const char* kBusybox = "/bin/busybox";
 constexpr const char* kDnsmasq = "/usr/sbin/dnsmasq";
@@ -62,6 +73,27 @@ bool inNetworkOf(const std::string& address, const std::vector<std::string>& cid
   });
 }
 
+// Puts `wanted` on the interface where `inPlace` (what we put there before)
+// lacks it, then takes the others away: the new addresses come first, so
+// a change of address never leaves the interface without one.
+Status reconcileAddresses(const std::string& interface, const std::vector<std::string>& wanted,
+                          std::vector<std::string>& inPlace) {
+  for (const std::string& cidr : wanted) {
+    if (std::find(inPlace.begin(), inPlace.end(), cidr) != inPlace.end()) continue;
+    if (Status s = addAddress(interface, cidr); !s) return s;
+    inPlace.push_back(cidr);
+  }
+  for (auto it = inPlace.begin(); it != inPlace.end();) {
+    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
+      ++it;
+      continue;
+    }
+    (void)removeAddress(interface, *it);
+    it = inPlace.erase(it);
+  }
+  return {};
+}
+
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -69,6 +101,21 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+Status checkDmzNetworks(const config::Config& config) {
+  for (const std::string& dmz : column(config, "DMZ_ADDRESSES", "ADDRESS")) {
+    auto d = parseIpv4Prefix(dmz);
+    if (!d) return Error{fmt::format("DMZ_ADDRESSES: {}", d.error())};
+    for (const std::string& internal : column(config, "INT_ADDRESSES", "ADDRESS")) {
+      auto i = parseIpv4Prefix(internal);
+      if (i && (i->contains(d->network()) || d->contains(i->network()))) {
+        return Error{fmt::format("DMZ_ADDRESSES {} overlaps INT_ADDRESSES {}: the DMZ needs a network of its own",
+                                 dmz, internal)};
+      }
+    }
+  }
+  return {};
+}
 
 std::string resolvConf(const std::vector<std::string>& servers) {
   std::string out = "# written by bulwark: DNS_MODE, DNS_SERVERS or the DHCP lease\n";
@@ -331,7 +378,8 @@ Status NetModule::start(const config::Snapshot& snapshot) {
   current_ = snapshot;
   // At start a failure is logged and the rest goes on: a port that cannot
   // be configured must not cost the appliance its other doors.
-  for (Status s : {applyInternal(*snapshot), applyDhcpServer(*snapshot), applyExternal(*snapshot)}) {
+  for (Status s : {applyInternal(*snapshot), applyDmz(*snapshot), applyDhcpServer(*snapshot),
+                   applyExternal(*snapshot)}) {
     if (!s) log_.write("net", s.message());
   }
   applyDns(*snapshot);
@@ -346,7 +394,14 @@ Status NetModule::reconfigure(const config::Snapshot& snapshot, const config::Di
     if (ntp) applyNtp(*snapshot);
     return {};
   }
+  bool dmz = diff.touches("DMZ_ADDRESSES");
+  if ((dmz || diff.touches("INT_ADDRESSES")) && board_.port(platform::Port::Role::Dmz)) {
+    if (Status s = checkDmzNetworks(*snapshot); !s) return s;  // before anything changes
+  }
   if (diff.touches("HOSTNAME")) applyHostname(*snapshot);
+  if (dmz) {
+    if (Status s = applyDmz(*snapshot); !s) return s;
+  }
   if (diff.touches("INT_ADDRESSES")) {
     if (Status s = applyInternal(*snapshot); !s) return s;
     if (Status s = applyDnsForwarder(*snapshot); !s) return s;
@@ -379,20 +434,7 @@ Status NetModule::applyExternal(const config::Config& config, bool restartDhcp) 
     }
   }
   if (mode != "dhcp") stopDhcpClient(*external);
-  // Static addresses: add the new ones first, then take the old ones away.
-  for (const std::string& cidr : wanted) {
-    if (std::find(staticAddresses_.begin(), staticAddresses_.end(), cidr) != staticAddresses_.end()) continue;
-    if (Status s = addAddress(external->interface, cidr); !s) return s;
-    staticAddresses_.push_back(cidr);
-  }
-  for (auto it = staticAddresses_.begin(); it != staticAddresses_.end();) {
-    if (std::find(wanted.begin(), wanted.end(), *it) != wanted.end()) {
-      ++it;
-      continue;
-    }
-    (void)removeAddress(external->interface, *it);
-    it = staticAddresses_.erase(it);
-  }
+  if (Status s = reconcileAddresses(external->interface, wanted, staticAddresses_); !s) return s;
   if (gateway != staticGateway_) {
     Status s = gateway.empty() ? removeDefaultRoute(external->interface)
                                : setDefaultRoute(external->interface, gateway);
@@ -439,6 +481,18 @@ Status NetModule::applyInternal(const config::Config& config) {
   if (!internalAddress_.empty()) (void)removeAddress(internal->interface, internalAddress_);
   log_.write("net", fmt::format("{} ({}): address {}", internal->name, internal->interface, wanted));
   internalAddress_ = wanted;
+  return {};
+}
+
+Status NetModule::applyDmz(const config::Config& config) {
+  const platform::Port* dmz = board_.port(platform::Port::Role::Dmz);
+  if (!dmz) return {};
+  if (Status s = checkDmzNetworks(config); !s) return s;
+  std::vector<std::string> wanted = column(config, "DMZ_ADDRESSES", "ADDRESS");
+  if (wanted == dmzAddresses_) return {};
+  if (Status s = reconcileAddresses(dmz->interface, wanted, dmzAddresses_); !s) return s;
+  log_.write("net", fmt::format("{} ({}): address {}", dmz->name, dmz->interface,
+                                wanted.empty() ? "none" : joined(wanted)));
   return {};
 }
 

@@ -1,5 +1,8 @@
 // The network module: brings the board's ports up, puts the first address
-// of INT_ADDRESSES on the internal port and sets the kernel's host name from
+// of INT_ADDRESSES on the internal port and those of DMZ_ADDRESSES on the
+// DMZ port (boards without one ignore them; a DMZ network that overlaps an
+// internal one is refused, since the packet filter's anti-spoofing tells
+// the two apart by source) and sets the kernel's host name from
 // HOSTNAME, following changes; supervises the ports' links (link_monitor.hpp:
 // LinkChanged events and the 4.3.10 line); runs the DHCP server of the
 // internal network (busybox udhcpd, supervised as dhcp-int, its lines as in
@@ -36,6 +39,17 @@ namespace bulwark::net {
 // The first address of INT_ADDRESSES, "192.168.1.1/24" ("" when none): the
 // appliance's address on the internal network.
 std::string internalAddress(const config::Config& config);
+
+// Whether a service the packet filter's access rules guard must listen on
+// every address, not the internal one only: remote access from outside is
+// on (`allowed`: HTTPS_REMOTE_ACCESS, SSH_REMOTE_ACCESS), or a row of
+// `rules` (HTTPS_REMOTE_ACCESS_RULES, ...) lets in the DMZ, whose hosts
+// reach the appliance on its DMZ address.
+bool listensEverywhere(const config::Config& config, std::string_view allowed, std::string_view rules);
+
+// Refuses DMZ_ADDRESSES whose networks overlap those of INT_ADDRESSES (the
+// module asks only on boards with a DMZ port).
+Status checkDmzNetworks(const config::Config& config);
 
 // The udhcpd configuration for the internal network (for tests).
 std::string udhcpdConfig(const config::Config& config, const std::string& interface, const std::string& runDir);
@@ -83,6 +97,7 @@ class NetModule final : public runtime::Module {
 
  private:
   Status applyInternal(const config::Config& config);
+  Status applyDmz(const config::Config& config);
   void applyHostname(const config::Config& config);
   Status applyDhcpServer(const config::Config& config);
   Status applyDhcpClient(const config::Config& config);
@@ -111,6 +126,7 @@ class NetModule final : public runtime::Module {
   std::string externalAddress_;  // from DHCP
   std::vector<std::string> dhcpDns_;          // name servers of the lease
   std::vector<std::string> staticAddresses_;  // in place now (ROUTER_MODE static)
+  std::vector<std::string> dmzAddresses_;     // in place now on the DMZ port
   std::string staticGateway_;                 // the default route set for static mode
   std::string resolvConf_;                    // last written
   config::Snapshot current_;                  // for DHCP events between changes

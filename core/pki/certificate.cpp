@@ -110,9 +110,23 @@ std::string keyText(EVP_PKEY* key) {
   return name ? name : "unknown";
 }
 
+std::string derHex(const X509_NAME* name) {
+  const unsigned char* der = nullptr;
+  std::size_t size = 0;
+  std::string out;
+  if (X509_NAME_get0_der(name, &der, &size) != 1) return out;
+  constexpr std::string_view digits = "0123456789abcdef";
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[der[i] >> 4];
+    out += digits[der[i] & 0xf];
+  }
+  return out;
+}
+
 CertificateInfo describe(X509* certificate) {
   CertificateInfo info;
   info.subject = nameText(X509_get_subject_name(certificate));
+  info.subjectDerHex = derHex(X509_get_subject_name(certificate));
   info.issuer = nameText(X509_get_issuer_name(certificate));
   info.commonName = commonName(X509_get_subject_name(certificate));
   info.notBefore = timeOf(X509_get0_notBefore(certificate));

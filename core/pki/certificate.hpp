@@ -24,6 +24,7 @@ struct TlsIdentity {
 
 struct CertificateInfo {
   std::string subject;     // one line, RFC 2253: "CN=mGuard,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE"
+  std::string subjectDerHex;  // the subject's DER encoding in lower-case hex, as it is (IKE's ID_DER_ASN1_DN)
   std::string issuer;      // the same form
   std::string commonName;  // the subject's CN, empty when it has none
   std::time_t notBefore = 0;

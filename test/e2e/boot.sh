@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: builds the image (image/build) into build-e2e with a fresh data
 # disk, boots it in QEMU (software emulation), waits for HTTPS through the
-# forwarded port, checks sysinfo, the kernel's lines, the watchdog, the DHCP server's start and the
+# forwarded port, checks sysinfo, the kernel's lines, the watchdog, the DHCP server's start, the
+# DMZ port's address (the launcher's third NIC, eth2) with its link up and the
 # packet filter in the log, changes a
 # variable through the JSON API,
 # resets the machine (a hard reset from the QEMU monitor: what was committed
@@ -80,6 +81,11 @@ log_wait() {
 lease=$(log_wait "tag=net&text=by%20DHCP&limit=5" 'XF1 (eth0): address 10.0.2.15/24 by DHCP, gateway 10.0.2.2') ||
   fail "no DHCP lease on XF1: $lease"
 filter=$(log_wait "tag=firewall&limit=5" 'firewall: packet filter loaded') || fail "no packet filter: $filter"
+dmz=$(log_wait "tag=net&text=XF5&limit=5" 'XF5 (eth2): address 192.168.3.1/24') || fail "no address on the DMZ port: $dmz"
+# (Every port's link alarm is raised at start, before the links come up,
+# and cleared when they do: the last line counts.)
+alarm=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=led&text=link-down%20XF5&limit=1")
+case "$alarm" in *'alarm raised'*) fail "link supervision holds an alarm for XF5: $alarm" ;; esac
 client=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=dhclient&limit=50")
 case "$client" in *'dhclient: udhcpc: lease of 10.0.2.15 obtained'*) ;; *) fail "udhcpc's lines: $client" ;; esac
 

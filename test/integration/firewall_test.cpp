@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -54,16 +55,29 @@ struct ModuleRig {
   runtime::SystemClock clock;
   log::Log log{clock};
   test::MemorySink sink;
+  runtime::EventBus bus{io};
+  std::vector<std::string> published;  // the records' events: "MAIv1 active", "MAIv1 inactive", "MAIv1 removed"
   platform::Board board = [] {
     platform::Board b;
     b.ports = {{"XF1", "eth0", platform::Port::Role::External}, {"XF2", "eth1", platform::Port::Role::Internal}};
     return b;
   }();
-  firewall::FirewallModule module{io, board, log, [this] {
+  firewall::FirewallModule module{io, board, log, &bus, [this] {
     std::filesystem::create_directories(dir / "proc/net/ipv4");
     return dir / "proc";
   }()};
-  ModuleRig() { log.addSink(sink); }
+  ModuleRig() {
+    log.addSink(sink);
+    bus.subscribe<firewall::RuleRecordChanged>([this](const firewall::RuleRecordChanged& e) {
+      published.push_back(e.rowid + (e.removed ? " removed" : e.active ? " active" : " inactive"));
+    });
+  }
+  // The events published since the last call.
+  std::vector<std::string> events() {
+    io.restart();
+    io.poll();
+    return std::exchange(published, {});
+  }
 };
 
 }  // namespace
@@ -199,7 +213,7 @@ TEST_CASE("the module switches rule records, which expire and restart with their
           "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   ModuleRig rig;
-  auto& [dir, io, clock, log, sink, board, module] = rig;
+  auto& [dir, io, clock, log, sink, bus, published, board, module] = rig;
   config::Config c = profile("records.atv");
   REQUIRE(config::setScalar(config::Schema::builtin(), c, "FW_RULESETS:1.TIMEOUT", "1"));
   REQUIRE(module.start(std::make_shared<const config::Config>(c)));
@@ -212,10 +226,12 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   CHECK(state("service").expires == 0);
   CHECK_FALSE(state("maintenance").active);
   CHECK(module.records("*").size() == 2);
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000101 active", "MAIv200000102 inactive"});
   CHECK(listTable().find("jump fw-ruleset_MAIv200000102") == std::string::npos);
 
   REQUIRE(module.setRecord("maintenance", "", true));
   CHECK(state("maintenance").active);
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000102 active"});
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   CHECK(state("maintenance").expires >= now.count());
   CHECK(state("maintenance").expires <= now.count() + 1);
@@ -229,8 +245,11 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   bool said = false;
   for (const auto& m : sink.messages("firewall")) said |= m == "rule record \"maintenance\" (MAIv200000102) inactive: expired";
   CHECK(said);
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000102 inactive"});
 
   REQUIRE(module.setRecord("", "MAIv200000101", false));
+  REQUIRE(module.setRecord("", "MAIv200000101", false));  // no change, no event
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000101 inactive"});
   CHECK_FALSE(module.setRecord("nothing", "", true));
   CHECK(module.setRecord("nothing", "", true).message() == "No firewall rule record is named nothing.");
   // A change elsewhere keeps a record's state; a change of its row starts
@@ -242,6 +261,7 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   REQUIRE(module.reconfigure(std::make_shared<const config::Config>(c), {}));
   CHECK(state("service").active);
   CHECK(listTable().find("jump fw-ruleset_MAIv200000101") != std::string::npos);
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000101 active"});
   // A rolled-back change brings the records' states back: "maintenance"
   // (inactive at start) switched on stays on although the failed change
   // touched its row.
@@ -265,6 +285,12 @@ TEST_CASE("the module switches rule records, which expire and restart with their
   CHECK_FALSE(module.reconfigure(std::make_shared<const config::Config>(bad), {}));
   CHECK(listTable() == before);
   CHECK_FALSE(state("service").active);
+  (void)rig.events();
+  // A record that goes with the configuration is published as removed.
+  config::Config fewer = c;
+  fewer.values["FW_RULESETS"].rows.pop_back();
+  REQUIRE(module.reconfigure(std::make_shared<const config::Config>(fewer), {}));
+  CHECK(rig.events() == std::vector<std::string>{"MAIv200000102 removed"});
   module.stop();
 }
 
@@ -272,7 +298,7 @@ TEST_CASE("the module's user firewall: a login opens its rules, a logout or the 
           "[integration][firewall]") {
   REQUIRE(unshare(CLONE_NEWNET) == 0);
   ModuleRig rig;
-  auto& [dir, io, clock, log, sink, board, module] = rig;
+  auto& [dir, io, clock, log, sink, bus, published, board, module] = rig;
   config::Config c = profile("userfw.atv");
   REQUIRE(module.start(std::make_shared<const config::Config>(c)));
   CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
@@ -331,5 +357,29 @@ TEST_CASE("the module's user firewall: a login opens its rules, a logout or the 
   REQUIRE(module.login("fred", "10.1.80.200"));
   test::runUntil(io, [&] { return module.logins().empty(); }, std::chrono::seconds(5));
   CHECK(listTable().find("ip saddr 10.1.80.200") == std::string::npos);
+  module.stop();
+}
+
+TEST_CASE("a VPN connection started at run time keeps its tunnel's traffic out of clear text until it stops",
+          "[integration][firewall]") {
+  REQUIRE(unshare(CLONE_NEWNET) == 0);
+  ModuleRig rig;
+  auto& [dir, io, clock, log, sink, bus, published, board, module] = rig;
+  config::Config c = profile("vpn.atv");
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "VPN_CONNECTION:0.ENABLED", "no"));
+  REQUIRE(module.start(std::make_shared<const config::Config>(c)));
+  const std::string guard = "not in clear text";
+  CHECK(listTable().find(guard) == std::string::npos);  // disabled: its networks are the other rules' business
+  auto publish = [&](ipsec::VpnState state) {
+    bus.publish(ipsec::VpnStateChanged{"MAIv711498711", "plant", state, 0, 2});
+    io.restart();
+    io.poll();
+  };
+  publish(ipsec::VpnState::Ready);  // nph-vpn.cgi up: being established
+  CHECK(listTable().find(guard) != std::string::npos);
+  publish(ipsec::VpnState::Active);
+  CHECK(listTable().find(guard) != std::string::npos);
+  publish(ipsec::VpnState::Void);  // down
+  CHECK(listTable().find(guard) == std::string::npos);
   module.stop();
 }

@@ -218,3 +218,30 @@ TEST_CASE("the LEDs of the sim board show booting, then the heartbeat and PASSWO
   std::string log = readFile(dir / "core.log");
   CHECK(log.find("alarm raised: password-check") != std::string::npos);
 }
+
+TEST_CASE("the sim board's contacts are set and its outputs shown through bulwark ctl", "[integration][init][led]") {
+  test::TempDir dir;
+  pid_t core = test::spawnBackground({test::bulwarkBinary(), "init", "--data-dir", (dir / "data").string(),
+                                      "--run-dir", (dir / "run").string(), "--console-log"},
+                                     dir / "core.log");
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {test::bulwarkBinary(), "ctl"});
+    args.insert(args.end(), {"--run-dir", (dir / "run").string()});
+    return test::runProcess(args);
+  };
+  // The factory passwords hold the PASSWORD_CHECK alarm: the alarm output O3 is on.
+  REQUIRE(eventually([&] { return ctl({"io"}).out == "CMD1 open\nCMD2 open\nCMD3 open\nACK1 off\nACK2 off\nO3 on\n"; }));
+  auto on = ctl({"input", "CMD2", "on"});
+  CHECK(on.exitCode == 0);
+  CHECK(eventually([&] { return ctl({"io"}).out.find("CMD2 closed\n") != std::string::npos; }));
+  CHECK(ctl({"input", "CMD2", "off"}).exitCode == 0);
+  CHECK(eventually([&] { return ctl({"io"}).out.find("CMD2 open\n") != std::string::npos; }));
+  CHECK(ctl({"input", "CMD1", "press"}).exitCode == 0);
+  auto unknown = ctl({"input", "CMD9", "on"});
+  CHECK(unknown.exitCode == 1);
+  CHECK(unknown.err == "bulwark ctl: No simulated input is named CMD9.\n");
+  auto sideways = ctl({"input", "CMD1", "sideways"});
+  CHECK(sideways.exitCode == 1);
+  CHECK(sideways.err == "bulwark ctl: input wants a name and on, off or press (bulwark ctl input CMD1 press)\n");
+  CHECK(test::stopProcess(core, SIGTERM) == 0);
+}

@@ -30,8 +30,12 @@
 #     4500: 8 s), EVIFDOWN (no carrier), EVLOOKUPROUT (no route),
 #     EVLOOKUPGW (a name no name server knows); a client that goes away withdraws the activation;
 #     the lines go into the support snapshot.
+#   - X.509 (certificates made with openssl as reference chapter 5 makes
+#     them; bulwark's PKCS#12 file and the CA uploaded through the JSON API):
+#     the tunnel comes up, started by either side, and hostA pings hostB; a
+#     peer certificate with the same subject from another CA is refused.
 # Prints the time from the change to the tunnel as TIME lines.
-# Needs root, ip, busybox, charon-systemd, swanctl, tcpdump, curl. Usage: ipsec_test.sh BULWARK
+# Needs root, ip, busybox, charon-systemd, swanctl, tcpdump, curl, openssl. Usage: ipsec_test.sh BULWARK
 set -euo pipefail
 bin=$(realpath "$1")
 id=$$
@@ -112,7 +116,7 @@ if ping_through >/dev/null 2>&1; then fail "hostB is reachable without a tunnel"
 mkdir -p "$tmp/peer"
 cat >"$tmp/peer/strongswan.conf" <<CONF
 charon-systemd {
-  load = random nonce openssl kdf pem pkcs1 x509 pubkey socket-default kernel-libipsec kernel-netlink vici
+  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey revocation constraints socket-default kernel-libipsec kernel-netlink vici
   filelog { stderr { default = 1 } }
   journal { default = -1 }
   plugins { vici { socket = unix://$tmp/peer/charon.vici } }
@@ -481,6 +485,7 @@ out=$(synup plant)
 tail -1 <<<"$out" | grep -q " F EVLOOKUPGW uptime=[0-9.]* msg=The host name gw.invalid could not be resolved" ||
   fail "$out"
 if grep -q " P dnslookup" <<<"$out"; then fail "dnslookup without an address: $out"; fi
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 10.0.2.2 >/dev/null || fail "the gateway edit was refused"
 
 # The snapshot keeps the lines of these synups.
 cgi "nph-diag.cgi?cmd=snapshot" >"$tmp/snapshot.tar.gz" || fail "no snapshot"
@@ -491,6 +496,171 @@ for code in "R OKVUP" "R OKVACT" "F EVDIFFALG1" "F EVDIFFALG2" "F EVPEERNOENT2" 
   grep -q "^$code uptime=" <<<"$diag" || fail "the snapshot has no $code: $diag"
 done
 if grep -q "plant-psk-2026" "$tmp"/snapshot-*/vpn-diagnostics.txt; then fail "a key in the snapshot"; fi
+
+# --- 12. X.509: certificates made with openssl as reference chapter 5 makes them ---
+# A CA (5.2-5.4), a certificate for bulwark (mGuard1) and one for the peer
+# (mGuard2) (5.5, 5.6, 5.8), bulwark's as PKCS#12 with a password (5.7). A
+# second CA issues the peer a certificate with the same subject: it must be
+# refused. 2048-bit keys instead of the reference's 4096: only faster.
+make_ca() {
+  local dir=$1
+  mkdir -p "$dir"/{certs,newcerts,private}
+  : >"$dir/index.txt"
+  echo 0001 >"$dir/serial"
+  cat >"$dir/openssl.conf" <<CONF
+[req]
+prompt = yes
+default_bits = 2048
+distinguished_name = req_dn
+x509_extensions = req_ext
+string_mask = utf8only
+[ca]
+default_ca = CA_default
+[CA_default]
+dir = $dir
+certs = \$dir/certs
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+certificate = \$dir/certs/ca.crt
+serial = \$dir/serial
+private_key = \$dir/private/ca.key
+default_md = sha256
+default_days = 365
+x509_extensions = req_ext
+policy = policy_any
+[req_dn]
+countryName = Country Name (2 letter code)
+countryName_default = DE
+organizationName = Organization Name (company)
+organizationName_default = PHOENIX CONTACT Cyber Security AG
+organizationalUnitName = Organizational Unit Name (department, division)
+organizationalUnitName_default = Support
+commonName = Common Name (hostname, IP, or your name)
+[policy_any]
+countryName = supplied
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+[req_ext]
+basicConstraints = critical, CA:false
+[ca_ext]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, cRLSign, keyCertSign
+CONF
+  (cd "$dir" && openssl req -new -config openssl.conf -x509 -extensions ca_ext -keyout private/ca.key \
+    -out certs/ca.crt -days 3640 -subj "/C=DE/O=PHOENIX CONTACT Cyber Security AG/OU=Support/CN=$2" \
+    -passout pass:ca-pass) >/dev/null 2>&1 || fail "openssl: the CA $2"
+}
+issue() {
+  local dir=$1 name=$2
+  (cd "$dir" && openssl req -new -config openssl.conf -keyout "private/$name.key" -out "$name.csr" -days 364 \
+    -subj "/C=DE/O=PHOENIX CONTACT Cyber Security AG/OU=Support/CN=$name" -passout pass:key-pass &&
+    openssl ca -config openssl.conf -batch -passin pass:ca-pass -out "certs/$name.crt" -infiles "$name.csr") \
+    >/dev/null 2>&1 || fail "openssl: the certificate $name"
+}
+make_ca "$tmp/ca" CA
+issue "$tmp/ca" mGuard1
+issue "$tmp/ca" mGuard2
+(cd "$tmp/ca" && openssl pkcs12 -export -in certs/mGuard1.crt -inkey private/mGuard1.key -out certs/mGuard1.p12 \
+  -passin pass:key-pass -passout pass:p12-pass-2026) || fail "openssl: the PKCS#12 file"
+make_ca "$tmp/rogue" CA
+issue "$tmp/rogue" mGuard2
+openssl x509 -in "$tmp/ca/certs/mGuard2.crt" -noout -subject -nameopt RFC2253 | grep -qx "subject=CN=mGuard2,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE" || fail "unexpected subject"
+
+# Uploaded through the JSON API over HTTPS, as the WBM does.
+api() { ip netns exec "$gw" curl -sk --max-time 20 -u admin:mGuard "$@"; }
+answer=$(api -H "X-Pkcs12-Password: p12-pass-2026" --data-binary "@$tmp/ca/certs/mGuard1.p12" \
+  "https://127.0.0.1:8443/api/v1/certificates/machine/gw/upload") || fail "the machine certificate upload failed"
+machine=$(sed -n 's/.*"rowid":"\(MAIv[0-9]*\)".*/\1/p' <<<"$answer")
+[ -n "$machine" ] || fail "the machine certificate was refused: $answer"
+answer=$(api --data-binary "@$tmp/ca/private/mGuard1.key" "https://127.0.0.1:8443/api/v1/certificates/ca/bad/upload")
+grep -q '"error":"The upload is not a certificate in PEM' <<<"$answer" || fail "a key as CA certificate: $answer"
+answer=$(api --data-binary "@$tmp/ca/certs/ca.crt" "https://127.0.0.1:8443/api/v1/certificates/ca/plant-ca/upload") ||
+  fail "the CA certificate upload failed"
+caRow=$(sed -n 's/.*"rowid":"\(MAIv[0-9]*\)".*/\1/p' <<<"$answer")
+[ -n "$caRow" ] || fail "the CA certificate was refused: $answer"
+[ "$(stat -c %a "$tmp/data/pki/machine/$machine.key")" = 600 ] || fail "the key file is not 0600"
+
+# The peer: its own certificate and key, the CA, and bulwark's identity by its DN.
+openssl pkey -in "$tmp/ca/private/mGuard2.key" -passin pass:key-pass -out "$tmp/peer/good.key"
+openssl pkey -in "$tmp/rogue/private/mGuard2.key" -passin pass:key-pass -out "$tmp/peer/rogue.key"
+# swanctl reads keys only from the private/ folder next to its swanctl.conf.
+peer_x509() {
+  mkdir -p "$tmp/peer/swanctl/private"
+  cp "$2" "$tmp/peer/swanctl/private/peer.key"
+  cat >"$tmp/peer/swanctl/swanctl.conf" <<CONF
+connections {
+  gw {
+    version = 2
+    local_addrs = 10.0.2.2
+    remote_addrs = 10.0.2.1
+    local { auth = pubkey
+            certs = $1 }
+    remote { auth = pubkey
+             cacerts = $tmp/ca/certs/ca.crt
+             id = "C=DE, O=PHOENIX CONTACT Cyber Security AG, OU=Support, CN=mGuard1" }
+    children {
+      net {
+        local_ts = 10.0.0.0/24
+        remote_ts = 192.168.1.0/24
+      }
+    }
+  }
+}
+CONF
+  swanctl --load-all --clear --noprompt --file "$tmp/peer/swanctl/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" \
+    >"$tmp/peer/load" 2>&1 || fail "the peer's X.509 swanctl.conf did not load: $(cat "$tmp/peer/load")"
+  grep -q "key from" "$tmp/peer/load" ||
+    fail "the peer did not load its key: $(cat "$tmp/peer/load")"
+}
+peer_x509 "$tmp/ca/certs/mGuard2.crt" "$tmp/peer/good.key"
+
+t0=$(now_ms)
+gaiconfig --set-all >/dev/null <<ATV || fail "the X.509 connection was refused"
+VPN_CONNECTION = {
+  {
+    ROWID = "MAIv200000003"
+    AUTH_METHOD = "x509"
+    LOCAL_CERT_REF = "$machine"
+    REMOTE_CA_REF = "$caRow"
+    REMOTE_GATEWAY = "10.0.2.2"
+    TUNNEL = {
+      { ROWID = "MAIv200000004" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
+    }
+    VPN_NAME = "plant-x509"
+  }
+}
+// End of configuration profile
+ATV
+eventually tunnel_up || fail "the X.509 tunnel did not come up: $(gw_sas)"
+echo "TIME X.509 tunnel up after the change: $(($(now_ms) - t0)) ms"
+eventually ping_through || fail "hostA does not reach hostB through the X.509 tunnel"
+gw_sas | grep -q "remote 'C=DE, O=PHOENIX CONTACT Cyber Security AG, OU=Support, CN=mGuard2'" ||
+  fail "the peer is not known by its certificate's DN: $(gw_sas)"
+logged "ipsec: connection plant-x509 loaded" || fail "no load line for the X.509 connection"
+if logged "refused its"; then fail "charon refused a credential: $(grep 'refused its' "$tmp/core.log")"; fi
+key_line=$(openssl pkey -in "$tmp/ca/private/mGuard1.key" -passin pass:key-pass | sed -n 5p)
+if logged "$key_line"; then fail "the private key is in the log"; fi
+
+# The peer starts it too, with the same certificate: accepted.
+swanctl --terminate --ike gw --uri "unix://$tmp/peer/charon.vici" >/dev/null 2>&1 || true
+eventually bash -c "! swanctl --list-sas --uri unix://$tmp/run/charon.vici | grep -q ESTABLISHED" ||
+  fail "the SA did not go: $(gw_sas)"
+swanctl --initiate --child net --uri "unix://$tmp/peer/charon.vici" >"$tmp/initiate" 2>&1 ||
+  fail "the peer could not start the connection with its good certificate: $(tail -5 "$tmp/initiate")"
+eventually tunnel_up || fail "not up after the peer started it: $(gw_sas)"
+
+# A certificate of the same name from another CA: refused.
+swanctl --terminate --ike gw --uri "unix://$tmp/peer/charon.vici" >/dev/null 2>&1 || true
+eventually bash -c "! swanctl --list-sas --uri unix://$tmp/run/charon.vici | grep -q ESTABLISHED" ||
+  fail "the SA did not go: $(gw_sas)"
+peer_x509 "$tmp/rogue/certs/mGuard2.crt" "$tmp/peer/rogue.key"
+if swanctl --initiate --child net --uri "unix://$tmp/peer/charon.vici" >"$tmp/initiate" 2>&1; then
+  fail "a peer certificate of another CA was accepted: $(gw_sas)"
+fi
+grep -q "AUTHENTICATION_FAILED" "$tmp/initiate" || fail "the rogue peer failed otherwise: $(tail -5 "$tmp/initiate")"
+if tunnel_up; then fail "a tunnel is up with the rogue certificate: $(gw_sas)"; fi
+if ping_through >/dev/null 2>&1; then fail "hostB is reachable with the rogue certificate"; fi
 
 kill -TERM "$core"
 wait "$core" || fail "the core did not stop cleanly"

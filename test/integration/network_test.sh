@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The network room of a real appliance: bulwark runs as PID 1 with the qemu
-# board (eth0 = XF1 external, eth1 = XF2 internal) in a network namespace of
-# this test's own, wired by veth pairs to two more namespaces: a WAN with a
-# DHCP server (busybox udhcpd) and a LAN host (busybox udhcpc). Checks:
+# board (eth0 = XF1 external, eth1 = XF2 internal, eth2 = XF5 DMZ) in a
+# network namespace of this test's own, wired by veth pairs to three more
+# namespaces: a WAN with a DHCP server (busybox udhcpd), a LAN host (busybox
+# udhcpc) and a DMZ host (192.168.3.10, static). Checks:
 #   - the appliance's DHCP client gets a lease on XF1 (address, default
 #     route, name servers into <run>/resolv.conf);
 #   - the LAN host gets a lease from the appliance's DHCP server and reaches
@@ -17,6 +18,12 @@
 #     connection to a strongSwan peer on the WAN through its own chains, and
 #     an OpenVPN connection's chains and port forwarding (a stand-in tun0);
 #   - NTP_SERVERS by name: resolved through the lease's name servers;
+#   - the DMZ (4.4.10): DMZ_ADDRESSES on XF5; WAN -> DMZ dropped, then
+#     accepted by an FW_DMZ_INCOMING_WAN rule (its line); DMZ -> WAN
+#     accepted and masqueraded as NAT_MASQUERADING says; LAN -> DMZ
+#     accepted; DMZ -> LAN dropped, with FW_DMZ_LOG_DEFAULT its line;
+#     spoofed sources on the DMZ and external ports dropped (4.4.5); a DMZ
+#     network overlapping the internal one refused, changing nothing;
 #   - ROUTER_MODE static puts EXT_ADDRESSES and the route via EXT_GATEWAY in
 #     place of the lease, DNS_MODE user writes DNS_SERVERS; a gateway outside
 #     those networks is refused and changes nothing;
@@ -27,7 +34,7 @@ set -euo pipefail
 bin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 id=$$
-dev=bw-dev-$id wan=bw-wan-$id lan=bw-lan-$id
+dev=bw-dev-$id wan=bw-wan-$id lan=bw-lan-$id dmz=bw-dmz-$id
 tmp=$(mktemp -d -t bulwark-net.XXXXXX)
 pids=()
 cleanup() {
@@ -36,7 +43,7 @@ cleanup() {
   if [ -n "${pid1:-}" ]; then kill -TERM "$pid1" 2>/dev/null || true; fi
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  for ns in "$dev" "$wan" "$lan" "${ovpn:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$dev" "$wan" "$lan" "${dmz:-}" "${ovpn:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,14 +87,19 @@ refused_by_filter() { # FROM ADDRESS PORT TO
   ! ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null
 }
 
-for ns in "$dev" "$wan" "$lan"; do ip netns add "$ns"; done
+for ns in "$dev" "$wan" "$lan" "$dmz"; do ip netns add "$ns"; done
 ip link add eth0 netns "$dev" type veth peer name wan0 netns "$wan"
 ip link add eth1 netns "$dev" type veth peer name lan0 netns "$lan"
-for ns in "$wan" "$lan"; do ip -n "$ns" link set lo up; done
+ip link add eth2 netns "$dev" type veth peer name dmz0 netns "$dmz"
+for ns in "$wan" "$lan" "$dmz"; do ip -n "$ns" link set lo up; done
 ip -n "$wan" link set wan0 up
 ip -n "$wan" addr add 10.0.2.2/24 dev wan0
 ip -n "$wan" addr add 10.0.2.3/24 dev wan0
 ip -n "$lan" link set lan0 up
+# The DMZ host, addressed by hand (the appliance has no DHCP server there).
+ip -n "$dmz" link set dmz0 up
+ip -n "$dmz" addr add 192.168.3.10/24 dev dmz0
+ip -n "$dmz" route add default via 192.168.3.1
 
 # The provider's DHCP server.
 cat >"$tmp/wan.conf" <<CONF
@@ -564,7 +576,106 @@ state=$(ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard \
   "https://192.168.1.1/nph-status.cgi?path=/network/ntp_state")
 [ "$state" = synchronized ] || fail "ntp_state: $state"
 
-# 6. Static addressing and user-defined name servers.
+# 6. The DMZ (4.4.10) with its host 192.168.3.10 on XF5: DMZ_ADDRESSES'
+#    factory default on the port, the four directions by default and as
+#    configured, masquerading, anti-spoofing (4.4.5).
+logged "net: XF5 (eth2): address 192.168.3.1/24" || fail "no line for the DMZ address"
+grep -q "inet 192.168.3.1/24" <<<"$(ip -n "$dev" -4 addr show dev eth2)" || fail "no 192.168.3.1/24 on eth2"
+# (Every port's alarm is raised at start, before the links come up, and
+# cleared when they do.)
+alarm=$(grep -oE "alarm (raised|cleared): link-down XF5:" "$tmp/pid1.log" | tail -1)
+[ "$alarm" != "alarm raised: link-down XF5:" ] || fail "link supervision holds an alarm for XF5"
+dmz_mac=$(ip -n "$dmz" link show dmz0 | awk '/link\/ether/ {print $2}')
+wan_mac=$(ip -n "$wan" link show wan0 | awk '/link\/ether/ {print $2}')
+ip -n "$wan" route add 192.168.3.0/24 via "${wan_address%/*}"
+# Waits up to 5 s for the first line with TEXT and prints it.
+first_line() {
+  local line=""
+  for _ in $(seq 1 50); do
+    line=$(grep -m1 -F -- "$1" "$tmp/pid1.log" || true)
+    [ -n "$line" ] && break
+    sleep 0.1
+  done
+  echo "$line"
+}
+# The web server of the DMZ, which logs its clients' addresses.
+mkdir -p "$tmp/dmz-www" && echo dmz >"$tmp/dmz-www/index.html"
+ip netns exec "$dmz" busybox httpd -f -vv -p 192.168.3.10:80 -h "$tmp/dmz-www" >"$tmp/dmz-http.log" 2>&1 &
+pids+=($!)
+# DMZ -> WAN: accepted (FW_DMZ_OUTGOING_WAN's factory row) and masqueraded
+# (NAT_MASQUERADING's factory row: everything out of the external port).
+echo dmz >"$tmp/www/from-dmz-1.html"
+page=$(ip netns exec "$dmz" curl -s --max-time 5 http://10.0.2.2:8080/from-dmz-1.html) || fail "the DMZ cannot reach the WAN"
+[ "$page" = dmz ] || fail "the WAN page from the DMZ: $page"
+grep -qE "^${wan_address%/*}:[0-9]+: url:/from-dmz-1.html$" "$tmp/wan-http.log" ||
+  fail "DMZ -> WAN not masqueraded: $(grep from-dmz-1 "$tmp/wan-http.log")"
+# ... and not masqueraded where NAT_MASQUERADING names the LAN's network only.
+in_appliance "$bin" gaiconfig --set NAT_MASQUERADING:0.FROM_IP 192.168.1.0/24 >/dev/null
+echo dmz >"$tmp/www/from-dmz-2.html"
+page=$(ip netns exec "$dmz" curl -s --max-time 5 http://10.0.2.2:8080/from-dmz-2.html) ||
+  fail "the DMZ cannot reach the WAN unmasqueraded"
+grep -qE "^192\.168\.3\.10:[0-9]+: url:/from-dmz-2.html$" "$tmp/wan-http.log" ||
+  fail "DMZ -> WAN masqueraded against NAT_MASQUERADING: $(grep from-dmz-2 "$tmp/wan-http.log")"
+in_appliance "$bin" gaiconfig --set NAT_MASQUERADING:0.FROM_IP 0.0.0.0/0 >/dev/null
+# LAN -> DMZ: accepted (FW_DMZ_INCOMING_LAN's factory row), not translated.
+page=$(ip netns exec "$lan" curl -s --max-time 5 http://192.168.3.10/) || fail "the LAN cannot reach the DMZ"
+[ "$page" = dmz ] || fail "the DMZ page from the LAN: $page"
+grep -qE "^$lan_ip:[0-9]+: url:/$" "$tmp/dmz-http.log" || fail "LAN -> DMZ translated: $(cat "$tmp/dmz-http.log")"
+# WAN -> DMZ: dropped by default (FW_DMZ_INCOMING_WAN is empty) ...
+if ip netns exec "$wan" curl -s --max-time 3 -o /dev/null http://192.168.3.10/; then
+  fail "the WAN reached the DMZ host"
+fi
+# ... accepted by a rule of FW_DMZ_INCOMING_WAN, whose line is compared
+# field by field with the SYN (the TTL of 64 one less at the forward hook).
+in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the DMZ rule was refused"
+FW_DMZ_INCOMING_WAN = {
+  { COMMENT = "web server in the DMZ" DST_IP = "192.168.3.10/32" DST_PORT = "80" LOG = "yes" PROTO = "tcp" SRC_IP = "10.0.2.0/24" }
+}
+// End of configuration profile
+ATV
+page=$(ip netns exec "$wan" curl -s --max-time 5 --local-port 40124 http://192.168.3.10/) || true
+[ "$page" = dmz ] || fail "no web page WAN -> DMZ through the rule: '$page'"
+line=$(first_line "firewall: fw-dmz-incoming-wan-1-")
+[[ "$line" =~ firewall:\ fw-dmz-incoming-wan-1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\ act=ACCEPT\ IN=eth0\ OUT=eth2\ MAC=$wan_mac\ SRC=10\.0\.2\.2\ DST=192\.168\.3\.10\ LEN=60\ TOS=0x00\ PREC=0x00\ TTL=63\ ID=[0-9]+\ DF\ PROTO=TCP\ SPT=40124\ DPT=80\ SEQ=[0-9]+\ ACK=0\ WINDOW=[0-9]+\ SYN\ URGP=0$ ]] ||
+  fail "the log line of the SYN WAN -> DMZ: '$line'"
+grep -qE "^10\.0\.2\.2:40124: url:/$" "$tmp/dmz-http.log" || fail "WAN -> DMZ translated: $(cat "$tmp/dmz-http.log")"
+# DMZ -> LAN: dropped (FW_DMZ_OUTGOING_LAN is empty), and with
+# FW_DMZ_LOG_DEFAULT the table's last rule logs it.
+ip netns exec "$lan" busybox nc -l -p 9005 >/dev/null 2>&1 &
+pids+=($!)
+in_appliance "$bin" gaiconfig --set FW_DMZ_LOG_DEFAULT yes >/dev/null
+if ip netns exec "$dmz" curl -s --max-time 3 -o /dev/null --local-port 40125 "http://$lan_ip:9005/"; then
+  fail "the DMZ reached the LAN host"
+fi
+line=$(first_line "firewall: fw-dmz-outgoing-lan-0-")
+[[ "$line" =~ firewall:\ fw-dmz-outgoing-lan-0-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\ act=DROP\ IN=eth2\ OUT=eth1\ MAC=$dmz_mac\ SRC=192\.168\.3\.10\ DST=$lan_ip\ LEN=60\ TOS=0x00\ PREC=0x00\ TTL=63\ ID=[0-9]+\ DF\ PROTO=TCP\ SPT=40125\ DPT=9005\ SEQ=[0-9]+\ ACK=0\ WINDOW=[0-9]+\ SYN\ URGP=0$ ]] ||
+  fail "the log line of the SYN DMZ -> LAN: '$line'"
+# Anti-spoofing (4.4.5): an internal source arriving on the DMZ port, and a
+# DMZ source arriving on the external port, are dropped and logged.
+ip -n "$dmz" addr add 192.168.1.78/32 dev dmz0
+ip netns exec "$dmz" busybox ping -c 1 -W 1 -I 192.168.1.78 10.0.2.2 >/dev/null 2>&1 &&
+  fail "a spoofed source went from the DMZ to the WAN"
+line=$(first_line "firewall: fw-antispoofing-dmz-0- ")
+[[ "$line" =~ firewall:\ fw-antispoofing-dmz-0-\ act=DROP\ IN=eth2\ OUT=eth0\ MAC=$dmz_mac\ SRC=192\.168\.1\.78\ DST=10\.0\.2\.2\ LEN=84\ TOS=0x00\ PREC=0x00\ TTL=63\ ID=[0-9]+\ DF\ PROTO=ICMP\ TYPE=8\ CODE=0\ ID=[0-9]+\ SEQ=0$ ]] ||
+  fail "the fw-antispoofing-dmz line: '$line'"
+ip -n "$dmz" addr del 192.168.1.78/32 dev dmz0
+ip -n "$wan" addr add 192.168.3.77/32 dev wan0
+ip netns exec "$wan" busybox ping -c 1 -W 1 -I 192.168.3.77 "${wan_address%/*}" >/dev/null 2>&1 || true
+line=$(first_line "SRC=192.168.3.77 ")
+[[ "$line" =~ firewall:\ fw-antispoofing-ext1-0-\ act=DROP\ IN=eth0\ MAC=$wan_mac\ SRC=192\.168\.3\.77\ DST=${wan_address%/*}\ LEN=84\ TOS=0x00\ PREC=0x00\ TTL=64\ ID=[0-9]+\ DF\ PROTO=ICMP\ TYPE=8\ CODE=0\ ID=[0-9]+\ SEQ=0$ ]] ||
+  fail "the fw-antispoofing-ext1 line of a DMZ source: '$line'"
+ip -n "$wan" addr del 192.168.3.77/32 dev wan0
+# A DMZ network overlapping the internal one is refused and changes nothing.
+if in_appliance "$bin" gaiconfig --set DMZ_ADDRESSES:0.ADDRESS 192.168.1.200/24 2>"$tmp/refused"; then
+  fail "a DMZ network inside the internal one was accepted"
+fi
+grep -q "DMZ_ADDRESSES 192.168.1.200/24 overlaps INT_ADDRESSES 192.168.1.1/24: the DMZ needs a network of its own" "$tmp/refused" ||
+  fail "refusal: $(cat "$tmp/refused")"
+[ "$(in_appliance "$bin" gaiconfig --get DMZ_ADDRESSES:0.ADDRESS)" = 192.168.3.1/24 ] || fail "the refused DMZ address was stored"
+[ "$(ip -n "$dev" -4 -o addr show dev eth2 | awk '{print $4}')" = 192.168.3.1/24 ] || fail "the refused change touched eth2"
+ip netns exec "$lan" curl -s --max-time 5 -o /dev/null http://192.168.3.10/ || fail "the refused change cut LAN -> DMZ"
+
+# 7. Static addressing and user-defined name servers.
 static_profile() {
   cat <<ATV
 ROUTER_MODE = "static"
@@ -598,14 +709,14 @@ services=$(in_appliance "$bin" ctl services)
 grep -q "^dhclient" <<<"$services" && fail "the DHCP client still runs in static mode: $services"
 logged "XF1 (eth0): static address 10.0.5.2/24, 10.0.6.2/24, gateway 10.0.5.1" || fail "no line for static mode"
 
-# 7. The link of XF1 goes down.
+# 8. The link of XF1 goes down.
 changes() { grep -c "service-mauman: \[011\] Running service loop because an interface changed" "$tmp/pid1.log"; }
 before=$(changes || true)
 ip -n "$wan" link set wan0 down
 more_changes() { [ "$(changes)" -gt "$before" ]; }
 eventually more_changes || fail "the link going down was not noticed"
 
-# 8. Power off.
+# 9. Power off.
 kill -TERM "$pid1"
 wait "$outer" || true
 logged "init: powering off" || fail "no clean power off"

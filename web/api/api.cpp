@@ -342,6 +342,15 @@ void logs(ApiServices& s, const Request& request, std::function<void(Response)> 
   if (!queued) reply(jsonError(503, "The device is busy; try again."));
 }
 
+void describeInto(json& out, const pki::CertificateInfo& info) {
+  out["subject"] = info.subject;
+  out["issuer"] = info.issuer;
+  out["not_before"] = pki::formatUtc(info.notBefore);
+  out["not_after"] = pki::formatUtc(info.notAfter);
+  out["fingerprint_sha256"] = info.sha256Fingerprint;
+  out["public_key"] = info.publicKey;
+}
+
 json certificateJson(const config::Row& row, const std::filesystem::path& dataDir) {
   json out{{"rowid", row.id}};
   if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
@@ -357,14 +366,107 @@ json certificateJson(const config::Row& row, const std::filesystem::path& dataDi
     out["error"] = info.error();
     return out;
   }
-  out["subject"] = info->subject;
-  out["issuer"] = info->issuer;
-  out["not_before"] = pki::formatUtc(info->notBefore);
-  out["not_after"] = pki::formatUtc(info->notAfter);
-  out["fingerprint_sha256"] = info->sha256Fingerprint;
-  out["public_key"] = info->publicKey;
+  describeInto(out, *info);
   out["chain_length"] = chain->size();
   return out;
+}
+
+json caCertificateJson(const config::Row& row) {
+  json out{{"rowid", row.id}};
+  if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
+  auto pem = row.fields.find("CERTIFICATE");
+  if (pem == row.fields.end() || pem->second.text.empty()) {
+    out["error"] = "No certificate has been uploaded.";
+    return out;
+  }
+  auto info = pki::describeCertificate(pem->second.text);
+  if (!info) {
+    out["error"] = info.error();
+    return out;
+  }
+  describeInto(out, *info);
+  return out;
+}
+
+// Removes the row `rowId` of `table` in one transaction; the change fails
+// (nothing changes) while a reference names the row.
+void deleteCertificateRow(ApiServices& s, const config::Actor& actor, std::string table, std::string what,
+                          std::string rowId, std::function<void(Status)> done) {
+  auto edit = [table, what, rowId](config::Config& next) -> Status {
+    if (auto it = next.values.find(table); it != next.values.end()) {
+      auto& rows = it->second.rows;
+      auto row = std::find_if(rows.begin(), rows.end(), [&](const config::Row& r) { return r.id == rowId; });
+      if (row != rows.end()) {
+        rows.erase(row);
+        return {};
+      }
+    }
+    return Error{fmt::format("There is no {} {}.", what, rowId)};
+  };
+  s.config.change(actor, edit, std::move(done));
+}
+
+// The CA certificate of an upload: one certificate in PEM that is a CA's
+// (basicConstraints CA:TRUE), as one canonical PEM block.
+Result<std::string> caCertificateOf(std::string_view upload) {
+  auto blocks = pki::parsePemCertificates(upload);
+  if (!blocks) return Error{fmt::format("The upload is not a certificate in PEM: {}", blocks.error())};
+  if (blocks->size() != 1) {
+    return Error{fmt::format("The upload holds {} certificates; upload each CA certificate on its own.",
+                             blocks->size())};
+  }
+  auto info = pki::describeCertificate(blocks->front());
+  if (!info) return Error{info.error()};
+  if (!info->ca) {
+    return Error{fmt::format("{} is not a CA certificate (no basicConstraints CA:TRUE); a peer's own certificate "
+                             "goes into its connection's REMOTE_CERTIFICATE.",
+                             info->subject)};
+  }
+  return std::move(blocks->front());
+}
+
+// CA certificates (Authentication >> Certificates >> CA Certificates): the
+// PEM is the row's CERTIFICATE (public data, so it travels with profiles).
+void caCertificates(ApiServices& s, const Request& request, const config::Actor& actor,
+                    const std::vector<std::string>& rest, std::function<void(Response)> reply) {
+  if (rest.size() == 2 && request.method == "DELETE") {
+    return deleteCertificateRow(s, actor, "CA_CERTIFICATES", "CA certificate", rest[1], [reply](Status status) {
+      if (!status) return reply(jsonError(400, status.message(), "CA_CERTIFICATES"));
+      reply(jsonAnswer({{"ok", true}}));
+    });
+  }
+  if (rest.size() != 3 || rest[2] != "upload" || request.method != "POST") {
+    return reply(jsonError(404, "No such certificate route."));
+  }
+  auto name = urlDecode(rest[1], false);
+  if (!name || name->empty()) return reply(jsonError(400, "The certificate needs a name."));
+  auto file = std::make_shared<const Request>(request);
+  bool queued = s.workers.submit<Result<std::string>>(
+      [file]() -> Result<std::string> {
+        auto upload = readUpload(*file);
+        if (!upload) return Error{upload.error()};
+        return caCertificateOf(*upload);
+      },
+      [&s, actor, name, reply](Result<std::string> pem) {
+        if (!pem) return reply(jsonError(400, pem.error()));
+        auto rowId = std::make_shared<std::string>();
+        auto edit = [rowId, name, pem = std::move(*pem)](config::Config& next) -> Status {
+          std::set<std::string> ids;
+          for (const auto& [id, where] : config::collectRowIds(next)) ids.insert(id);
+          *rowId = config::RowIdGenerator{}.next(ids);
+          const config::Variable* table = config::Schema::builtin().find("CA_CERTIFICATES");
+          config::Row row = config::defaultRow(*table, *rowId);
+          row.fields["SHORT_NAME"] = config::Value::scalar(*name);
+          row.fields["CERTIFICATE"] = config::Value::scalar(pem);
+          next.values["CA_CERTIFICATES"].rows.push_back(std::move(row));
+          return {};
+        };
+        s.config.change(actor, edit, [reply, rowId](Status status) {
+          if (!status) return reply(jsonError(400, status.message(), "CA_CERTIFICATES"));
+          reply(jsonAnswer({{"ok", true}, {"rowid", *rowId}}));
+        });
+      });
+  if (!queued) reply(jsonError(503, "The device is busy; try again."));
 }
 
 // Machine certificates (Authentication >> Certificates): the key pair lives
@@ -376,34 +478,32 @@ void certificates(ApiServices& s, const Request& request, const auth::Identity& 
     std::filesystem::path dataDir = s.dataDir;
     bool queued = s.workers.submit<json>(
         [snapshot, dataDir] {
-          json machine = json::array();
+          json machine = json::array(), ca = json::array();
           if (const config::Value* table = snapshot->find("MACHINE_CERTIFICATES")) {
             for (const config::Row& row : table->rows) machine.push_back(certificateJson(row, dataDir));
           }
-          return json{{"machine", machine}};
+          if (const config::Value* table = snapshot->find("CA_CERTIFICATES")) {
+            for (const config::Row& row : table->rows) ca.push_back(caCertificateJson(row));
+          }
+          return json{{"machine", machine}, {"ca", ca}};
         },
         [reply](json out) { reply(jsonAnswer(out)); });
     if (!queued) reply(jsonError(503, "The device is busy; try again."));
     return;
   }
-  if (rest.size() < 2 || rest[0] != "machine") return reply(jsonError(404, "No such certificate route."));
+  if (rest.size() < 2 || (rest[0] != "machine" && rest[0] != "ca")) {
+    return reply(jsonError(404, "No such certificate route."));
+  }
   if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin manage certificates."));
   config::Actor actor = actorOf(who);
+  if (rest[0] == "ca") return caCertificates(s, request, actor, rest, std::move(reply));
   if (rest.size() == 2 && request.method == "DELETE") {
     std::string rowId = rest[1];
-    auto edit = [rowId](config::Config& next) -> Status {
-      auto it = next.values.find("MACHINE_CERTIFICATES");
-      if (it == next.values.end()) return Error{"There are no machine certificates."};
-      auto& rows = it->second.rows;
-      auto row = std::find_if(rows.begin(), rows.end(), [&](const config::Row& r) { return r.id == rowId; });
-      if (row == rows.end()) return Error{fmt::format("There is no machine certificate {}.", rowId)};
-      rows.erase(row);
-      return {};
-    };
     // Files go only once the row is gone for good (a reference to it, such
     // as HTTPS_SERVER_CERT_REF, makes the change fail first).
     std::filesystem::path dataDir = s.dataDir;
-    return s.config.change(actor, edit, [reply, rowId, dataDir](Status status) {
+    return deleteCertificateRow(s, actor, "MACHINE_CERTIFICATES", "machine certificate", rowId,
+                                [reply, rowId, dataDir](Status status) {
       if (!status) return reply(jsonError(400, status.message(), "MACHINE_CERTIFICATES"));
       if (Status removed = pki::removeMachineIdentity(dataDir, rowId); !removed) {
         return reply(jsonError(500, removed.message()));

@@ -15,10 +15,12 @@
 //   GET    /api/v1/compare?from=<a>&to=<b> differences between profiles ("" = in force)
 //   GET    /api/v1/logs?since=&until=&tag=&text=&offset=&limit=   newest page first
 //   GET    /api/v1/snapshot                the support snapshot (.tar.gz)
-//   GET    /api/v1/certificates            machine certificates: row id, name, subject, validity
+//   GET    /api/v1/certificates            machine and CA certificates: row id, name, subject, validity
 //   POST   /api/v1/certificates/machine/<name>/upload   the body is a PKCS#12 file, its
 //                                          password in the header X-Pkcs12-Password
 //   DELETE /api/v1/certificates/machine/<rowid>
+//   POST   /api/v1/certificates/ca/<name>/upload   the body is one CA certificate in PEM
+//   DELETE /api/v1/certificates/ca/<rowid>
 // Login, logout and the session (/api/v1/login, /logout, /session) belong to
 // the site, which owns the sessions.
 //

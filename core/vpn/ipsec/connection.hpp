@@ -8,9 +8,14 @@
 // (remote_addrs; %any accepts any peer and then only waits), IKE_LIFETIME and
 // SA_LIFETIME are hard lifetimes (rekeyed at 90 %), AUTH_METHOD psk with PSK
 // is the secret, owned by the peer's address when REMOTE_GATEWAY is one,
-// which is then also the peer's identity. IKEv2 only, charon's default
-// proposals, no identities of our own (charon uses the addresses); a connection with a peer address is initiated by us
-// and retried forever, with dead peer detection restarting it.
+// which is then also the peer's identity. AUTH_METHOD x509 authenticates
+// with the machine certificate LOCAL_CERT_REF (its key is loaded with
+// load-key, credentials.hpp) and accepts the peer's certificate pinned in
+// REMOTE_CERTIFICATE or any issued by the CA certificate REMOTE_CA_REF;
+// LOCAL_ID and REMOTE_ID are the identities, by default the certificates'
+// subject DNs (any identity for a CA). IKEv2 only, charon's default
+// proposals; a connection with a peer address is initiated by us and retried
+// forever, with dead peer detection restarting it.
 #pragma once
 
 #include <chrono>
@@ -31,12 +36,28 @@ struct Tunnel {
 
 enum class AuthMethod { X509, Psk };
 
+// The certificates of an X.509 connection. The PEM texts are part of the
+// value, so that a changed certificate makes a changed connection (loaded again).
+struct X509Credentials {
+  std::string localCertRef;  // MACHINE_CERTIFICATES row id
+  std::string localCert;     // its certificate (PEM), filled in by resolveMachineCertificates
+  std::string localSubject;  // its subject DN in DER, hex (the default local identity)
+  std::string remoteCaRef;   // CA_CERTIFICATES row id
+  std::string remoteCa;      // its CERTIFICATE (PEM)
+  std::string remoteCert;    // REMOTE_CERTIFICATE (PEM): the only certificate the peer may show
+  std::string remoteSubject; // its subject DN in DER, hex (the default remote identity)
+  std::string localId, remoteId;  // LOCAL_ID, REMOTE_ID as configured; "" = the default
+  std::string problem;       // why the certificates cannot be used ("" when they can)
+  bool operator==(const X509Credentials&) const = default;
+};
+
 struct Connection {
   std::string id;  // row id: the IKE_SA configuration's name in charon
   std::string name;
   bool enabled = false;
   AuthMethod auth = AuthMethod::X509;
   std::string psk;
+  X509Credentials x509;
   std::string remoteGateway;  // "%any", a host name or an IPv4 address
   std::chrono::seconds ikeLifetime{0}, saLifetime{0};
   std::vector<Tunnel> tunnels;
@@ -50,7 +71,8 @@ struct Connection {
 std::vector<Connection> connectionsOf(const config::Config& config);
 
 // Why charon cannot be given the connection yet ("" when it can): it is
-// what this step supports (pre-shared keys) and has what it needs.
+// supported and has what it needs (for X.509: the certificates, see
+// resolveMachineCertificates).
 std::string unsupportedReason(const Connection& connection);
 
 // The load-conn argument: one section named by the row id.

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "common/replace_file.hpp"
+#include "pki/store.hpp"
+#include "vpn/ipsec/credentials.hpp"
 
 namespace bulwark::ipsec {
 
@@ -101,7 +103,10 @@ Status IpsecModule::start(const config::Snapshot& snapshot) {
 }
 
 Status IpsecModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
-  if (diff.touches("VPN_CONNECTION")) apply(*snapshot);
+  // The certificate tables: a connection's certificates are part of it.
+  if (diff.touches("VPN_CONNECTION") || diff.touches("CA_CERTIFICATES") || diff.touches("MACHINE_CERTIFICATES")) {
+    apply(*snapshot);
+  }
   return {};
 }
 
@@ -112,6 +117,7 @@ void IpsecModule::stop() {
 
 void IpsecModule::apply(const config::Config& config) {
   configured_ = connectionsOf(config);
+  resolveMachineCertificates(configured_, options_.dataDir);
   // An activation ends with its row, and is moot once the row is enabled.
   std::erase_if(activated_, [this](const std::string& id) {
     const Connection* c = configured(id);
@@ -248,10 +254,14 @@ void IpsecModule::load(const Connection& c) {
   loaded_[c.id] = c;
   refused_.erase(c.id);
   std::string id = c.id, name = c.name;
-  client_->request("load-shared", loadSharedMessage(c), [this, name](Result<vici::Message> r) {
-    std::string error = r ? responseError(*r) : r.error();
-    if (!error.empty()) log_.write(kTag, fmt::format("connection {}: charon refused its key: {}", name, error));
-  });
+  if (c.auth == AuthMethod::Psk) {
+    client_->request("load-shared", loadSharedMessage(c), [this, name](Result<vici::Message> r) {
+      std::string error = r ? responseError(*r) : r.error();
+      if (!error.empty()) log_.write(kTag, fmt::format("connection {}: charon refused its key: {}", name, error));
+    });
+  } else {
+    loadCredentials(c);
+  }
   vici::Message conn = synups_.running(c.id) ? withoutStart(loadConnMessage(c)) : loadConnMessage(c);
   client_->request("load-conn", std::move(conn), [this, id, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
@@ -266,6 +276,26 @@ void IpsecModule::load(const Connection& c) {
     refused_[id] = fmt::format("charon refused it: {}", error);
     changed();
   });
+}
+
+// The certificates and the key, before the connection that needs them. The
+// key is read here and dropped once sent.
+void IpsecModule::loadCredentials(const Connection& c) {
+  std::string name = c.name;
+  auto identity = pki::loadMachineIdentity(options_.dataDir, c.x509.localCertRef);
+  if (!identity) {
+    log_.write(kTag, fmt::format("connection {}: its machine certificate is not usable: {}", name, identity.error()));
+    return;  // load-conn then fails for want of the key, and says so
+  }
+  for (ViciRequest& request : credentialRequests(c, identity->privateKeyPem)) {
+    client_->request(request.command, std::move(request.message),
+                     [this, name, what = request.what](Result<vici::Message> r) {
+                       std::string error = r ? responseError(*r) : r.error();
+                       if (!error.empty()) {
+                         log_.write(kTag, fmt::format("connection {}: charon refused {}: {}", name, what, error));
+                       }
+                     });
+  }
 }
 
 // Its SAs are deleted first (charon keeps them when only the configuration

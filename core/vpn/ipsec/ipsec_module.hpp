@@ -6,8 +6,10 @@
 // charon is declared to the supervisor (charon.hpp) when the first wanted
 // connection appears and removed when the last goes. Once its VICI socket is
 // ready the module connects (vici_client.hpp) and loads every connection it
-// can (pre-shared keys so far: load-shared, then load-conn); afterwards an
-// edited connection is loaded again (charon replaces it), a deleted,
+// can (load-shared, or for X.509 load-cert and load-key, credentials.hpp;
+// then load-conn); afterwards an
+// edited connection (or one whose certificates changed) is loaded again
+// (charon replaces it), a deleted,
 // disabled or deactivated one is terminated and unloaded, and the others are
 // not touched. When charon restarts, the client notices and everything is
 // loaded again.
@@ -55,6 +57,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
     bool kernelEsp = true;         // false: charon does ESP itself (kernel-libipsec)
     bool ownsNetwork = true;       // false: charon is never started (networkIsOurs())
     std::chrono::milliseconds viciTimeout{10000};
+    std::filesystem::path dataDir;  // machine certificates and their keys (pki/store.hpp)
     Synups::Options synup;  // its initiate timeout stays below viciTimeout
   };
   IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, const runtime::Clock& clock,
@@ -99,6 +102,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   void charonEvent(const std::string& name, const vici::Message& message);
   bool reconcile();
   void load(const Connection& connection);
+  void loadCredentials(const Connection& connection);
   void unload(std::string id);
   void initiateIdle(const Connection& connection);
   void logSaEvent(const std::string& event, const vici::Message& message);

@@ -276,11 +276,27 @@ TEST_CASE("the DMZ tables of a board with a DMZ port", "[firewall]") {
   CHECK(rs->chain("fw-dmz-incoming-lan")->rules.at(0).verdict == firewall::Verdict::Accept);
   CHECK(rs->chain("fw-dmz-incoming-wan")->rules.back().verdict == firewall::Verdict::Drop);
   CHECK(rs->chain("fw-antispoofing-dmz"));
-  // Without a DMZ port there are no DMZ chains.
+  // 4.4.5: the external port refuses sources of the DMZ (DMZ_ADDRESSES,
+  // 192.168.3.1/24 by default) as well as of the internal networks, the DMZ
+  // port those of the internal networks; the internal port is not checked.
+  auto spoofed = [&](const firewall::Ruleset& r, const std::string& iif) {
+    std::vector<std::string> sources;
+    for (const auto& rule : r.chain("forward")->rules) {
+      if (rule.target.starts_with("fw-antispoofing-") && rule.iif == iif) {
+        sources.push_back(fmt::format("{}/{}", ipv4Text(rule.saddr->address), rule.saddr->length));
+      }
+    }
+    return sources;
+  };
+  CHECK(spoofed(*rs, "eth0") == std::vector<std::string>{"127.0.0.0/8", "192.168.1.0/24", "192.168.3.0/24"});
+  CHECK(spoofed(*rs, "dmz0") == std::vector<std::string>{"127.0.0.0/8", "192.168.1.0/24"});
+  CHECK(spoofed(*rs, "eth1").empty());
+  // Without a DMZ port there are no DMZ chains, and DMZ_ADDRESSES counts for nothing.
   auto none = firewall::compile(c, kQemu);
   REQUIRE(none);
   CHECK_FALSE(none->chain("fw-dmz-incoming-wan"));
   CHECK_FALSE(none->chain("fw-antispoofing-dmz"));
+  CHECK(spoofed(*none, "eth0") == std::vector<std::string>{"127.0.0.0/8", "192.168.1.0/24"});
 }
 
 TEST_CASE("the VPN connections' firewalls and the throttling of remote access", "[firewall]") {
@@ -348,6 +364,25 @@ TEST_CASE("the VPN connections' firewalls and the throttling of remote access", 
     }
   }
   CHECK(leaks == 2);
+  // A disabled connection leaves its networks to the other rules, unless
+  // it was started at run time (nph-vpn.cgi up, a service contact).
+  config::Config off = c;
+  off.values["VPN_CONNECTION"].rows.at(0).fields["ENABLED"].text = "no";
+  auto countLeaks = [](const firewall::Ruleset& set) {
+    std::size_t n = 0;
+    for (const auto& r : set.chain("forward")->rules) {
+      n += r.verdict == firewall::Verdict::Drop && r.saddr == firewall::Prefix{0xc0a80100, 24};
+    }
+    return n;
+  };
+  auto disabled = firewall::compile(off, kQemu);
+  REQUIRE(disabled);
+  CHECK(countLeaks(*disabled) == 0);
+  firewall::State started;
+  started.startedVpns.insert("MAIv711498711");
+  auto running = firewall::compile(off, kQemu, started);
+  REQUIRE(running);
+  CHECK(countLeaks(*running) == 2);
   // Port forwarding only to the appliance's own addresses.
   CHECK(rs->chain("prerouting")->rules.at(0).toLocal);
   // No VPN connection: none of this.

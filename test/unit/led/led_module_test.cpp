@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "config/config.hpp"
 #include "support/support.hpp"
 
 namespace bulwark::led {
@@ -23,6 +24,35 @@ platform::Board boardNamed(const std::string& name) {
   return *board;
 }
 
+// Two rule records whose row ids the tests use.
+constexpr const char* kService = "MAIv300000001";
+constexpr const char* kMaintenance = "MAIv300000002";
+// An IPsec connection whose row id the tests use.
+constexpr const char* kPlant = "MAIv300000011";
+
+// The factory configuration with the two rule records and `settings`
+// (path, value), validated as a change would be.
+config::Snapshot withRecords(const std::vector<std::pair<std::string, std::string>>& settings = {}) {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config c = config::factoryDefault(schema);
+  const config::Variable* table = schema.find("FW_RULESETS");
+  REQUIRE(table);
+  for (auto [id, name] : {std::pair{kService, "service"}, std::pair{kMaintenance, "maintenance"}}) {
+    config::Row row = config::defaultRow(*table, id);
+    row.fields["FRIENDLY_NAME"].text = name;
+    c.values["FW_RULESETS"].rows.push_back(std::move(row));
+  }
+  const config::Variable* vpn = schema.find("VPN_CONNECTION");
+  REQUIRE(vpn);
+  config::Row plant = config::defaultRow(*vpn, kPlant);
+  plant.fields["VPN_NAME"].text = "plant";
+  plant.fields["ENABLED"].text = "no";
+  c.values["VPN_CONNECTION"].rows.push_back(std::move(plant));
+  for (const auto& [path, value] : settings) REQUIRE(config::setScalar(schema, c, path, value));
+  REQUIRE(config::validate(schema, c));
+  return std::make_shared<const config::Config>(std::move(c));
+}
+
 struct Rig {
   explicit Rig(platform::Board b, std::filesystem::path sysfs = "/nonexistent")
       : board(std::move(b)),
@@ -32,11 +62,12 @@ struct Rig {
                   auto it = carriers.find(interface);
                   if (it == carriers.end()) return std::nullopt;
                   return it->second;
-                }},
-               std::move(sysfs)) {
+                },
+                std::bind_front(&Rig::setRuleRecord, this), std::bind_front(&Rig::setVpn, this)},
+               {std::move(sysfs), "/nonexistent"}) {
     log.addSink(sink);
   }
-  void start() { REQUIRE(module.start(nullptr)); }
+  void start(const config::Snapshot& snapshot = nullptr) { REQUIRE(module.start(snapshot)); }
   // Delivers what was published.
   void deliver() {
     io.restart();
@@ -47,6 +78,45 @@ struct Rig {
       if (s.led == led) return s.pattern;
     }
     return "(no such LED)";
+  }
+  // The firewall as the contacts see it: it switches and publishes, or refuses.
+  Status setRuleRecord(const std::string& rowid, bool active) {
+    if (firewallRefuses) return Error{"The packet filter is not in force on this device."};
+    switched.push_back(fmt::format("{} {}", rowid, active ? "active" : "inactive"));
+    bus.publish(firewall::RuleRecordChanged{rowid, active});
+    return {};
+  }
+  // The IPsec service as the contacts see it: a started connection is being
+  // established ("ready"); the test says when it is up.
+  Status setVpn(const std::string& rowid, bool active) {
+    switched.push_back(fmt::format("vpn {} {}", rowid, active ? "started" : "stopped"));
+    bus.publish(ipsec::VpnStateChanged{rowid, "plant", active ? ipsec::VpnState::Ready : ipsec::VpnState::Void, 0, 1});
+    return {};
+  }
+  // The level of a service contact as the module counts it.
+  bool closed(const std::string& input) const {
+    nlohmann::json answer = nlohmann::json::parse(module.handleCtlRequest());
+    for (const auto& i : answer["inputs"]) {
+      if (i["name"] == input) return i["closed"].get<bool>();
+    }
+    FAIL("no input " << input);
+    return false;
+  }
+  // Closes or opens a simulated contact and runs the loop until it counts.
+  void contact(const std::string& input, bool close) {
+    REQUIRE(module.simulatedInputs().set(input, close));
+    test::runUntil(io, [&] { return closed(input) == close; }, 2s);
+    deliver();
+  }
+  void press(const std::string& input) {
+    contact(input, true);
+    contact(input, false);
+  }
+  std::string output(const std::string& name) const {
+    for (const LedState& s : module.outputs()) {
+      if (s.led == name) return s.pattern;
+    }
+    return "(no such output)";
   }
   bool logged(const std::string& message) const {
     for (const std::string& m : sink.messages("led")) {
@@ -62,6 +132,8 @@ struct Rig {
   test::MemorySink sink;
   bool factoryPasswords = false;
   std::map<std::string, bool> carriers;
+  std::vector<std::string> switched;  // what the contacts switched: "MAIv300000001 active"
+  bool firewallRefuses = false;
   platform::Board board;
   LedModule module;
 };
@@ -133,6 +205,239 @@ TEST_CASE("PASSWORD_CHECK holds while the factory passwords are in use, checked 
   rig.deliver();
   CHECK_FALSE(rig.module.conditions().holds(Condition::PasswordCheck));
   CHECK(rig.pattern("FAULT") == "off");
+}
+
+TEST_CASE("Info1 and Info2 are on while their bound rule records are active, off while inactive", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO1_FW_RULESET_REF", kService}, {"INFO2_FW_RULESET_REF", kMaintenance}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, false});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "on");
+  CHECK(rig.pattern("INFO2") == "off");
+  CHECK(rig.module.simulated().states().at("INFO1").on);
+  rig.bus.publish(firewall::RuleRecordChanged{kService, false});
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  CHECK(rig.pattern("INFO2") == "on");
+  CHECK_FALSE(rig.module.simulated().states().at("INFO1").on);
+  // A record that goes with the configuration shows nothing.
+  rig.bus.publish(firewall::RuleRecordChanged{kMaintenance, false, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO2") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("an unbound Info LED stays off whatever the records do, and a change of binding shows at once", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords());
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  CHECK(rig.pattern("INFO2") == "off");
+  REQUIRE(rig.module.reconfigure(withRecords({{"INFO2_FW_RULESET_REF", kService}}), {}));
+  CHECK(rig.pattern("INFO2") == "on");
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a rule record on Info2 gives way to the flash procedure's running light", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO2_FW_RULESET_REF", kService}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  rig.module.setCondition(Condition::FlashRunning, true);
+  CHECK(rig.pattern("INFO2") == "running light");
+  rig.module.setCondition(Condition::FlashRunning, false);
+  CHECK(rig.pattern("INFO2") == "on");
+  rig.module.stop();
+}
+
+TEST_CASE("the platform-3 board shows Info2's record on PF3, the LED of the info2 column", "[led]") {
+  Rig rig(boardNamed("fl-mguard-4305"));  // GPIO LEDs, contacts and outputs, simulated here: no chip
+  rig.start(withRecords({{"INFO2_FW_RULESET_REF", kService}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("PF3") == "on");
+  CHECK(rig.module.simulatedInputs().levels().size() == 3);  // CMD1-CMD3, not the mode button
+  CHECK(rig.module.simulatedOutputs().states().size() == 3);
+  CHECK(rig.logged(fmt::format("input CMD1: gpiochip0 line 1: cannot open /nonexistent/gpiochip0: "
+                               "No such file or directory; it is simulated instead")));
+  rig.module.stop();
+}
+
+TEST_CASE("an Info LED takes only an existing rule record", "[led]") {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config c = *withRecords();
+  REQUIRE(config::setScalar(schema, c, "INFO1_FW_RULESET_REF", "MAIv399999999"));
+  CHECK(config::validate(schema, c).message() ==
+        "Error for INFO1_FW_RULESET_REF=\"MAIv399999999\": No FW_RULESETS row has this row id.");
+}
+
+TEST_CASE("a push button on CMD1 starts its rule record, the next press stops it, and ACK1 follows", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_FW_RULESET_REF", kService}, {"ACK1_FW_RULESET_REF", kService}}));
+  rig.bus.publish(firewall::RuleRecordChanged{kService, false});
+  rig.deliver();
+  CHECK(rig.output("ACK1") == "off");
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active"});
+  CHECK(rig.output("ACK1") == "on");
+  CHECK(rig.module.simulatedOutputs().states().at("ACK1").on);
+  CHECK(rig.output("ACK2") == "off");
+  CHECK(rig.logged("CMD1 pressed: rule record MAIv300000001 to be active"));
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active", "MAIv300000001 inactive"});
+  CHECK(rig.output("ACK1") == "off");
+  CHECK_FALSE(rig.module.simulatedOutputs().states().at("ACK1").on);
+  // CMD3 is bound to nothing: pressing it switches nothing.
+  rig.press("CMD3");
+  CHECK(rig.switched.size() == 2);
+  rig.module.stop();
+}
+
+TEST_CASE("an on/off switch on CMD2 starts its rule record when switched on and stops it when switched off",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords(
+      {{"CMD2_MODE", "switch"}, {"CMD2_FW_RULESET_REF", kMaintenance}, {"ACK2_FW_RULESET_REF", kMaintenance}}));
+  rig.contact("CMD2", true);
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000002 active"});
+  CHECK(rig.output("ACK2") == "on");
+  CHECK(rig.logged("CMD2 switched on: rule record MAIv300000002 to be active"));
+  rig.contact("CMD2", false);
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000002 active", "MAIv300000002 inactive"});
+  CHECK(rig.output("ACK2") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("an LED bound to a VPN connection: on established, blinking while being established, off stopped",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"INFO1_VPN_REF", kPlant}}));
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Ready, 0, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "blink 500/500");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Active, 1, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "on");
+  CHECK(rig.module.simulated().states().at("INFO1").on);
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Void, 0, 1});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  // A rule record's events do not touch it.
+  rig.bus.publish(firewall::RuleRecordChanged{kService, true});
+  rig.deliver();
+  CHECK(rig.pattern("INFO1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a push button on CMD1 starts its VPN connection, the next press stops it, and ACK1 follows", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_VPN_REF", kPlant}, {"ACK1_VPN_REF", kPlant}}));
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"vpn MAIv300000011 started"});
+  CHECK(rig.logged("CMD1 pressed: VPN connection MAIv300000011 to be started"));
+  CHECK(rig.output("ACK1") == "blink 500/500");
+  rig.bus.publish(ipsec::VpnStateChanged{kPlant, "plant", ipsec::VpnState::Active, 1, 1});
+  rig.deliver();
+  CHECK(rig.output("ACK1") == "on");
+  rig.press("CMD1");
+  CHECK(rig.switched == std::vector<std::string>{"vpn MAIv300000011 started", "vpn MAIv300000011 stopped"});
+  CHECK(rig.output("ACK1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("a contact or LED bound to both a rule record and a VPN connection is refused, and nothing changes",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD2_FW_RULESET_REF", kService}}));
+  Status s = rig.module.reconfigure(withRecords({{"CMD2_FW_RULESET_REF", kService}, {"CMD2_VPN_REF", kPlant}}), {});
+  REQUIRE_FALSE(s);
+  CHECK(s.message() ==
+        "CMD2 is bound to both a firewall rule record (CMD2_FW_RULESET_REF) and a VPN connection (CMD2_VPN_REF); "
+        "it can show or switch one of them");
+  rig.press("CMD2");  // still the rule record
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active"});
+  rig.module.stop();
+}
+
+TEST_CASE("a bouncing contact counts once its level has held", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_FW_RULESET_REF", kService}}));
+  auto& inputs = rig.module.simulatedInputs();
+  // Each change is seen at once (poll), each before the last has held.
+  for (bool level : {true, false, true}) {
+    REQUIRE(inputs.set("CMD1", level));
+    rig.deliver();
+  }
+  test::runUntil(rig.io, [&] { return rig.closed("CMD1"); }, 2s);
+  rig.contact("CMD1", false);
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active"});
+  rig.module.stop();
+}
+
+TEST_CASE("a switch the firewall refuses is logged and changes nothing", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_FW_RULESET_REF", kService}, {"ACK1_FW_RULESET_REF", kService}}));
+  rig.firewallRefuses = true;
+  rig.press("CMD1");
+  CHECK(rig.logged("CMD1: The packet filter is not in force on this device."));
+  CHECK(rig.output("ACK1") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("the alarm output follows the FAULT alarms, not booting's FAULT LED", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords());
+  rig.module.setCondition(Condition::Booting, true);
+  CHECK(rig.pattern("FAULT") == "on (12 s)");
+  CHECK(rig.output("O3") == "off");
+  rig.module.setCondition({Condition::LinkDown, "XF1"}, true);
+  CHECK(rig.output("O3") == "on");
+  CHECK(rig.module.simulatedOutputs().states().at("O3").on);
+  rig.module.setCondition(Condition::Temperature, true);
+  rig.module.setCondition({Condition::LinkDown, "XF1"}, false);
+  CHECK(rig.output("O3") == "on");  // one alarm still holds
+  rig.module.setCondition(Condition::Temperature, false);
+  CHECK(rig.output("O3") == "off");
+  CHECK_FALSE(rig.module.simulatedOutputs().states().at("O3").on);
+  CHECK(rig.logged("alarm cleared: temperature: Temperature too high / low."));
+  rig.module.stop();
+}
+
+TEST_CASE("PASSWORD_CHECK ignore raises no alarm; supervise raises it on the FAULT LED and the alarm output",
+          "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.factoryPasswords = true;
+  rig.start(withRecords({{"PASSWORD_CHECK", "ignore"}}));
+  CHECK_FALSE(rig.module.conditions().holds(Condition::PasswordCheck));
+  CHECK(rig.output("O3") == "off");
+  REQUIRE(rig.module.reconfigure(withRecords({{"PASSWORD_CHECK", "supervise"}}), {}));
+  CHECK(rig.pattern("FAULT") == "on");
+  CHECK(rig.output("O3") == "on");
+  CHECK(rig.logged("alarm raised: password-check: Passwords not configured (admin or root has its factory password)."));
+  rig.module.stop();
+}
+
+TEST_CASE("the ctl sets a simulated input and refuses what it cannot set", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start(withRecords({{"CMD1_FW_RULESET_REF", kService}}));
+  CHECK(rig.module.handleInputRequest(R"({"ctl":"input","name":"CMD1","closed":true})") == R"({"ok":true})");
+  test::runUntil(rig.io, [&] { return rig.closed("CMD1"); }, 2s);
+  CHECK(rig.switched == std::vector<std::string>{"MAIv300000001 active"});
+  CHECK(rig.module.handleInputRequest(R"({"ctl":"input","name":"CMD7","closed":true})") ==
+        R"({"error":"No simulated input is named CMD7.","ok":false})");
+  auto malformed = nlohmann::json::parse(rig.module.handleInputRequest(R"({"ctl":"input","name":"CMD1"})"));
+  CHECK(malformed["ok"] == false);
+  CHECK(rig.module.simulatedInputs().levels().at("CMD1"));
+  auto answer = nlohmann::json::parse(rig.module.handleCtlRequest());
+  CHECK(answer["inputs"][0] == nlohmann::json{{"name", "CMD1"}, {"closed", true}});
+  CHECK(answer["outputs"].size() == 3);
+  CHECK(answer["outputs"][2]["name"] == "O3");
+  rig.module.stop();
 }
 
 TEST_CASE("the ctl answer names every LED of the board with its pattern, in the board's order", "[led]") {

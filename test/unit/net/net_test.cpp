@@ -45,3 +45,17 @@ TEST_CASE("IPv4 addresses and networks", "[net]") {
   CHECK_FALSE(parseIpv4Prefix("10.0.0.1/2x"));
   CHECK_FALSE(parseIpv4(""));
 }
+
+TEST_CASE("DMZ networks that overlap an internal network are refused", "[net]") {
+  config::Config c = config::factoryDefault(config::Schema::builtin());
+  CHECK(c.find("DMZ_ADDRESSES")->rows.at(0).fields.at("ADDRESS").text == "192.168.3.1/24");
+  CHECK(net::checkDmzNetworks(c));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "DMZ_ADDRESSES:0.ADDRESS", "192.168.1.200/25"));
+  CHECK(net::checkDmzNetworks(c).message() ==
+        "DMZ_ADDRESSES 192.168.1.200/25 overlaps INT_ADDRESSES 192.168.1.1/24: the DMZ needs a network of its own");
+  // The larger one around the smaller counts too.
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "DMZ_ADDRESSES:0.ADDRESS", "192.168.0.1/16"));
+  CHECK_FALSE(net::checkDmzNetworks(c));
+  REQUIRE(config::setScalar(config::Schema::builtin(), c, "DMZ_ADDRESSES:0.ADDRESS", "192.168.2.1/24"));
+  CHECK(net::checkDmzNetworks(c));
+}

@@ -77,13 +77,17 @@ TEST_CASE("the qemu board keeps its ports, modules, data device and watchdog") {
   CHECK(b->productName == "bulwark qemu");
   CHECK(b->hardware == "QEMU");
   CHECK(b->hardwareVersion == "00000001");
-  REQUIRE(b->ports.size() == 2);
+  REQUIRE(b->ports.size() == 3);
   CHECK(b->ports[0].name == "XF1");
   CHECK(b->ports[0].interface == "eth0");
   CHECK(b->ports[0].role == Port::Role::External);
   CHECK(b->ports[1].name == "XF2");
   CHECK(b->ports[1].interface == "eth1");
   CHECK(b->ports[1].role == Port::Role::Internal);
+  CHECK(b->ports[2].name == "XF5");
+  CHECK(b->ports[2].name8 == "DMZ");
+  CHECK(b->ports[2].interface == "eth2");
+  CHECK(b->ports[2].role == Port::Role::Dmz);
   CHECK(b->modules == std::vector<std::string>{
                           "e1000",        "virtio_pci",  "virtio_blk",      "crc32c_generic", "ext4",
                           "nf_tables",    "nf_conntrack", "nf_nat",         "nft_ct",         "nft_nat",

@@ -83,19 +83,43 @@ TEST_CASE("openLed finds a board's sysfs LED and refuses one that is not there")
   SysfsTree tree;
   SimulatedLeds simulated;
   Led stat{"STAT", "green", "stat", {Driver::Kind::Sysfs, "mguard:green:stat"}};
-  CHECK(openLed(stat, tree.root, simulated));
+  CHECK(openLed(stat, {tree.root}, simulated));
   Led err{"ERR", "red", "err", {Driver::Kind::Sysfs, "mguard:red:err"}};
-  auto missing = openLed(err, tree.root, simulated);
+  auto missing = openLed(err, {tree.root}, simulated);
   REQUIRE_FALSE(missing);
   CHECK(missing.error() == fmt::format("LED ERR: no {}", (tree.root / "mguard:red:err").string()));
 }
 
-TEST_CASE("a GPIO LED is refused until there is a libgpiod backend") {
+// This machine's kernel has no GPIO at all (no gpiochip, no gpio-sim or
+// gpio-mockup), so only the refusals are tested here: the levels a GPIO LED
+// drives need a chip.
+TEST_CASE("a GPIO LED on a chip that is not there is refused with the chip and the line") {
+  SysfsTree dev;  // a directory without gpiochip1
   SimulatedLeds simulated;
-  Led pf1{"PF1", "green", "stat", {Driver::Kind::Gpio, "", "gpiochip1", 0}};
-  auto led = openLed(pf1, "/nonexistent", simulated);
+  Led pf1{"PF1", "green", "stat", {Driver::Kind::Gpio, "", "gpiochip1", 5}};
+  auto led = openLed(pf1, {"/nonexistent", dev.root}, simulated);
   REQUIRE_FALSE(led);
-  CHECK(led.error() == "LED PF1: GPIO lines (gpiochip1 line 0) are not driven yet (no libgpiod backend)");
+  CHECK(led.error() == fmt::format("LED PF1: gpiochip1 line 5: cannot open {}: No such file or directory",
+                                   (dev.root / "gpiochip1").string()));
+  CHECK_FALSE(simulated.states().contains("PF1"));
+}
+
+TEST_CASE("a GPIO LED on a file that is no GPIO chip is refused") {
+  SysfsTree dev;
+  std::ofstream(dev.root / "gpiochip0") << "not a device\n";
+  SimulatedLeds simulated;
+  Led fail{"FAIL", "red", "fault", {Driver::Kind::Gpio, "", "gpiochip0", 0, true}};
+  auto led = openLed(fail, {"/nonexistent", dev.root}, simulated);
+  REQUIRE_FALSE(led);
+  CHECK(led.error() == fmt::format("LED FAIL: gpiochip0 line 0: cannot open {}: not a GPIO character device",
+                                   (dev.root / "gpiochip0").string()));
+}
+
+TEST_CASE("a character device that is no GPIO chip is refused") {
+  // /dev/null: a character device, but not of the GPIO subsystem.
+  auto led = gpioLed("/dev", "PF2", {Driver::Kind::Gpio, "", "null", 1});
+  REQUIRE_FALSE(led);
+  CHECK(led.error() == "null line 1: cannot open /dev/null: not a GPIO character device");
 }
 
 TEST_CASE("the simulated backend's state is observable") {
@@ -104,7 +128,7 @@ TEST_CASE("the simulated backend's state is observable") {
   simulated.observe([&](const std::string& led, const SimulatedLeds::State& state) {
     seen.push_back(fmt::format("{} {}", led, state.on ? "on" : "off"));
   });
-  auto led = openLed({"STAT", "green", "stat", {}}, "/nonexistent", simulated);
+  auto led = openLed({"STAT", "green", "stat", {}}, {"/nonexistent"}, simulated);
   REQUIRE(led);
   CHECK(simulated.states().at("STAT").on == false);
   REQUIRE((*led)->set(true));

@@ -48,12 +48,14 @@ TEST_CASE("a VPN_CONNECTION row becomes a typed connection", "[ipsec]") {
   CHECK(unsupportedReason(c).empty());
 }
 
-TEST_CASE("what this step cannot load says why", "[ipsec]") {
+TEST_CASE("what cannot be loaded says why", "[ipsec]") {
   Connection c = connectionsOf(withConnection("10.0.2.2"))[0];
   c.psk.clear();
   CHECK(unsupportedReason(c) == "AUTH_METHOD is psk but PSK is empty");
   c.auth = AuthMethod::X509;
-  CHECK(unsupportedReason(c) == "X.509 authentication is not supported yet");
+  CHECK(unsupportedReason(c) == "AUTH_METHOD is x509 but LOCAL_CERT_REF names no machine certificate");
+  c.tunnels.clear();
+  CHECK(unsupportedReason(c) == "it has no tunnel");
 }
 
 TEST_CASE("a connection to a known peer is initiated and retried", "[ipsec]") {

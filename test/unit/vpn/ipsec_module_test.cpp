@@ -211,7 +211,7 @@ TEST_CASE("what charon refuses is logged with its reason", "[ipsec]") {
   f.start();
   f.until([&] { return f.sink.messages("ipsec").size() == 4; });
   auto lines = f.sink.messages("ipsec");
-  CHECK(lines[0] == "connection lab not loaded: X.509 authentication is not supported yet");
+  CHECK(lines[0] == "connection lab not loaded: AUTH_METHOD is x509 but LOCAL_CERT_REF names no machine certificate");
   CHECK(lines[3] == "connection plant: charon refused it: invalid value for: remote_addrs");
 }
 

@@ -9,6 +9,8 @@
 #include "board.hpp"
 #include "cgi/cgi.hpp"
 #include "config/service.hpp"
+#include "pki/certificate.hpp"
+#include "pki/reference_ca.hpp"
 #include "server/http.hpp"
 #include "site.hpp"
 #include "support/snapshot.hpp"
@@ -364,4 +366,58 @@ TEST_CASE("An answer never repeats a parameter name that is not one", "[web][cgi
   REQUIRE_FALSE(r);
   CHECK(r.error() == "unknown parameter");
   CHECK(cgi::invalid(r.error()).body == "F EINVAL msg=unknown parameter\n");
+}
+
+TEST_CASE("CA certificates are uploaded and deleted through the JSON API; bad input changes nothing", "[web][pki]") {
+  SiteFixture f;
+  std::vector<Header> admin{{"authorization", "Basic YWRtaW46bUd1YXJk"}};  // admin:mGuard
+  test::ReferenceCa& ca = test::sharedCa();
+  std::string caPem = test::readFile(ca.ca());
+  auto upload = [&](const std::string& body) { return f.call("POST", "/api/v1/certificates/ca/plant%20CA/upload", admin, body); };
+  auto caRows = [&] {
+    const config::Value* table = f.service->snapshot()->find("CA_CERTIFICATES");
+    return table ? table->rows.size() : 0;
+  };
+  auto error = [](const Response& r) { return nlohmann::json::parse(r.body).value("error", ""); };
+
+  Response garbage = upload("not a certificate at all");
+  CHECK(garbage.status == 400);
+  CHECK(error(garbage) ==
+        "The upload is not a certificate in PEM: No PEM certificate found (expected \"-----BEGIN CERTIFICATE-----\").");
+  std::string key = ca.clearKey("mGuard");
+  Response privateKey = upload(key);
+  CHECK(privateKey.status == 400);
+  CHECK(error(privateKey).starts_with("The upload is not a certificate in PEM: "));
+  CHECK(privateKey.body.find(key.substr(40, 20)) == std::string::npos);
+  Response leaf = upload(test::readFile(ca.certificate("mGuard")));
+  CHECK(leaf.status == 400);
+  CHECK(error(leaf).ends_with("is not a CA certificate (no basicConstraints CA:TRUE); a peer's own certificate goes "
+                              "into its connection's REMOTE_CERTIFICATE."));
+  Response two = upload(caPem + test::readFile(ca.certificate("mGuard")));
+  CHECK(two.status == 400);
+  CHECK(error(two) == "The upload holds 2 certificates; upload each CA certificate on its own.");
+  Response audit = f.call("POST", "/api/v1/certificates/ca/x/upload", {{"authorization", "Basic YXVkaXQ6eA=="}}, caPem);
+  CHECK((audit.status == 401 || audit.status == 403));
+  CHECK(caRows() == 0);
+
+  // openssl x509 -text output: the text around the block is dropped.
+  Response ok = upload(test::openssl({"x509", "-in", ca.ca(), "-text"}));
+  REQUIRE(ok.status == 200);
+  std::string rowId = nlohmann::json::parse(ok.body)["rowid"];
+  REQUIRE(caRows() == 1);
+  const config::Row& row = f.service->snapshot()->find("CA_CERTIFICATES")->rows[0];
+  CHECK(row.id == rowId);
+  CHECK(row.fields.at("SHORT_NAME").text == "plant CA");
+  CHECK(row.fields.at("CERTIFICATE").text == pki::parsePemCertificates(caPem)->front());
+
+  auto list = nlohmann::json::parse(f.call("GET", "/api/v1/certificates", admin).body);
+  REQUIRE(list["ca"].size() == 1);
+  CHECK(list["ca"][0]["rowid"] == rowId);
+  CHECK(list["ca"][0]["name"] == "plant CA");
+  CHECK(list["ca"][0]["subject"] == "CN=CA,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE");
+
+  CHECK(f.call("DELETE", "/api/v1/certificates/ca/MAIv999999999", admin).status == 400);
+  CHECK(caRows() == 1);
+  CHECK(f.call("DELETE", "/api/v1/certificates/ca/" + rowId, admin).status == 200);
+  CHECK(caRows() == 0);
 }
