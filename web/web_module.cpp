@@ -163,6 +163,7 @@ struct WebModule::Impl {
         build::version, build::staticBinary ? "yes" : "no", kernelRelease(), OPENSSL_VERSION_TEXT,
         BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, sqlite3_libversion());
     input.logDatabase = options.dataDir / "logs.db";
+    if (options.ipsec) input.vpnDiagnostics = options.ipsec->synupDiagnostics();
     const config::Schema& schema = config.schema();
     std::filesystem::path dir = spoolDir;
     bool queued = workers.submit<Result<std::filesystem::path>>(

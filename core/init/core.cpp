@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -34,6 +35,8 @@
 #include "log/kmsg.hpp"
 #include "log/log_module.hpp"
 #include "net/net_module.hpp"
+#include "net/rtnl.hpp"
+#include "net/time_status.hpp"
 #include "runtime/control_socket.hpp"
 #include "runtime/event_bus.hpp"
 #include "runtime/module_set.hpp"
@@ -57,6 +60,47 @@ Status makeDir(const std::filesystem::path& dir) {
 config::Actor actorFor(const runtime::Peer& peer) {
   if (peer.uid == 0) return {"root", "root", "gaiconfig"};
   return {fmt::format("uid {}", peer.uid), "admin", "gaiconfig"};
+}
+
+// The reference's name of an interface (11.4.3.3: ext1, ext2, int, dmz0) for
+// the board's ports; the kernel's name for any other.
+std::string viaName(const platform::Board& board, const std::string& interface) {
+  int external = 0;
+  for (const platform::Port& p : board.ports) {
+    if (p.role == platform::Port::Role::External) ++external;
+    if (p.interface != interface) continue;
+    switch (p.role) {
+      case platform::Port::Role::External: return fmt::format("ext{}", external);
+      case platform::Port::Role::Internal: return "int";
+      case platform::Port::Role::Dmz: return "dmz0";
+    }
+  }
+  return interface;
+}
+
+ipsec::SynupEnvironment synupEnvironment(const platform::Board& board, const std::string& serial,
+                                         const runtime::Clock& clock, config::ConfigService& service,
+                                         net::NetModule& net) {
+  ipsec::SynupEnvironment env;
+  env.uptime = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return std::chrono::milliseconds(std::int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000);
+  };
+  env.now = [&clock] { return clock.now(); };
+  env.timeLetter = [&net] { return net::tstampLetter(net.timeStatus()); };
+  env.serial = serial;
+  env.hostname = [&service] { return service.snapshot()->get("HOSTNAME"); };
+  env.resolve = [&net](const std::string& name, std::function<void(Result<std::vector<std::string>>)> done) {
+    net.resolve(name, std::move(done));
+  };
+  env.route = [&board](const std::string& address) -> Result<ipsec::RouteInfo> {
+    auto route = net::routeTo(address);
+    if (!route) return Error{route.error()};
+    return ipsec::RouteInfo{viaName(board, route->interface), route->source,
+                            net::linkState(route->interface) == net::LinkState::Up};
+  };
+  return env;
 }
 
 int fail(const std::string& message) {
@@ -180,6 +224,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
     };
   }
   webOptions.ipsec = &ipsecModule;
+  ipsecModule.setSynupEnvironment(synupEnvironment(*board, *serial, clock, service, netModule));
   web::WebModule webModule(io, timers, workers, log, clock, authModule.authenticator(), service,
                            std::move(webOptions));
   modules.add(webModule);

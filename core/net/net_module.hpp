@@ -82,6 +82,13 @@ class NetModule final : public runtime::Module {
   // The time synchronisation (NTP_ENABLE, NTP_SERVERS), for nph-status.cgi.
   TimeStatus timeStatus() const { return ntp_.status(); }
 
+  // A host name to IPv4 addresses with the configured name servers, called
+  // back on the loop (the VPN's synup resolves its peer with it).
+  void resolve(const std::string& name, std::function<void(Result<std::vector<std::string>>)> done) {
+    if (!resolver_) return done(Error{"no resolver"});
+    resolver_->resolve(name, std::move(done));
+  }
+
   // The carrier last seen on a port's interface (nullopt: not watched or not
   // seen yet), the starting point of the LEDs' link supervision.
   std::optional<bool> carrier(const std::string& interface) const {

@@ -5,6 +5,8 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,8 +27,9 @@ struct SocketCloser {
   void operator()(mnl_socket* s) const { mnl_socket_close(s); }
 };
 
-// Sends one request and waits for its acknowledgement.
-Status talk(nlmsghdr* request, const std::string& what) {
+// Sends one request and waits for its acknowledgement (or, with `callback`,
+// its answer, which goes to the callback).
+Status talk(nlmsghdr* request, const std::string& what, mnl_cb_t callback = nullptr, void* data = nullptr) {
   std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
   if (!socket) return Error{fmt::format("{}: netlink: {}", what, std::strerror(errno))};
   if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -40,7 +43,7 @@ Status talk(nlmsghdr* request, const std::string& what) {
   std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
   ssize_t n = mnl_socket_recvfrom(socket.get(), buffer.data(), buffer.size());
   if (n < 0) return Error{fmt::format("{}: netlink receive: {}", what, std::strerror(errno))};
-  if (mnl_cb_run(buffer.data(), static_cast<size_t>(n), request->nlmsg_seq, portid, nullptr, nullptr) < 0) {
+  if (mnl_cb_run(buffer.data(), static_cast<size_t>(n), request->nlmsg_seq, portid, callback, data) < 0) {
     return Error{fmt::format("{}: {}", what, std::strerror(errno))};
   }
   return {};
@@ -134,6 +137,66 @@ Status addAddress(const std::string& interface, const std::string& cidr) {
 
 Status removeAddress(const std::string& interface, const std::string& cidr) {
   return addressRequest(interface, cidr, false);
+}
+
+namespace {
+
+int routeAttribute(const nlattr* attribute, void* data) {
+  auto* route = static_cast<Route*>(data);
+  in_addr address{};
+  switch (mnl_attr_get_type(attribute)) {
+    case RTA_OIF: {
+      char name[IF_NAMESIZE] = {};
+      if (if_indextoname(mnl_attr_get_u32(attribute), name)) route->interface = name;
+      break;
+    }
+    case RTA_PREFSRC:
+    case RTA_GATEWAY:
+      if (mnl_attr_get_payload_len(attribute) != sizeof address) break;
+      std::memcpy(&address, mnl_attr_get_payload(attribute), sizeof address);
+      (mnl_attr_get_type(attribute) == RTA_PREFSRC ? route->source : route->gateway) = inet_ntoa(address);
+      break;
+    default: break;
+  }
+  return MNL_CB_OK;
+}
+
+int routeAnswer(const nlmsghdr* nlh, void* data) {
+  if (nlh->nlmsg_type != RTM_NEWROUTE) return MNL_CB_OK;
+  mnl_attr_parse(nlh, sizeof(rtmsg), routeAttribute, data);
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<Route> routeTo(const std::string& address) {
+  auto ip = parseIpv4(address);
+  if (!ip) return Error{fmt::format("'{}' is not an IPv4 address", address)};
+  in_addr destination{htonl(*ip)};
+  std::vector<char> buffer(MNL_SOCKET_BUFFER_SIZE);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buffer.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  nlh->nlmsg_flags = NLM_F_REQUEST;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = AF_INET;
+  rtm->rtm_dst_len = 32;
+  mnl_attr_put(nlh, RTA_DST, sizeof destination, &destination);
+  Route route;
+  if (Status s = talk(nlh, fmt::format("no route to {}", address), routeAnswer, &route); !s) return Error{s.message()};
+  if (route.interface.empty()) return Error{fmt::format("no route to {}", address)};
+  return route;
+}
+
+LinkState linkState(const std::string& interface) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return LinkState::Unknown;
+  ifreq request{};
+  std::strncpy(request.ifr_name, interface.c_str(), IF_NAMESIZE - 1);
+  int rc = ioctl(fd, SIOCGIFFLAGS, &request);
+  ::close(fd);
+  if (rc != 0) return LinkState::Unknown;
+  if (!(request.ifr_flags & IFF_UP)) return LinkState::Down;
+  return request.ifr_flags & IFF_RUNNING ? LinkState::Up : LinkState::NoCarrier;
 }
 
 }  // namespace bulwark::net

@@ -22,4 +22,15 @@ Status removeDefaultRoute(const std::string& interface);
 // True when the kernel knows the interface.
 bool interfaceExists(const std::string& interface);
 
+// The kernel's route to an IPv4 address (RTM_GETROUTE): the interface, the
+// source address it would use, the next hop ("" when directly attached).
+struct Route {
+  std::string interface, source, gateway;
+};
+Result<Route> routeTo(const std::string& address);
+
+// Whether the link is up with a carrier (IFF_UP, IFF_RUNNING).
+enum class LinkState { Up, NoCarrier, Down, Unknown };
+LinkState linkState(const std::string& interface);
+
 }  // namespace bulwark::net

@@ -116,6 +116,7 @@ Result<std::filesystem::path> writeSnapshot(const SnapshotInput& input, const st
       {input.directory + "/versions.txt", input.versionsText},
       {input.directory + "/logs.txt", std::move(logs)},
   };
+  if (!input.vpnDiagnostics.empty()) files.push_back({input.directory + "/vpn-diagnostics.txt", input.vpnDiagnostics});
   std::string pattern = (dir / "snapshot.XXXXXX").string();
   int fd = mkstemp(pattern.data());
   if (fd < 0) return Error{fmt::format("cannot create a file in {}", dir.string())};

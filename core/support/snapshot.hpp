@@ -1,7 +1,8 @@
 // The support snapshot of reference 11.5.1 (nph-diag.cgi?cmd=snapshot and the
 // WBM's Support >> Snapshot): a .tar.gz with the configuration as an ATV
 // profile without secrets (password hashes blanked; private keys are never
-// read), the runtime parameters, the versions and every log entry. Written
+// read), the runtime parameters, the versions, every log entry and the VPN
+// diagnostics of the last 100 synup commands (vpn-diagnostics.txt). Written
 // on a worker into a temporary file that the web server streams and removes.
 #pragma once
 
@@ -28,6 +29,9 @@ struct SnapshotInput {
   std::string runtimeText;    // key=value lines
   std::string versionsText;   // key=value lines
   std::filesystem::path logDatabase;
+  // The lines of the last synup commands (IpsecService::synupDiagnostics):
+  // no secrets in them. "" leaves the file out.
+  std::string vpnDiagnostics;
 };
 
 // Writes the snapshot into a new file in `dir` and returns its path. Blocking.

@@ -19,7 +19,17 @@
 #     forms of the enabled connection; once disabled, up starts it (the
 #     tunnel comes up, synstat says activated), down ends it, syndown waits
 #     for the SAs to go, vpn/start and vpn/stop do the same as up and down;
-#     the preconditions of reference 11.3; a wrong key logs the failure.
+#     the preconditions of reference 11.3; a wrong key logs the failure;
+#   - synup streams its progress lines (each as it happens: the lines before
+#     a wait arrive before it ends) and one final line decided from what
+#     happened: OKVUP, OKVACT, EVPEERNOENT1 (wrong key; peer without a
+#     connection for our identity), EVPEERNOENT2 (peer without our tunnel),
+#     EVDIFFALG1 and EVDIFFALG2 (peer accepting only 3DES/MODP1024 in IKE or
+#     ESP), EVTOUT1RESP with "P ikeping" (the peer drops IKE: the core's
+#     initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
+#     4500: 8 s), EVIFDOWN (no carrier), EVLOOKUPROUT (no route),
+#     EVLOOKUPGW (a name no name server knows); a client that goes away withdraws the activation;
+#     the lines go into the support snapshot.
 #   - X.509 (certificates made with openssl as reference chapter 5 makes
 #     them; bulwark's PKCS#12 file and the CA uploaded through the JSON API):
 #     the tunnel comes up, started by either side, and hostA pings hostB; a
@@ -335,7 +345,159 @@ eventually logged "ipsec: connection plant failed: received AUTHENTICATION_FAILE
 state_is active && fail "active with a wrong key"
 answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
 
-# --- 11. X.509: certificates made with openssl as reference chapter 5 makes them ---
+# --- 11. synup: progress lines streamed, the final code from what happened ---
+# The synup answer, each line prefixed with the time it arrived (curl -N:
+# written out as it comes).
+synup() {
+  ip netns exec "$gw" curl -skN --max-time "${2:-20}" "https://admin:mGuard@127.0.0.1:8443/nph-vpn.cgi?cmd=synup&name=$1" |
+    while IFS= read -r line; do echo "$(now_ms) $line"; done
+}
+# The five lines every synup to 10.0.2.2 starts with (reference 11.4.3.3).
+head_re='^[0-9]+ P synup name=plant
+[0-9]+ P deviceinfo uptime=[0-9]+\.[0-9]{2} tstamp=[0-9]{14}[a-e] serial=[^ ]+ hostname=[^ ]+
+[0-9]+ P vpnconn uptime=[0-9]+\.[0-9]{2} id=MAIv200000001 gw=10\.0\.2\.2
+[0-9]+ P dnslookup uptime=[0-9]+\.[0-9]{2} ip=10\.0\.2\.2
+[0-9]+ P routeinfo uptime=[0-9]+\.[0-9]{2} via=wan0\(10\.0\.2\.1\) ifstate=up$'
+# Runs synup and checks its head, that exactly the last line is final and
+# that it begins with $2; the lines are left in $out.
+synup_ends() {
+  out=$(synup plant "${3:-20}")
+  [ -z "${SYNUP_SHOW:-}" ] || echo "$out" >&2
+  [ "$(grep -c ' [RF] ' <<<"$out")" = 1 ] || fail "synup: not exactly one final line: $out"
+  tail -1 <<<"$out" | grep -q "^[0-9]* $1 uptime=[0-9.]* msg=" || fail "synup: expected $1: $out"
+  [[ "$(head -5 <<<"$out")" =~ $head_re ]] || fail "synup: the first five lines: $out"
+  if [ "$2" = activated ]; then
+    answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=yes ike=OK ipsec=OK"
+  else
+    answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=no"
+  fi
+}
+# The peer's connection, changed for one case: proposals, the identity it
+# expects of us, the network it expects behind us.
+peer_conf() {
+  local ike=${1:-default} esp=${2:-default} id=${3:-10.0.2.1} ts=${4:-192.168.1.0/24}
+  cat >"$tmp/peer/case.conf" <<CONF
+connections {
+  gw {
+    version = 2
+    local_addrs = 10.0.2.2
+    remote_addrs = 10.0.2.1
+    proposals = $ike
+    local { auth = psk }
+    remote { auth = psk
+      id = $id }
+    children {
+      net {
+        local_ts = 10.0.0.0/24
+        remote_ts = $ts
+        esp_proposals = $esp
+      }
+    }
+  }
+}
+secrets {
+  ike-gw { secret = "plant-psk-2026" }
+}
+CONF
+  swanctl --load-all --noprompt --file "$tmp/peer/case.conf" --uri "unix://$tmp/peer/charon.vici" >/dev/null ||
+    fail "the peer's $1 $2 $3 $4 did not load"
+}
+
+# The key is still wrong from 10: the peer refuses our authentication.
+synup_ends "F EVPEERNOENT1" deactivated
+grep -q " P IKEv2 uptime=[0-9.]* state=ike_auth-i2 notify=AUTHENTICATION_FAILED$" <<<"$out" || fail "synup: $out"
+gaiconfig --set VPN_CONNECTION:0.PSK plant-psk-2026 >/dev/null || fail "the key edit was refused"
+t0=$(now_ms)
+synup_ends "R OKVUP" activated
+echo "TIME synup to OKVUP: $(($(now_ms) - t0)) ms"
+for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=ike_sa_init-i1 send=IKE_SA_INIT" \
+  "newstate=ike_sa_init-i2 rcvd=IKE_SA_INIT" "newstate=ike_auth-i1 send=IKE_AUTH" "isakmp-sa=established id=#[0-9]*" \
+  "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
+  grep -q " P IKEv2 uptime=[0-9.]* $step$" <<<"$out" || fail "synup: no line $step: $out"
+done
+tail -1 <<<"$out" | grep -q " R OKVUP uptime=[0-9.]* msg=The connection is established on this side.$" || fail "$out"
+[ "$(ike_id)" ] && grep -q "isakmp-sa=established id=#$(ike_id)$" <<<"$out" || fail "id is not swanctl's: $(gw_sas)"
+eventually ping_through || fail "no traffic through the tunnel after synup"
+synup_ends "R OKVACT" activated
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
+
+peer_conf 3des-sha1-modp1024
+synup_ends "F EVDIFFALG1" deactivated
+peer_conf default 3des-sha1
+synup_ends "F EVDIFFALG2" deactivated
+peer_conf default default 10.9.9.9
+synup_ends "F EVPEERNOENT1" deactivated
+peer_conf default default 10.0.2.1 192.168.77.0/24
+synup_ends "F EVPEERNOENT2" deactivated
+grep -q "notify=TS_UNACCEPTABLE ipsec-sa=none$" <<<"$out" || fail "synup: $out"
+peer_conf
+
+# The peer drops IKE: charon's first message stays unanswered.
+ip netns exec "$peer" nft -f - <<NFT
+table inet drop_ike {
+  chain input {
+    type filter hook input priority 0
+    udp dport { 500, 4500 } drop
+  }
+}
+NFT
+synup_ends "F EVTOUT1RESP" deactivated
+grep -q " P ikeping uptime=[0-9.]* to=10.0.2.2:500 via=wan0 response=no$" <<<"$out" || fail "no ikeping: $out"
+# Streamed: the routeinfo line came at once, the final one after the timeout.
+waited=$(( $(tail -1 <<<"$out" | cut -d' ' -f1) - $(sed -n 5p <<<"$out" | cut -d' ' -f1) ))
+[ "$waited" -ge 5000 ] || fail "the lines were not streamed as they came ($waited ms between routeinfo and the end)"
+# A client that goes away: the attempt ends, the activation is withdrawn.
+unloads=$(grep -cF "connection plant unloaded" "$tmp/core.log")
+out=$(synup plant 2) || true
+grep -q " P routeinfo " <<<"$out" || fail "synup: $out"
+if grep -q " [RF] " <<<"$out"; then fail "a final line within 2 s: $out"; fi
+answers "nph-vpn.cgi?cmd=synstat&name=plant" "R OKVST1 id=MAIv200000001 enabled=no activated=no"
+eventually logged_times "connection plant unloaded" $((unloads + 1)) || fail "the abandoned attempt was not withdrawn"
+ip netns exec "$peer" nft delete table inet drop_ike
+# The peer answers IKE_SA_INIT on port 500, then drops what comes to 4500
+# (charon moves there for IKE_AUTH).
+ip netns exec "$peer" nft -f - <<NFT
+table inet drop_ike {
+  chain input {
+    type filter hook input priority 0
+    udp dport 4500 drop
+  }
+}
+NFT
+synup_ends "F EVTOUTWRESP" deactivated
+grep -q " P IKEv2 uptime=[0-9.]* newstate=ike_sa_init-i2 rcvd=IKE_SA_INIT$" <<<"$out" || fail "synup: $out"
+if grep -q " P ikeping " <<<"$out"; then fail "an ikeping after the peer answered: $out"; fi
+ip netns exec "$peer" nft delete table inet drop_ike
+
+# No carrier on the way to the peer; then a name no name server knows.
+ip -n "$peer" link set wan0 down
+out=$(synup plant)
+tail -1 <<<"$out" | grep -q " F EVIFDOWN uptime=[0-9.]* msg=The interface wan0 has no uplink.$" || fail "$out"
+grep -q " P routeinfo uptime=[0-9.]* via=wan0(10.0.2.1) ifstate=error$" <<<"$out" || fail "$out"
+ip -n "$peer" link set wan0 up
+# No route to the peer (the gateway's namespace has no default route).
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 172.16.0.1 >/dev/null || fail "the gateway edit was refused"
+out=$(synup plant)
+tail -1 <<<"$out" | grep -q " F EVLOOKUPROUT uptime=[0-9.]* msg=No route to 172.16.0.1: " || fail "$out"
+grep -q " P dnslookup uptime=[0-9.]* ip=172.16.0.1$" <<<"$out" || fail "$out"
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY gw.invalid >/dev/null || fail "the gateway edit was refused"
+out=$(synup plant)
+tail -1 <<<"$out" | grep -q " F EVLOOKUPGW uptime=[0-9.]* msg=The host name gw.invalid could not be resolved" ||
+  fail "$out"
+if grep -q " P dnslookup" <<<"$out"; then fail "dnslookup without an address: $out"; fi
+gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 10.0.2.2 >/dev/null || fail "the gateway edit was refused"
+
+# The snapshot keeps the lines of these synups.
+cgi "nph-diag.cgi?cmd=snapshot" >"$tmp/snapshot.tar.gz" || fail "no snapshot"
+tar -xzf "$tmp/snapshot.tar.gz" -C "$tmp" --wildcards '*/vpn-diagnostics.txt' || fail "no vpn-diagnostics.txt"
+diag=$(cat "$tmp"/snapshot-*/vpn-diagnostics.txt)
+for code in "R OKVUP" "R OKVACT" "F EVDIFFALG1" "F EVDIFFALG2" "F EVPEERNOENT2" "F EVTOUT1RESP" "F EVTOUTWRESP" \
+  "F EVIFDOWN" "F EVLOOKUPROUT" "F EVLOOKUPGW"; do
+  grep -q "^$code uptime=" <<<"$diag" || fail "the snapshot has no $code: $diag"
+done
+if grep -q "plant-psk-2026" "$tmp"/snapshot-*/vpn-diagnostics.txt; then fail "a key in the snapshot"; fi
+
+# --- 12. X.509: certificates made with openssl as reference chapter 5 makes them ---
 # A CA (5.2-5.4), a certificate for bulwark (mGuard1) and one for the peer
 # (mGuard2) (5.5, 5.6, 5.8), bulwark's as PKCS#12 with a password (5.7). A
 # second CA issues the peer a certificate with the same subject: it must be

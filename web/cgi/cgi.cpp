@@ -161,6 +161,25 @@ std::string vpnStateOf(const CgiServices& services, const std::string& id) {
 // How long syndown waits for charon to delete the connection's SAs.
 constexpr std::chrono::seconds kSyndownTimeout{10};
 
+// How long a synup answer may take in all; the attempt itself is bounded by
+// the IPsec module's timeouts, well below this.
+constexpr std::chrono::seconds kSynupDeadline{120};
+
+// 11.4.3.3: the answer is streamed, each line sent as the service says it;
+// a client that goes away cancels the attempt.
+Response synupAnswer(ipsec::IpsecService* ipsec, const std::string& id) {
+  Response r;
+  r.streamDeadline = kSynupDeadline;
+  r.stream = [ipsec, id](std::shared_ptr<BodyStream> out) {
+    auto cancel = ipsec->synup(id, [out](std::string line, bool last) {
+      out->write(std::move(line));
+      if (last) out->end();
+    });
+    out->onCancel(std::move(cancel));
+  };
+  return r;
+}
+
 // nph-vpn.cgi's commands on connections (11.4.1-11.4.3).
 void runVpn(const Command& command, CgiServices& services, std::function<void(Response)> reply) {
   const std::string& cmd = command.name;
@@ -185,7 +204,7 @@ void runVpn(const Command& command, CgiServices& services, std::function<void(Re
   const ipsec::ConnectionStatus& c = *found;
   if (cmd == "status") return reply(answer(std::string(stateName(c.state())) + "\n"));
   if (cmd == "synstat") return reply(answer(vpnSynstat(c)));
-  if (cmd == "synup") return reply(answer("F EINVAL msg=The command synup is not available in this build yet.\n"));
+  if (cmd == "synup") return reply(synupAnswer(services.ipsec, c.id));
   Status s = cmd == "up" ? services.ipsec->activate(c.id) : services.ipsec->deactivate(c.id);
   if (!s) return reply(answer(fmt::format("F EINVAL msg={}\n", s.message())));
   if (cmd == "up" || cmd == "down") return reply(answer(vpnStateOf(services, c.id)));

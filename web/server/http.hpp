@@ -5,6 +5,7 @@
 // can be fuzzed without sockets.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -39,6 +40,23 @@ struct Request {
   std::string_view query() const;
 };
 
+// The body of a response that is written while it is being made: the
+// progress lines of nph-vpn.cgi?cmd=synup. The server sends each write as one
+// HTTP/1.1 chunk as soon as the ones before it are out, and closes the
+// connection after end(). All calls happen on the loop.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Queues `text`; after end() or a cancel it is dropped.
+  virtual void write(std::string text) = 0;
+  // The last chunk; the connection closes once it is out.
+  virtual void end() = 0;
+  // `cancel` runs once if the response cannot be completed: the client went
+  // away, a write failed, or the deadline passed before end(). Never after
+  // end(), never from inside write() or end().
+  virtual void onCancel(std::function<void()> cancel) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string contentType = "text/plain; charset=utf-8";
@@ -47,6 +65,11 @@ struct Response {
   // When set, the body is streamed from this file, which is removed after.
   std::filesystem::path file;
   bool close = false;  // end the connection after this response
+  // When set, the body is streamed: the server sends the header, then calls
+  // this with the stream to write to (see BodyStream); `body` and `file` are
+  // not used. `streamDeadline` bounds the whole response.
+  std::function<void(std::shared_ptr<BodyStream>)> stream;
+  std::chrono::seconds streamDeadline{300};
 
   static Response text(int status, std::string body);
 };

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <deque>
 #include <list>
 #include <map>
 #include <optional>
@@ -185,6 +187,21 @@ struct State {
   void sweep(std::shared_ptr<State> self);
 };
 
+// The BodyStream of a streamed response: what is written goes to the
+// connection's queue of chunks. It outlives the connection harmlessly.
+class ChunkStream final : public BodyStream {
+ public:
+  ChunkStream(std::weak_ptr<Connection> connection, Executor executor)
+      : connection_(std::move(connection)), executor_(std::move(executor)) {}
+  void write(std::string text) override;
+  void end() override;
+  void onCancel(std::function<void()> cancel) override;
+
+ private:
+  std::weak_ptr<Connection> connection_;
+  Executor executor_;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<State> state, Socket socket, std::string peer)
@@ -212,6 +229,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
     lowest().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close(ignored);
     removeUpload();
+    if (auto cancel = std::exchange(cancel_, nullptr)) cancel();
+  }
+
+  // The streamed response's side of ChunkStream.
+  void streamWrite(std::string text, bool last) {
+    if (closed_ || streamEnded_) return;
+    if (last) {
+      streamEnded_ = true;
+      cancel_ = nullptr;
+    } else if (!text.empty()) {
+      chunks_.push_back(std::move(text));
+    }
+    pump();
+  }
+  // False: the response can no longer be completed.
+  bool streamOnCancel(std::function<void()> cancel) {
+    if (closed_) return false;
+    if (!streamEnded_) cancel_ = std::move(cancel);
+    return true;
   }
 
  private:
@@ -381,6 +417,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send(Response response) {
     if (closed_) return;
     if (state_->stopped) return close();
+    if (response.stream && headRequest_) response.stream = nullptr;  // a HEAD request starts no work
+    if (response.stream) return sendStream(std::move(response));
     bool closeAfter = !keepAlive_ || response.close;
     expiresAfter(kTransferDeadline);
     if (!response.file.empty() && headRequest_) {
@@ -419,6 +457,61 @@ class Connection : public std::enable_shared_from_this<Connection> {
                       });
   }
 
+  // The header with Transfer-Encoding: chunked, then every write as a chunk
+  // as soon as the one before it is out; the connection closes after the
+  // last chunk. Meanwhile a read notices a client that goes away.
+  void sendStream(Response response) {
+    keepAlive_ = false;
+    expiresAfter(response.streamDeadline);
+    auto header = std::make_shared<http::response<http::empty_body>>();
+    prepare(*header, response);
+    header->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    writing_ = true;
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), header, serializer](beast::error_code ec, std::size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->close();
+                               self->pump();
+                             });
+    watchPeer();
+    response.stream(std::make_shared<ChunkStream>(weak_from_this(), stream_.get_executor()));
+  }
+
+  void pump() {
+    if (closed_ || writing_) return;
+    if (!chunks_.empty()) {
+      auto text = std::make_shared<std::string>(std::move(chunks_.front()));
+      chunks_.pop_front();
+      writing_ = true;
+      return asio::async_write(stream_, http::make_chunk(asio::buffer(*text)),
+                               [self = shared_from_this(), text](beast::error_code ec, std::size_t) {
+                                 self->writing_ = false;
+                                 if (ec) return self->close();
+                                 self->pump();
+                               });
+    }
+    if (!streamEnded_) return;
+    writing_ = true;
+    // The pending read of watchPeer() rules out a TLS shutdown (it reads
+    // too): the last chunk ends the answer, then the socket is closed.
+    asio::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code, std::size_t) {
+      self->close();
+    });
+  }
+
+  // A streamed answer's connection is closed afterwards; bytes the client
+  // sends meanwhile are dropped, its end (or an error) ends the response.
+  void watchPeer() {
+    auto scratch = std::make_shared<std::array<char, 512>>();
+    stream_.async_read_some(asio::buffer(*scratch),
+                            [self = shared_from_this(), scratch](beast::error_code ec, std::size_t) {
+                              if (self->closed_) return;
+                              if (ec) return self->close();
+                              self->watchPeer();
+                            });
+  }
+
   void afterWrite(beast::error_code ec, bool closeAfter) {
     removeUpload();
     stringParser_.reset();
@@ -448,7 +541,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool headRequest_ = false;  // answer with the header only
   bool authenticated_ = false;
   bool closed_ = false;
+  std::deque<std::string> chunks_;  // of a streamed response, waiting to be written
+  bool writing_ = false;
+  bool streamEnded_ = false;
+  std::function<void()> cancel_;  // a streamed response's, until it ends
 };
+
+void ChunkStream::write(std::string text) {
+  if (auto c = connection_.lock()) c->streamWrite(std::move(text), false);
+}
+
+void ChunkStream::end() {
+  if (auto c = connection_.lock()) c->streamWrite({}, true);
+}
+
+void ChunkStream::onCancel(std::function<void()> cancel) {
+  auto c = connection_.lock();
+  if (c && c->streamOnCancel(cancel)) return;
+  asio::post(executor_, std::move(cancel));  // already gone: told on a later turn
+}
 
 void State::sweep(std::shared_ptr<State> self) {
   sweeper.expires_after(kDeadlineSweep);

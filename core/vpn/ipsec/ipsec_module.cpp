@@ -63,8 +63,34 @@ IpsecModule::IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, c
       bus_(bus),
       log_(log),
       supervisor_(supervisor),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      synups_(timers, synupHost(), options_.synup) {
   bus.subscribe<init::ServiceStateChanged>(std::bind_front(&IpsecModule::charonStateChanged, this));
+}
+
+// Synup activates without charon's own start (load() sees the run), so that
+// its initiate, and the control-log of it, are the whole attempt.
+Synups::Host IpsecModule::synupHost() {
+  return {[this](const std::string& id) -> std::optional<ConnectionStatus> {
+            const Connection* c = configured(id);
+            return c ? std::optional(statusOf(*c)) : std::nullopt;
+          },
+          [this](const std::string& id) { return activate(id); },
+          [this](const std::string& id) { deactivate(id); },
+          [this] { return charonConnected() ? client_.get() : nullptr; }};
+}
+
+std::function<void()> IpsecModule::synup(const std::string& id, SynupLine line) {
+  const Connection* c = configured(id);
+  if (!c) {
+    line(fmt::format("F ENOENT msg=No VPN connection has the row id {}.\n", id), true);
+    return [] {};
+  }
+  if (Status s = switchable(*c); !s) {
+    line(fmt::format("F EINVAL msg={}\n", s.message()), true);
+    return [] {};
+  }
+  return synups_.start(id, std::move(line));
 }
 
 IpsecModule::~IpsecModule() {
@@ -236,7 +262,8 @@ void IpsecModule::load(const Connection& c) {
   } else {
     loadCredentials(c);
   }
-  client_->request("load-conn", loadConnMessage(c), [this, id, name](Result<vici::Message> r) {
+  vici::Message conn = synups_.running(c.id) ? withoutStart(loadConnMessage(c)) : loadConnMessage(c);
+  client_->request("load-conn", std::move(conn), [this, id, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
     if (error.empty()) {
       if (loaded_.contains(id)) armed_.insert(id);
@@ -438,6 +465,7 @@ void IpsecModule::changed() {
     it = waiters_.erase(it);
   }
   for (auto& done : gone) done(true);
+  synups_.changed();
 }
 
 void IpsecModule::refresh(std::function<void()> done) {

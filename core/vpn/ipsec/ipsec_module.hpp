@@ -20,6 +20,9 @@
 // Connections coming up and going down are logged from those events, and
 // attempts that fail (for which charon raises no event) from its `log`
 // event: the first failure charon reports for an IKE SA of ours.
+//
+// synup (synup.hpp) runs here too: a connection activated by it is loaded
+// without charon's own start, so that synup's initiate is the attempt.
 #pragma once
 
 #include <filesystem>
@@ -38,6 +41,7 @@
 #include "vpn/ipsec/connection.hpp"
 #include "vpn/ipsec/ipsec_service.hpp"
 #include "vpn/ipsec/sa_state.hpp"
+#include "vpn/ipsec/synup.hpp"
 #include "vpn/ipsec/vici_client.hpp"
 
 namespace boost::asio {
@@ -54,6 +58,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
     bool ownsNetwork = true;       // false: charon is never started (networkIsOurs())
     std::chrono::milliseconds viciTimeout{10000};
     std::filesystem::path dataDir;  // machine certificates and their keys (pki/store.hpp)
+    Synups::Options synup;  // its initiate timeout stays below viciTimeout
   };
   IpsecModule(boost::asio::io_context& io, runtime::Timers& timers, const runtime::Clock& clock,
               runtime::EventBus& bus, log::Log& log, init::Supervisor& supervisor, Options options);
@@ -74,6 +79,11 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   Status activate(const std::string& id) override;
   Status deactivate(const std::string& id) override;
   void whenGone(const std::string& id, std::chrono::milliseconds timeout, std::function<void(bool)> done) override;
+  std::function<void()> synup(const std::string& id, SynupLine line) override;
+  std::string synupDiagnostics() const override { return synups_.diagnostics(); }
+
+  // What synup needs from the other rooms (names, routes, the device).
+  void setSynupEnvironment(SynupEnvironment environment) { synups_.setEnvironment(std::move(environment)); }
 
  private:
   struct Waiter {
@@ -82,6 +92,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
     std::function<void(bool)> done;
   };
 
+  Synups::Host synupHost();
   void apply(const config::Config& config);
   void plan(bool sayWhy);
   void runCharon(bool wanted);
@@ -123,6 +134,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   bool declared_ = false;                         // the charon service exists
   bool charonFailed_ = false;                     // the supervisor gave up on it
   std::unique_ptr<ViciClient> client_;
+  Synups synups_;
 };
 
 }  // namespace bulwark::ipsec

@@ -62,6 +62,9 @@ struct VpnStateChanged {
   std::size_t tunnelsUp = 0, tunnels = 0;
 };
 
+// One line of a synup answer, with its "\n"; `last` for the final one.
+using SynupLine = std::function<void(std::string line, bool last)>;
+
 class IpsecService {
  public:
   virtual ~IpsecService() = default;
@@ -82,6 +85,13 @@ class IpsecService {
   // `done(false)` after `timeout`.
   virtual void whenGone(const std::string& id, std::chrono::milliseconds timeout,
                         std::function<void(bool gone)> done) = 0;
+  // nph-vpn.cgi?cmd=synup (reference 11.4.3.3, synup.hpp): activates and
+  // establishes `id` now, telling `line` each progress line as it happens,
+  // then the final one. The result cancels: `line` is not called again and
+  // an activation the attempt made is withdrawn.
+  virtual std::function<void()> synup(const std::string& id, SynupLine line) = 0;
+  // The lines of the last 100 synup commands, oldest first (reference 11.5.1).
+  virtual std::string synupDiagnostics() const = 0;
 };
 
 // The connections of `all` named `name` (VPN_NAME), or all of them for "*".

@@ -399,3 +399,173 @@ TEST_CASE("whenGone answers once the connection has no IKE SA, or at its deadlin
   f.until([&] { return second.has_value(); });
   CHECK(second == true);
 }
+
+namespace {
+
+using ipsec::vici::Message;
+
+// The world as a synup sees it: a fixed uptime and time, names that resolve
+// only when they are addresses, every route through ext1.
+ipsec::SynupEnvironment synupWorld() {
+  ipsec::SynupEnvironment env;
+  env.uptime = [] { return 1234567ms; };
+  env.now = [] { return std::chrono::system_clock::from_time_t(1347011578); };
+  env.timeLetter = [] { return 'a'; };
+  env.serial = "20 04";
+  env.hostname = [] { return std::string("mguard"); };
+  env.resolve = [](const std::string& name, std::function<void(Result<std::vector<std::string>>)> done) {
+    if (name.find_first_not_of("0123456789.") == std::string::npos) return done(std::vector<std::string>{name});
+    done(Error{"no name server knows " + name});
+  };
+  env.route = [](const std::string&) -> Result<ipsec::RouteInfo> { return ipsec::RouteInfo{"ext1", "10.0.2.1", true}; };
+  return env;
+}
+
+Message controlLog(const std::string& text) {
+  return Message{}.add("group", "IKE").add("level", "1").add("ikesa-name", "MAIv300000001").add("msg", text);
+}
+
+// plant (disabled, the one synup is about) and office (enabled: charon runs).
+struct SynupFixture : Fixture {
+  std::string out;
+  bool ended = false;
+  SynupFixture() {
+    addConnection(config, "MAIv300000001", "plant", "10.0.2.2");
+    addConnection(config, "MAIv300000002", "office", "10.0.3.2");
+    config.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "no";
+    start();
+    until([&] { return charon.commands.size() == 3; });
+    module.setSynupEnvironment(synupWorld());
+  }
+  std::function<void()> synup(const std::string& id) {
+    return module.synup(id, [this](std::string line, bool last) {
+      CHECK_FALSE(ended);
+      out += line;
+      ended = last;
+    });
+  }
+  const ipsec::vici::Packet* command(const std::string& name) const {
+    for (const auto& p : charon.commands) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
+};
+
+const std::string kSynupHead =
+    "P synup name=plant\n"
+    "P deviceinfo uptime=1234.56 tstamp=20120907095258a serial=20_04 hostname=mguard\n"
+    "P vpnconn uptime=1234.56 id=MAIv300000001 gw=10.0.2.2\n"
+    "P dnslookup uptime=1234.56 ip=10.0.2.2\n"
+    "P routeinfo uptime=1234.56 via=ext1(10.0.2.1) ifstate=up\n";
+
+}  // namespace
+
+TEST_CASE("synup loads the connection without charon's start, initiates it and streams its log to OKVUP",
+          "[ipsec][synup]") {
+  SynupFixture f;
+  f.charon.streamed["initiate"] = {
+      "control-log",
+      {controlLog("initiating IKE_SA MAIv300000001[3] to 10.0.2.2"),
+       controlLog("IKE_SA MAIv300000001[3] established between 10.0.2.1[10.0.2.1]...10.0.2.2[10.0.2.2]"),
+       controlLog("CHILD_SA MAIv400000001{5} established with SPIs c1_i c2_o and TS 192.168.1.0/24 === "
+                  "10.0.0.0/24")}};
+  f.synup("MAIv300000001");
+  f.until([&] { return f.ended; });
+  CHECK(f.out == kSynupHead +
+                     "P IKEv2 uptime=1234.56 newstate=connecting id=#3 to=10.0.2.2\n"
+                     "P IKEv2 uptime=1234.56 isakmp-sa=established id=#3\n"
+                     "P IKEv2 uptime=1234.56 ipsec-sa=established id=#5 msg=IPsec SA 1 out of 1 is established on "
+                     "this side.\n"
+                     "R OKVUP uptime=1234.56 msg=The connection is established on this side.\n");
+  REQUIRE(f.command("initiate"));
+  CHECK(ipsec::vici::toText(f.command("initiate")->message) ==
+        "{child=MAIv400000001 ike=MAIv300000001 timeout=8000 loglevel=1}");
+  // charon was given plant (after office) with start_action none.
+  std::string loaded = ipsec::vici::toText(f.charon.commands.at(4).message);
+  CHECK(f.charon.commands.at(4).name == "load-conn");
+  CHECK(loaded.find("MAIv300000001") != std::string::npos);
+  CHECK(loaded.find("start_action=none") != std::string::npos);
+  CHECK(loaded.find("start_action=start") == std::string::npos);
+  CHECK(f.module.connections().at(0).activated);
+  CHECK(f.module.synupDiagnostics() == "\n" + f.out);
+}
+
+TEST_CASE("a synup that fails says why in its final code and withdraws its activation", "[ipsec][synup]") {
+  SynupFixture f;
+  f.charon.streamed["initiate"] = {"control-log",
+                                   {controlLog("initiating IKE_SA MAIv300000001[3] to 10.0.2.2"),
+                                    controlLog("generating IKE_SA_INIT request 0 [ SA KE No ]"),
+                                    controlLog("received packet: from 10.0.2.2[500] to 10.0.2.1[500] (36 bytes)"),
+                                    controlLog("parsed IKE_SA_INIT response 0 [ N(NO_PROP) ]"),
+                                    controlLog("received NO_PROPOSAL_CHOSEN notify error")}};
+  f.charon.answer = [](const ipsec::vici::Packet& p) -> std::optional<ipsec::vici::Packet> {
+    Message m = Message{}.add("success", "yes");
+    if (p.name == "initiate") m = Message{}.add("success", "no").add("errmsg", "establishing CHILD_SA 'x' failed");
+    return ipsec::vici::Packet{ipsec::vici::PacketType::CmdResponse, "", m};
+  };
+  f.synup("MAIv300000001");
+  f.until([&] { return f.ended; });
+  CHECK(f.out.ends_with("P IKEv2 uptime=1234.56 state=ike_sa_init-i2 notify=NO_PROPOSAL_CHOSEN\n"
+                        "F EVDIFFALG1 uptime=1234.56 msg=The peer accepts none of the IKE SA proposals (charon: "
+                        "received NO_PROPOSAL_CHOSEN notify error).\n"));
+  CHECK_FALSE(f.module.connections().at(0).activated);
+  f.until([&] { return f.command("unload-conn") != nullptr; });
+  CHECK(ipsec::vici::toText(f.command("unload-conn")->message) == "{name=MAIv300000001}");
+}
+
+TEST_CASE("synup checks the preconditions, the name and the route before charon is asked", "[ipsec][synup]") {
+  SynupFixture f;
+  f.synup("MAIv300000002");
+  CHECK(f.out == "F EINVAL msg=The VPN connection office is enabled in the configuration; only a disabled "
+                 "connection is switched on and off this way (reference 11.3.1).\n");
+
+  f.out.clear();
+  f.ended = false;
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["REMOTE_GATEWAY"].text = "gw.invalid"; });
+  f.synup("MAIv300000001");
+  f.until([&] { return f.ended; });
+  CHECK(f.out == "P synup name=plant\n"
+                 "P deviceinfo uptime=1234.56 tstamp=20120907095258a serial=20_04 hostname=mguard\n"
+                 "P vpnconn uptime=1234.56 id=MAIv300000001 gw=gw.invalid\n"
+                 "F EVLOOKUPGW uptime=1234.56 msg=The host name gw.invalid could not be resolved: no name server "
+                 "knows gw.invalid.\n");
+
+  f.out.clear();
+  f.ended = false;
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["REMOTE_GATEWAY"].text = "10.0.2.2"; });
+  ipsec::SynupEnvironment down = synupWorld();
+  down.route = [](const std::string&) -> Result<ipsec::RouteInfo> { return ipsec::RouteInfo{"ext1", "10.0.2.1", false}; };
+  f.module.setSynupEnvironment(down);
+  f.synup("MAIv300000001");
+  CHECK(f.out == kSynupHead.substr(0, kSynupHead.rfind("P routeinfo")) +
+                     "P routeinfo uptime=1234.56 via=ext1(10.0.2.1) ifstate=error\n"
+                     "F EVIFDOWN uptime=1234.56 msg=The interface ext1 has no uplink.\n");
+  CHECK_FALSE(f.module.connections().at(0).activated);
+  CHECK(f.command("initiate") == nullptr);
+}
+
+TEST_CASE("a client that goes away ends the synup and withdraws its activation; one synup at a time",
+          "[ipsec][synup]") {
+  SynupFixture f;
+  f.charon.answer = [](const ipsec::vici::Packet& p) -> std::optional<ipsec::vici::Packet> {
+    if (p.name == "initiate") return std::nullopt;  // still trying
+    return ipsec::vici::Packet{ipsec::vici::PacketType::CmdResponse, "", Message{}.add("success", "yes")};
+  };
+  auto cancel = f.synup("MAIv300000001");
+  f.until([&] { return f.command("initiate") != nullptr; });
+  CHECK(f.module.connections().at(0).activated);
+  std::string first = f.out;
+  f.synup("MAIv300000001");
+  CHECK(f.out == first + "F EBUSY msg=A synup of plant is under way.\n");
+  f.ended = false;
+  f.out.clear();
+  cancel();
+  CHECK_FALSE(f.module.connections().at(0).activated);
+  CHECK_FALSE(f.ended);
+  CHECK(f.module.synupDiagnostics().ends_with("(the client went away; the attempt is withdrawn)\n"));
+  // Another synup may start now.
+  f.synup("MAIv300000001");
+  CHECK(f.out.starts_with("P synup name=plant\n"));
+  CHECK(f.out.find("EBUSY") == std::string::npos);
+}

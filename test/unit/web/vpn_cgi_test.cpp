@@ -87,6 +87,16 @@ class FakeIpsec final : public ipsec::IpsecService {
     calls.push_back(fmt::format("whenGone {} {}", id, timeout.count()));
     gone = std::move(done);
   }
+  // Says the lines the test gives at once; the rest when the test calls `line`.
+  std::function<void()> synup(const std::string& id, ipsec::SynupLine say) override {
+    calls.push_back("synup " + id);
+    for (const std::string& l : synupLines) say(l, l[0] != 'P');
+    line = std::move(say);
+    return [this] { calls.push_back("cancel"); };
+  }
+  std::string synupDiagnostics() const override { return ""; }
+  std::vector<std::string> synupLines;
+  ipsec::SynupLine line;
 
  private:
   Status toggle(const std::string& id, bool on) {
@@ -101,11 +111,30 @@ class FakeIpsec final : public ipsec::IpsecService {
   }
 };
 
-std::string run(cgi::CgiServices& services, Script script, std::string_view query) {
+// A streamed body as the server would send it, in writes.
+class RecordedStream final : public BodyStream {
+ public:
+  void write(std::string text) override { writes.push_back(std::move(text)); }
+  void end() override { ended = true; }
+  void onCancel(std::function<void()> c) override { cancel = std::move(c); }
+  std::vector<std::string> writes;
+  bool ended = false;
+  std::function<void()> cancel;
+};
+
+std::string run(cgi::CgiServices& services, Script script, std::string_view query,
+                std::shared_ptr<RecordedStream> stream = nullptr) {
   auto command = cgi::parse(script, query);
   REQUIRE(command);
   std::string body = "(no answer)";
-  cgi::run(*command, services, [&body](Response r) { body = r.body; });
+  cgi::run(*command, services, [&body, &stream](Response r) {
+    body = r.body;
+    if (!r.stream) return;
+    if (!stream) stream = std::make_shared<RecordedStream>();
+    r.stream(stream);
+    body.clear();
+    for (const std::string& w : stream->writes) body += w;
+  });
   return body;
 }
 
@@ -280,4 +309,31 @@ TEST_CASE("without the IPsec service no connection is known", "[web][cgi][ipsec]
   CHECK(run(services, Script::Vpn, "cmd=synstat&name=Service") == "F ENOENT msg=No VPN connection is named Service.\n");
   CHECK(run(services, Script::Action, "action=vpn/start&name=Service").starts_with("F ENOENT msg="));
   CHECK(run(services, Script::Status, "path=/vpn/con&name=Service").starts_with("F ENOENT msg="));
+}
+
+TEST_CASE("synup streams the service's lines as they come and ends with the final one", "[web][cgi][ipsec]") {
+  Fixture f;
+  f.ipsec.synupLines = {"P synup name=Service2\n"};
+  auto stream = std::make_shared<RecordedStream>();
+  CHECK(run(f.services, Script::Vpn, "cmd=synup&name=Service2", stream) == "P synup name=Service2\n");
+  CHECK(f.ipsec.calls == std::vector<std::string>{"synup MAIv3"});
+  CHECK_FALSE(stream->ended);
+  f.ipsec.line("P vpnconn uptime=1.00 id=MAIv3 gw=vpn.example.com\n", false);
+  f.ipsec.line("R OKVUP uptime=2.00 msg=The connection is established on this side.\n", true);
+  CHECK(stream->writes.size() == 3);
+  CHECK(stream->writes[2] == "R OKVUP uptime=2.00 msg=The connection is established on this side.\n");
+  CHECK(stream->ended);
+  // The server cancels when the client goes away: the service is told.
+  REQUIRE(stream->cancel);
+  stream->cancel();
+  CHECK(f.ipsec.calls.back() == "cancel");
+}
+
+TEST_CASE("synup of an unknown or ambiguous name answers at once, without the service", "[web][cgi][ipsec]") {
+  Fixture f;
+  CHECK(run(f.services, Script::Vpn, "cmd=synup&name=Nothing") == "F ENOENT msg=No VPN connection is named Nothing.\n");
+  f.ipsec.states[2].name = "Service2";
+  CHECK(run(f.services, Script::Vpn, "cmd=synup&name=Service2") ==
+        "F EAMBIGUOUS msg=Several VPN connections are named Service2.\n");
+  CHECK(f.ipsec.calls.empty());
 }

@@ -245,6 +245,21 @@ TEST_CASE("The snapshot archive is a tar.gz that tar reads", "[web][support]") {
   CHECK(cat.out == big);
 }
 
+TEST_CASE("The snapshot has the synup diagnostics as vpn-diagnostics.txt, and no such file without any",
+          "[web][support]") {
+  test::TempDir dir;
+  support::SnapshotInput input{"snap", "A = \"1\"\n", "uptime=1\n", "bulwark=0\n", dir / "logs.db", ""};
+  auto without = support::writeSnapshot(input, dir.path());
+  REQUIRE(without);
+  auto list = test::runProcess({"tar", "-tzf", without->string()});
+  CHECK(list.out == "snap/config.atv\nsnap/runtime.txt\nsnap/versions.txt\nsnap/logs.txt\n");
+  input.vpnDiagnostics = "\nP synup name=plant\nF EVTOUT1RESP uptime=1.00 msg=x\n";
+  auto with = support::writeSnapshot(input, dir.path());
+  REQUIRE(with);
+  REQUIRE(test::runProcess({"tar", "-xzf", with->string(), "-C", dir.path().string()}).exitCode == 0);
+  CHECK(test::runProcess({"cat", (dir / "snap/vpn-diagnostics.txt").string()}).out == input.vpnDiagnostics);
+}
+
 namespace {
 
 // A management site over a real configuration service, on a manual clock.
