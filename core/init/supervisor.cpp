@@ -96,6 +96,9 @@ Status Supervisor::update(ServiceSpec spec) {
   if (spec.logTag.empty()) spec.logTag = spec.name;
   s->crashes = 0;
   if (s->pid) {
+    // Declared again while a remove() is stopping it: wanted after all, so
+    // the next run starts once this one has ended.
+    s->removing = false;
     s->next = std::move(spec);
     stopOne(*s);
     return {};

@@ -260,4 +260,14 @@ TEST_CASE("a changed declaration restarts the service; a removed one is stopped 
   REQUIRE(f.supervisor.childExited(f.spawner.pids["ntp"], exited(0)));
   CHECK_FALSE(f.supervisor.status("ntp"));
   CHECK(f.supervisor.list().size() == 1);
+  // Declared again while the removal is still stopping it (charon between
+  // two IPsec connections): it starts again once the old run has ended.
+  REQUIRE(f.supervisor.update(f.spec("ntp")));
+  pid_t old = f.spawner.pids["ntp"];
+  f.supervisor.remove("ntp");
+  CHECK(f.state("ntp") == ServiceState::Stopping);
+  REQUIRE(f.supervisor.update(f.spec("ntp")));
+  REQUIRE(f.supervisor.childExited(old, killedBy(SIGTERM)));
+  CHECK(f.state("ntp") == ServiceState::Running);
+  CHECK(f.spawner.pids["ntp"] != old);
 }
