@@ -1,4 +1,5 @@
 #include "web_module.hpp"
+#include "common/number.hpp"
 
 #include <sqlite3.h>
 #include <sys/utsname.h>
@@ -177,8 +178,9 @@ struct WebModule::Impl {
   }
 
   void applySiteSettings(const config::Config& cfg) {
-    site->setIdleTimeout(std::chrono::seconds(std::stoll(cfg.get("WWW_TIMEOUT"))));
-    site->setUploadLimit(static_cast<std::size_t>(std::stoll(cfg.get("HTTPS_UPLOAD_LIMIT"))) * 1024);
+    // Validated by the schema; the defaults are its own.
+    site->setIdleTimeout(std::chrono::seconds(toNumber<long long>(cfg.get("WWW_TIMEOUT")).value_or(1800)));
+    site->setUploadLimit(toNumber<std::size_t>(cfg.get("HTTPS_UPLOAD_LIMIT")).value_or(16448) * 1024);
   }
 
   void scheduleSweep() {

@@ -1,4 +1,5 @@
 #include "auth/authenticator.hpp"
+#include "common/number.hpp"
 
 #include <openssl/rand.h>
 
@@ -68,7 +69,7 @@ void Authenticator::configure(const config::Config& config) {
   LoginThrottle::Policy policy;
   // A validated configuration has all three; the defaults are the schema's.
   const std::string& limit = config.get("LOGIN_FAILURE_LIMIT");
-  policy.maxFailures = limit.empty() ? 3 : std::stoi(limit);
+  policy.maxFailures = toNumber<int>(limit).value_or(3);
   policy.window = std::chrono::seconds(config::parseDuration(config.get("LOGIN_FAILURE_WINDOW")).value_or(900));
   policy.lockout = std::chrono::seconds(config::parseDuration(config.get("LOGIN_LOCKOUT")).value_or(900));
   throttle_.setPolicy(policy);

@@ -1,7 +1,6 @@
 #include "firewall/compiler.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <tuple>
 
@@ -9,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include "common/ipv4.hpp"
+#include "common/number.hpp"
 
 namespace bulwark::firewall {
 
@@ -50,10 +50,8 @@ Result<std::optional<Prefix>> parsePrefix(const std::string& text) {
 Result<std::optional<PortRange>> parsePorts(const std::string& text) {
   if (text.empty() || text == "any") return std::optional<PortRange>{};
   auto number = [](const std::string& t) -> std::optional<std::uint16_t> {
-    std::uint16_t v = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (ec != std::errc() || end != t.data() + t.size() || v == 0) return std::nullopt;
-    return v;
+    auto v = toNumber<std::uint16_t>(t);
+    return v && *v != 0 ? v : std::nullopt;
   };
   auto colon = text.find(':');
   auto from = number(text.substr(0, colon));
@@ -373,11 +371,7 @@ Rule jumpTo(Rule match, std::string chain) {
 }
 
 // A whole decimal number of the configuration, 0 when the text is none.
-unsigned positive(const std::string& text) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
-}
+unsigned positive(const std::string& text) { return toNumber<unsigned>(text).value_or(0); }
 
 // Log lines a second of the checks below (the floods: one, reference 4.4.16).
 constexpr unsigned kCheckLines = 10;

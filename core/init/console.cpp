@@ -1,4 +1,5 @@
 #include "init/console.hpp"
+#include "common/number.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -271,12 +272,12 @@ struct Console::Impl : std::enable_shared_from_this<Impl> {
     if (what == "log") {
       std::size_t count = 20;
       if (w.size() >= 3) {
-        try {
-          count = std::min<std::size_t>(std::stoul(w[2]), 1000);
-        } catch (...) {
+        auto n = toNumber<std::size_t>(w[2]);
+        if (!n) {
           print("show log N: N is a number\n");
           return next();
         }
+        count = std::min<std::size_t>(*n, 1000);
       }
       busy = true;
       log::Query q;

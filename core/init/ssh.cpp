@@ -1,4 +1,5 @@
 #include "init/ssh.hpp"
+#include "common/number.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -124,11 +125,7 @@ unsigned sessionLimit(const config::Config& config, auth::Role role) {
                          : role == auth::Role::Audit    ? "SSH_AUDIT_LOGIN_ALLOWED_MAX"
                                                         : nullptr;
   if (!variable) return 0;
-  try {
-    return static_cast<unsigned>(std::stoul(config.get(variable)));
-  } catch (...) {
-    return 4;
-  }
+  return toNumber<unsigned>(config.get(variable)).value_or(4);
 }
 
 ServiceLogLine sshdLogLine(const std::string& line) {
@@ -138,10 +135,7 @@ ServiceLogLine sshdLogLine(const std::string& line) {
   // std::regex backtracks recursively: long lines (dropbear writes none) stay as they are.
   if (line.size() > 512 || !std::regex_match(line, m, head)) return {"sshd", line, std::nullopt};
   std::optional<int> pid;
-  try {
-    pid = std::stoi(m[1].str());
-  } catch (...) {
-  }
+  pid = toNumber<int>(m[1].str());
   auto tag = [&pid](std::string text) { return ServiceLogLine{"sshd", std::move(text), pid}; };
   std::string text = m[2].str();
   static const std::regex accepted(R"(^Password auth succeeded for '([^']*)' from (.+):(\d+)$)");

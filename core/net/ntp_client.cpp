@@ -1,4 +1,5 @@
 #include "net/ntp_client.hpp"
+#include "common/number.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -91,10 +92,9 @@ std::optional<Entry> parseEntry(const std::string& text) {
   if (auto colon = text.rfind(':'); colon != std::string::npos) {
     e.host = text.substr(0, colon);
     std::string digits = text.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return {};
-    unsigned port = static_cast<unsigned>(std::stoul(digits));
-    if (port == 0 || port > 65535) return {};
-    e.port = static_cast<std::uint16_t>(port);
+    auto port = toNumber<std::uint16_t>(digits);
+    if (!port || *port == 0) return {};
+    e.port = *port;
   }
   bool name = !e.host.empty() && e.host.size() <= 253 && std::all_of(e.host.begin(), e.host.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';

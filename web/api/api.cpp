@@ -1,4 +1,5 @@
 #include "api/api.hpp"
+#include "common/number.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -297,11 +298,8 @@ void compare(ApiServices& s, const Request& request, std::function<void(Response
 
 std::size_t number(const std::map<std::string, std::string>& q, const std::string& key, std::size_t fallback) {
   auto it = q.find(key);
-  if (it == q.end() || it->second.empty() || it->second.size() > 9 ||
-      it->second.find_first_not_of("0123456789") != std::string::npos) {
-    return fallback;
-  }
-  return std::stoul(it->second);
+  if (it == q.end() || it->second.size() > 9) return fallback;
+  return toNumber<std::size_t>(it->second).value_or(fallback);
 }
 
 void logs(ApiServices& s, const Request& request, std::function<void(Response)> reply) {
