@@ -324,24 +324,36 @@ TEST_CASE("a set-all killed at any moment leaves the old or the new configuratio
   std::uniform_int_distribution<long long> aroundCommit(0, micros(2 * commitAt));
   std::uniform_int_distribution<long long> anywhere(0, micros(typical + typical / 4));
   int counts[3] = {};
-  for (int round = 0; round < rounds; ++round) {
+  auto count = [&counts](Outcome o) { return counts[static_cast<int>(o)]; };
+  // Enough kills on both sides of the commit make the rounds mean something.
+  // On a busy machine an import's timing drifts from the calibration, so
+  // rounds go on (up to four times as many) until they do.
+  auto enough = [&](int wanted) {
+    return count(Outcome::KilledKeptOld) >= wanted / 10 &&
+           count(Outcome::KilledCommittedNew) + count(Outcome::Finished) >= wanted / 10 &&
+           count(Outcome::KilledKeptOld) + count(Outcome::KilledCommittedNew) >= wanted / 2;
+  };
+  int round = 0;
+  for (; round < rounds || (!enough(rounds) && round < 4 * rounds); ++round) {
     auto& spread = h.random()() % 4 != 0 ? aroundCommit : anywhere;
     auto delay = std::chrono::microseconds(spread(h.random()));
     ++counts[static_cast<int>(h.killedRound(delay))];
   }
-  int keptOld = counts[static_cast<int>(Outcome::KilledKeptOld)];
-  int killedNew = counts[static_cast<int>(Outcome::KilledCommittedNew)];
-  int finished = counts[static_cast<int>(Outcome::Finished)];
+  rounds = round;
+  int keptOld = count(Outcome::KilledKeptOld);
+  int killedNew = count(Outcome::KilledCommittedNew);
+  int finished = count(Outcome::Finished);
   std::fprintf(stderr,
                "crash_safety: %d rounds: %d killed before the commit (old kept), %d killed after it (new kept), "
                "%d finished\n",
                rounds, keptOld, killedNew, finished);
 
   // Without kills before the commit and commits that went through, the test proved nothing.
-  bool meaningful = keptOld >= rounds / 10 && killedNew + finished >= rounds / 10 &&
-                    keptOld + killedNew >= rounds / 2;
-  CHECK(keptOld >= rounds / 10);
-  CHECK(killedNew + finished >= rounds / 10);
-  CHECK(keptOld + killedNew >= rounds / 2);
+  // (Measured against the rounds asked for: the extra rounds only add hits.)
+  int asked = static_cast<int>(envNumber("BULWARK_CRASH_ROUNDS").value_or(200));
+  bool meaningful = enough(asked);
+  CHECK(keptOld >= asked / 10);
+  CHECK(killedNew + finished >= asked / 10);
+  CHECK(keptOld + killedNew >= asked / 2);
   if (meaningful) fs::remove_all(h.directory());
 }
