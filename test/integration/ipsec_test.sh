@@ -55,14 +55,8 @@ fail() {
   echo "--- peer log"; tail -20 "$tmp/peer.log" || true
   exit 1
 }
-# Waits up to 20 s for a command to succeed.
-eventually() {
-  for _ in $(seq 1 200); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  "$@"
-}
+# eventually, start_strongswan_peer
+source "$(dirname "$0")/lib.sh"
 logged() { grep -qF -- "$1" "$tmp/core.log"; }
 logged_times() { [ "$(grep -cF -- "$1" "$tmp/core.log")" -ge "$2" ]; }
 now_ms() { date +%s%3N; }
@@ -114,14 +108,6 @@ if ping_through >/dev/null 2>&1; then fail "hostB is reachable without a tunnel"
 
 # --- the peer: its own charon and swanctl.conf ---
 mkdir -p "$tmp/peer"
-cat >"$tmp/peer/strongswan.conf" <<CONF
-charon-systemd {
-  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey revocation constraints socket-default kernel-libipsec kernel-netlink vici
-  filelog { stderr { default = 1 } }
-  journal { default = -1 }
-  plugins { vici { socket = unix://$tmp/peer/charon.vici } }
-}
-CONF
 cat >"$tmp/peer/swanctl.conf" <<CONF
 connections {
   gw {
@@ -142,9 +128,7 @@ secrets {
   ike-gw { secret = "plant-psk-2026" }
 }
 CONF
-STRONGSWAN_CONF=$tmp/peer/strongswan.conf ip netns exec "$peer" /usr/sbin/charon-systemd >"$tmp/peer.log" 2>&1 &
-pids+=($!)
-eventually test -S "$tmp/peer/charon.vici" || fail "the peer's charon did not start"
+start_strongswan_peer "$peer" "$tmp/peer" || fail "the peer's charon did not start"
 eventually swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "unix://$tmp/peer/charon.vici" ||
   fail "the peer's swanctl.conf did not load"
 

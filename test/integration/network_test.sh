@@ -52,14 +52,8 @@ fail() {
   echo "--- appliance log"; tail -"${FAIL_LINES:-25}" "$tmp/pid1.log" || true
   exit 1
 }
-# Waits up to 20 s for a command to succeed.
-eventually() {
-  for _ in $(seq 1 100); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  "$@"
-}
+# eventually, start_strongswan_peer
+source "$here/lib.sh"
 logged() { grep -qF -- "$1" "$tmp/pid1.log"; }
 # A TCP connection from namespace FROM to ADDRESS:PORT, where a listener in
 # namespace TO writes what arrives to OUT: fd 8 writes into the connection,
@@ -415,14 +409,6 @@ eventually ip netns exec "$wan" curl -sk --max-time 3 -o /dev/null "https://$wan
 # (ROWID1, ROWID2). Here charon does ESP itself (kernel-libipsec, ipsec0).
 ip -n "$wan" addr add 10.0.0.1/24 dev lo
 mkdir -p "$tmp/peer"
-cat >"$tmp/peer/strongswan.conf" <<CONF
-charon-systemd {
-  load = random nonce openssl kdf pem pkcs1 x509 pubkey socket-default kernel-libipsec kernel-netlink vici
-  filelog { stderr { default = 1 } }
-  journal { default = -1 }
-  plugins { vici { socket = unix://$tmp/peer/charon.vici } }
-}
-CONF
 cat >"$tmp/peer/swanctl.conf" <<CONF
 connections {
   appliance {
@@ -441,9 +427,7 @@ connections {
 }
 secrets { ike-appliance { secret = "plant-psk-2026" } }
 CONF
-STRONGSWAN_CONF=$tmp/peer/strongswan.conf ip netns exec "$wan" /usr/sbin/charon-systemd >"$tmp/peer.log" 2>&1 &
-pids+=($!)
-eventually test -S "$tmp/peer/charon.vici" || fail "the peer's charon did not start"
+start_strongswan_peer "$wan" "$tmp/peer" || fail "the peer's charon did not start"
 in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the IPsec connection was refused"
 VPN_CONNECTION = {
   { ROWID = "MAIv711498711" VPN_NAME = "plant" AUTH_METHOD = "psk" PSK = "plant-psk-2026" REMOTE_GATEWAY = "10.0.2.2"
