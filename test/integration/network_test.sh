@@ -252,7 +252,8 @@ FW_RULESETS = {
 // End of configuration profile
 ATV
 cgi() { ip netns exec "$lan" curl -sk --max-time 5 -u admin:mGuard "https://192.168.1.1/$1"; }
-eventually grep -q "inactive" <<<"$(cgi "nph-status.cgi?path=/fwrules&name=maintenance")" ||
+record_known() { grep -q "inactive" <<<"$(cgi "nph-status.cgi?path=/fwrules&name=maintenance")"; }
+eventually record_known ||
   fail "the record's state: $(cgi "nph-status.cgi?path=/fwrules&name=maintenance")"
 if ip netns exec "$wan" timeout 3 bash -c "exec 3<>/dev/tcp/$lan_ip/9002" 2>/dev/null; then
   fail "the WAN reached the LAN host through an inactive record"
@@ -326,7 +327,9 @@ userfw() { # login|logout PASSWORD
   ip netns exec "$wan" curl -sk --max-time 5 -H 'content-type: application/json' \
     -d "{\"user\":\"fred\",\"password\":\"$2\"}" "https://${wan_address%/*}/api/v1/userfw/$1"
 }
-eventually grep -q '"logged_in":true' <<<"$(userfw login fred-Secret1)" || fail "fred's login: $(userfw login fred-Secret1)"
+logs_in() { grep -q '"logged_in":true' <<<"$(userfw login fred-Secret1)"; }
+# (The web server takes the external address a moment after the change.)
+eventually logs_in || fail "fred's login: $(userfw login fred-Secret1)"
 logged "Accepted login for firewall user 'fred' from 10.0.2.2" || fail "no line for fred's login"
 grep -q "Wrong user name or password" <<<"$(userfw login wrong)" || fail "a wrong password logged fred in"
 open_connection "$wan" "$lan_ip" 9003 "$lan" "$tmp/received3"
