@@ -51,6 +51,10 @@ std::string configuredListen(const config::Config& config) {
 
 }  // namespace
 
+// How long an answer has to go out before a changed listening address
+// closes the connection that carried the change.
+constexpr std::chrono::milliseconds kRelistenDelay{500};
+
 struct WebModule::Impl {
   boost::asio::io_context& io;
   runtime::Timers& timers;
@@ -65,6 +69,7 @@ struct WebModule::Impl {
   std::unique_ptr<HttpsServer> server;
   std::string listen;  // where the server listens now
   runtime::Timers::Id sweep = 0;
+  runtime::Timers::Id relisten = 0;  // a new listening address, taken a moment after the change
   bool running = false;
 
   Impl(boost::asio::io_context& io, runtime::Timers& timers, runtime::WorkerPool& workers, log::Log& log,
@@ -280,10 +285,24 @@ Status WebModule::reconfigure(const config::Snapshot& snapshot, const config::Di
   if (!tls) return Error{tls.error()};
   if (addressChanged || !m.server) {
     std::string address = m.options.listen.empty() ? configuredListen(*snapshot) : m.options.listen;
-    if (Status s = m.listenOn(address, *tls); !s) {
-      if (!m.options.listen.empty()) return s;
-      m.log.write("web", s.message() + "; HTTPS management is off until the address is available");
+    if (!m.options.listen.empty() || !m.server) {
+      if (Status s = m.listenOn(address, *tls); !s) {
+        if (!m.options.listen.empty()) return s;
+        m.log.write("web", s.message() + "; HTTPS management is off until the address is available");
+      }
+      return {};
     }
+    // The change may have come through this server (the JSON API, a CGI):
+    // its answer is written first, then the old listener and its
+    // connections go.
+    m.timers.cancel(m.relisten);
+    m.relisten = m.timers.after(kRelistenDelay, [&m, address, tls = *tls] {
+      m.relisten = 0;
+      if (!m.running) return;
+      if (Status s = m.listenOn(address, tls); !s) {
+        m.log.write("web", s.message() + "; HTTPS management is off until the address is available");
+      }
+    });
     return {};
   }
   return m.server->updateTls(*tls);
@@ -294,6 +313,7 @@ void WebModule::stop() {
   if (!m.running) return;
   m.running = false;
   m.timers.cancel(m.sweep);
+  m.timers.cancel(m.relisten);
   if (m.server) m.server->stop();
 }
 
