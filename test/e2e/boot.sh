@@ -4,7 +4,8 @@
 # forwarded port, checks sysinfo, the kernel's lines, the watchdog, the DHCP server's start, the
 # DMZ port's address (the launcher's third NIC, eth2) with its link up and the
 # packet filter in the log, changes a
-# variable through the JSON API,
+# variable through the JSON API, turns HTTPS remote access on (the packet
+# filter with the throttle's per-source count must load in this kernel),
 # resets the machine (a hard reset from the QEMU monitor: what was committed
 # must be on the disk), waits again and checks the variable survived; then
 # logs in on the serial console, changes a variable there, reboots from the
@@ -91,6 +92,17 @@ case "$client" in *'dhclient: udhcpc: lease of 10.0.2.15 obtained'*) ;; *) fail 
 
 answer=$(curl -sk -u admin:mGuard --data-binary '{"set":{"HOSTNAME":"e2e-plant"}}' "$base/api/v1/config")
 case "$answer" in *'"ok":true'*) ;; *) fail "config change: $answer" ;; esac
+# Remote access: the throttle's per-source count (ct count in a dynamic set,
+# the module nft_connlimit) must load in this kernel, or the change is refused.
+loads=$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=firewall&text=packet%20filter%20loaded&limit=100" | grep -o 'packet filter loaded' | wc -l)
+answer=$(curl -sk -u admin:mGuard --data-binary '{"set":{"HTTPS_REMOTE_ACCESS":"yes"}}' "$base/api/v1/config")
+case "$answer" in *'"ok":true'*) ;; *) fail "HTTPS_REMOTE_ACCESS refused: $answer" ;; esac
+reloaded() {
+  [ "$(curl -sk -u admin:mGuard "$base/api/v1/logs?tag=firewall&text=packet%20filter%20loaded&limit=100" |
+    grep -o 'packet filter loaded' | wc -l)" -gt "$loads" ]
+}
+for _ in $(seq 1 50); do reloaded && break; sleep 0.2; done
+reloaded || fail "the packet filter with remote access was not loaded"
 
 # A hard reset: no shutdown, no sync beyond what the commit did.
 exec 3<>"/dev/tcp/127.0.0.1/$monitor"
