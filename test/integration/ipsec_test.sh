@@ -491,46 +491,8 @@ make_ca() {
   mkdir -p "$dir"/{certs,newcerts,private}
   : >"$dir/index.txt"
   echo 0001 >"$dir/serial"
-  cat >"$dir/openssl.conf" <<CONF
-[req]
-prompt = yes
-default_bits = 2048
-distinguished_name = req_dn
-x509_extensions = req_ext
-string_mask = utf8only
-[ca]
-default_ca = CA_default
-[CA_default]
-dir = $dir
-certs = \$dir/certs
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/certs/ca.crt
-serial = \$dir/serial
-private_key = \$dir/private/ca.key
-default_md = sha256
-default_days = 365
-x509_extensions = req_ext
-policy = policy_any
-[req_dn]
-countryName = Country Name (2 letter code)
-countryName_default = DE
-organizationName = Organization Name (company)
-organizationName_default = PHOENIX CONTACT Cyber Security AG
-organizationalUnitName = Organizational Unit Name (department, division)
-organizationalUnitName_default = Support
-commonName = Common Name (hostname, IP, or your name)
-[policy_any]
-countryName = supplied
-organizationName = supplied
-organizationalUnitName = optional
-commonName = supplied
-[req_ext]
-basicConstraints = critical, CA:false
-[ca_ext]
-basicConstraints = critical, CA:true, pathlen:0
-keyUsage = critical, cRLSign, keyCertSign
-CONF
+  # reference chapter 5's openssl.conf
+  sed "s|@DIR@|$dir|" "$(dirname "$0")/../fixtures/pki/reference-openssl.conf" >"$dir/openssl.conf"
   (cd "$dir" && openssl req -new -config openssl.conf -x509 -extensions ca_ext -keyout private/ca.key \
     -out certs/ca.crt -days 3640 -subj "/C=DE/O=PHOENIX CONTACT Cyber Security AG/OU=Support/CN=$2" \
     -passout pass:ca-pass) >/dev/null 2>&1 || fail "openssl: the CA $2"

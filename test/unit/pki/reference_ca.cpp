@@ -3,61 +3,18 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 namespace bulwark::test {
 
 namespace {
 
-// The reference's openssl.conf (chapter 5.3) with dir pointing at the test's
+// The CA's openssl.conf is the reference's (chapter 5.3,
+// test/fixtures/pki/reference-openssl.conf) with dir pointing at the test's
 // CA and 2048-bit keys: 4096 bits (the reference's default_bits) only make
 // the test slower and change nothing in the PKCS#12 format.
-constexpr const char* kConfig = R"([req]
-prompt = yes
-default_bits = 2048
-distinguished_name = req_dn
-x509_extensions = req_ext
-string_mask = utf8only
-
-[ca]
-default_ca = CA_default
-
-[CA_default]
-dir = @DIR@
-certs = $dir/certs
-database = $dir/index.txt
-new_certs_dir = $dir/newcerts
-certificate = $dir/certs/ca.crt
-serial = $dir/serial
-private_key = $dir/private/ca.key
-default_md = sha256
-default_days = 365
-x509_extensions = req_ext
-policy = policy_any
-
-[req_dn]
-countryName = Country Name (2 letter code)
-countryName_default = DE
-organizationName = Organization Name (company)
-organizationName_default = PHOENIX CONTACT Cyber Security AG
-organizationalUnitName = Organizational Unit Name (department, division)
-organizationalUnitName_default = Support
-commonName = Common Name (hostname, IP, or your name)
-
-[policy_any]
-countryName = supplied
-organizationName = supplied
-organizationalUnitName = optional
-commonName = supplied
-
-[req_ext]
-basicConstraints = critical, CA:false
-
-[ca_ext]
-basicConstraints = critical, CA:true, pathlen:0
-keyUsage = critical, cRLSign, keyCertSign
-)";
-
 constexpr const char* kCaPassphrase = "ca pass phrase";
 
 std::string subject(const std::string& commonName) {
@@ -99,7 +56,9 @@ ReferenceCa::ReferenceCa() {
   for (auto sub : {"certs", "newcerts", "private"}) std::filesystem::create_directory(root / sub);
   writeFile(root / "index.txt", "");
   writeFile(root / "serial", "0001\n");
-  std::string config = kConfig;
+  std::ifstream in(std::string(BULWARK_FIXTURES) + "/pki/reference-openssl.conf");
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (config.find("@DIR@") == std::string::npos) throw std::runtime_error("no test/fixtures/pki/reference-openssl.conf");
   config.replace(config.find("@DIR@"), 5, root.string());
   writeFile(root / "openssl.conf", config);
   // openssl req -new -config openssl.conf -x509 -extensions ca_ext -keyout private/ca.key -out certs/ca.crt -days 3640
