@@ -71,6 +71,18 @@ open_connection() { # FROM ADDRESS PORT TO OUT
   pids+=($!)
   exec 8>"$tmp/stream"
 }
+# Whether WORD, written into a new TCP connection from namespace FROM to
+# ADDRESS:PORT, arrives at a listener in namespace TO; the connection is
+# closed after.
+carried() { # FROM ADDRESS PORT TO WORD
+  local out=$tmp/carried-$3
+  open_connection "$1" "$2" "$3" "$4" "$out"
+  echo "$5" >&8 || return 1
+  local ok=0
+  eventually grep -q "$5" "$out" || ok=1
+  exec 8>&- 9>&-
+  return $ok
+}
 # Whether a TCP connection from namespace FROM to ADDRESS:PORT fails while
 # a listener in namespace TO waits on PORT (so only the packet filter can
 # have refused it).
@@ -462,10 +474,7 @@ refused_by_filter "$lan" 10.0.0.1 9005 "$wan" ||
   fail "a TCP connection went into the tunnel past the connection's outgoing rules"
 eventually grep -qE "firewall: fw-vpn-out_MAIv711498711-0-[0-9a-f-]{36} act=DROP IN=eth1 OUT=ipsec0 .*SRC=$lan_ip DST=10\.0\.0\.1 .*PROTO=TCP SPT=[0-9]+ DPT=9005 .* ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
   fail "no fw-vpn-out line for the default drop"
-open_connection "$wan" "$lan_ip" 9004 "$lan" "$tmp/received4"
-echo tunnelled >&8 || fail "cannot write through the tunnel"
-eventually grep -q tunnelled "$tmp/received4" || fail "the peer's network did not reach the LAN host through the tunnel"
-exec 8>&- 9>&-
+carried "$wan" "$lan_ip" 9004 "$lan" tunnelled || fail "the peer's network did not reach the LAN host through the tunnel"
 eventually grep -qE "firewall: fw-vpn-in_MAIv711498711-1-[0-9a-f-]{36} act=ACCEPT IN=ipsec0 OUT=eth1 MAC= SRC=10\.0\.0\.1 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9004 SEQ=[0-9]+ ACK=0 WINDOW=[0-9]+ SYN URGP=0 ROWID1=MAIv711498711 ROWID2=MAIv144871511$" "$tmp/pid1.log" ||
   fail "no fw-vpn-in line"
 refused_by_filter "$wan" "$lan_ip" 9006 "$lan" ||
@@ -499,16 +508,10 @@ OPENVPN_CONNECTION = {
 // End of configuration profile
 ATV
 eventually ip netns exec "$lan" busybox ping -c 1 -W 1 10.8.0.1 || fail "the LAN host does not reach the OpenVPN side"
-open_connection "$ovpn" "$lan_ip" 9007 "$lan" "$tmp/received5"
-echo openvpn >&8 || fail "cannot write from the OpenVPN side"
-eventually grep -q openvpn "$tmp/received5" || fail "the OpenVPN side did not reach the port FW_INCOMING opens"
-exec 8>&- 9>&-
+carried "$ovpn" "$lan_ip" 9007 "$lan" openvpn || fail "the OpenVPN side did not reach the port FW_INCOMING opens"
 eventually grep -qE "firewall: fw-openvpn-in_MAIv231480925-1-[0-9a-f-]{36} act=ACCEPT IN=tun0 OUT=eth1 MAC=[0-9a-f:]* SRC=10\.8\.0\.1 DST=$lan_ip LEN=60 .* PROTO=TCP SPT=[0-9]+ DPT=9007 SEQ=" "$tmp/pid1.log" ||
   fail "no fw-openvpn-in line"
-open_connection "$ovpn" 10.8.0.2 9008 "$lan" "$tmp/received6"
-echo forwarded >&8 || fail "cannot write to the forwarded port"
-eventually grep -q forwarded "$tmp/received6" || fail "the OpenVPN connection's port forwarding did not forward"
-exec 8>&- 9>&-
+carried "$ovpn" 10.8.0.2 9008 "$lan" forwarded || fail "the OpenVPN connection's port forwarding did not forward"
 eventually grep -qE "firewall: fw-openvpn-portfw_MAIv231480925-1-[0-9a-f-]{36} act=ACCEPT IN=tun0 OUT=eth1 .*SRC=10\.8\.0\.1 DST=$lan_ip .*PROTO=TCP SPT=[0-9]+ DPT=9008 " "$tmp/pid1.log" ||
   fail "no fw-openvpn-portfw line"
 refused_by_filter "$ovpn" "$lan_ip" 9009 "$lan" ||
