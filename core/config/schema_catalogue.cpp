@@ -375,6 +375,14 @@ constexpr Variable kSwitchColumns[] = {
     oneOf("MEDIA", "auto", kMedia, {kMenuSwitch, "platform", "Speed and duplex."}),
     oneOf("PORT", "swp0", std::span<const SV>(kMirrorPorts).subspan(1), {kMenuSwitch, "platform", "Switch port."}),
 };
+// Link supervision (table 12-3: "link supervision configurable on device";
+// the reference names no variable: this table is bulwark's).
+constexpr Variable kLinkSupervisionColumns[] = {
+    text("PORT", "",
+         {kMenuAlarm, "led",
+          "A port of the board by its name on the housing, of either generation (XF1 or WAN, XF2 or LAN1, ...)."},
+         8, 1),
+};
 constexpr Variable kMulticastColumns[] = {
     ipv4("GROUP", "239.0.0.1", {kMenuMulticast, "platform", "Multicast group address."}),
     text("PORTS", "", {kMenuMulticast, "platform", "Switch ports the group is forwarded to (swp0,swp1,...)."}),
@@ -509,6 +517,11 @@ constexpr Variable kVariables[] = {
     yesNo("IP_CONNTRACK_OPC_SANITY", "yes", {kMenuOpc, "firewall", "Check OPC Classic packets for sanity."}),
     integer("IP_CONNTRACK_OPC_TIMEOUT", "120", 1, 3600,
             {kMenuOpc, "firewall", "Seconds an expected OPC Classic connection is kept open."}),
+    table("LINK_SUPERVISION", kLinkSupervisionColumns,
+          {kMenuAlarm, "led",
+           "Ports whose lost link raises the FAULT alarm (FAULT LED and alarm output) and is logged; none by "
+           "default."},
+          {}, 16),
     yesNo("LOGGING_REMOTE_ENABLE", "no", {kMenuLogging, "log", "Send log lines to remote syslog servers (UTC)."}),
     table("LOGGING_REMOTE_SERVERS", kRemoteLogColumns, {kMenuLogging, "log", "Remote syslog servers."}, {}, 8),
     integer("LOGGING_MAX_DAYS", "0", 0, 3650,

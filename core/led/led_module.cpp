@@ -94,9 +94,10 @@ Status LedModule::start(const config::Snapshot& snapshot) {
   checkPasswords();
   if (sources_.carrier) {
     for (const platform::Port& port : board_.ports) {
-      if (sources_.carrier(port.interface) == false) setCondition({Condition::LinkDown, portOf(port.interface)}, true);
+      if (auto carrier = sources_.carrier(port.interface)) links_[port.name] = *carrier;
     }
   }
+  superviseLinks();
   refresh();
   return {};
 }
@@ -208,6 +209,7 @@ void LedModule::onContact(const std::string& name, bool closed) {
 Status LedModule::reconfigure(const config::Snapshot& snapshot, const config::Diff&) {
   if (Status s = configure(snapshot); !s) return s;
   checkPasswords();
+  superviseLinks();
   refresh();
   return {};
 }
@@ -245,6 +247,26 @@ Status LedModule::configure(const config::Snapshot& snapshot) {
                              "connection ({0}_VPN_REF); it can show or switch one of them",
                              *conflict)};
   }
+  std::set<std::string> supervised;
+  if (const config::Value* rows = snapshot ? snapshot->find("LINK_SUPERVISION") : nullptr) {
+    for (const config::Row& row : rows->rows) {
+      auto cell = row.fields.find("PORT");
+      std::string name = cell == row.fields.end() ? std::string() : cell->second.text;
+      const platform::Port* port = portNamed(name);
+      if (!port) {
+        std::string known;
+        for (const platform::Port& p : board_.ports) {
+          known += fmt::format("{}{}{}", known.empty() ? "" : ", ", p.name,
+                               p.name8.empty() || p.name8 == p.name ? "" : " (" + p.name8 + ")");
+        }
+        return Error{fmt::format("LINK_SUPERVISION names the port \"{}\", which the board {} does not have; its "
+                                 "ports: {}",
+                                 name, board_.name, known)};
+      }
+      supervised.insert(port->name);
+    }
+  }
+  supervised_ = std::move(supervised);
   bound_ = std::move(bound);
   commands_ = std::move(commands);
   passwordCheck_ = get("PASSWORD_CHECK") != "ignore";
@@ -293,7 +315,16 @@ void LedModule::checkPasswords() {
 void LedModule::onLinkChanged(const net::LinkChanged& event) {
   std::string port = portOf(event.interface);
   if (port.empty()) return;
-  setCondition({Condition::LinkDown, port}, !event.up);
+  links_[port] = event.up;
+  superviseLinks();
+}
+
+void LedModule::superviseLinks() {
+  for (const platform::Port& port : board_.ports) {
+    auto link = links_.find(port.name);
+    bool down = link != links_.end() && !link->second;
+    setCondition({Condition::LinkDown, port.name}, down && supervised_.contains(port.name));
+  }
 }
 
 void LedModule::onRuleRecord(const firewall::RuleRecordChanged& event) {
@@ -341,6 +372,13 @@ std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
     if (auto run = signalRun(bound_[i], now)) plans[i].runs.push_back(*run);
   }
   return plans;
+}
+
+const platform::Port* LedModule::portNamed(const std::string& name) const {
+  for (const platform::Port& port : board_.ports) {
+    if (!name.empty() && (port.name == name || port.name8 == name || port.name10 == name)) return &port;
+  }
+  return nullptr;
 }
 
 std::string LedModule::portOf(const std::string& interface) const {

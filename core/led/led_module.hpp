@@ -9,9 +9,8 @@
 //   ConfigApplied       PASSWORD_CHECK while admin or root has its factory
 //                       password (and at start), unless PASSWORD_CHECK is
 //                       "ignore"
-//   LinkChanged         "link-down" per supervised port (FAULT); until the
-//                       configuration says which ports are supervised (issue
-//                       7), every port of the board is, from its state at start
+//   LinkChanged         "link-down" per port LINK_SUPERVISION names (FAULT),
+//                       from its carrier at start, then from the events
 //   RuleRecordChanged   the firewall rule records' states, for the LEDs bound
 //                       to one (INFO1_FW_RULESET_REF, INFO2_FW_RULESET_REF):
 //                       Info1 (the LED named INFO1) and Info2 (the LED of the
@@ -26,8 +25,9 @@
 //                       while not activated ("void")
 // Every FAULT alarm raised or cleared is logged (tag "led"); the alarm
 // output (O3, FAULT on mGuard 8) is on while any FAULT alarm holds, which are
-// those the configuration supervises (PASSWORD_CHECK; the link supervision
-// of every port until there is a variable for it).
+// those the configuration supervises (PASSWORD_CHECK; LINK_SUPERVISION names
+// the ports whose lost link is an alarm: none by default, a port the board
+// does not have is refused).
 //
 // Service I/O (table 3-5, platform/io.hpp). The service contacts CMD1-CMD3
 // start and stop the rule record CMDn_FW_RULESET_REF binds through
@@ -56,6 +56,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,11 @@ class LedModule final : public runtime::Module {
   // The subject of a link alarm: the port's name on the housing (XF1, WAN);
   // "" for an interface that is no port of the board.
   std::string portOf(const std::string& interface) const;
+  // The board's port called `name` on the housing, in either generation; null: none.
+  const platform::Port* portNamed(const std::string& name) const;
+  // Asserts the link alarm of each supervised port whose link is known to be
+  // down, and clears every other.
+  void superviseLinks();
   // Shows the conditions on the LEDs as of now and sets the timer.
   void refresh();
 
@@ -183,6 +189,8 @@ class LedModule final : public runtime::Module {
   };
   std::map<std::string, Command> commands_;  // by input name: CMD1...
   bool passwordCheck_ = true;
+  std::set<std::string> supervised_;  // LINK_SUPERVISION: the ports' names (board's `name`)
+  std::map<std::string, bool> links_;  // each port's link as last seen (up), by the port's name
   std::map<std::string, bool> records_;  // each rule record's state, as last published
   std::map<std::string, ipsec::VpnState> vpns_;  // each VPN connection's, as last published
   bool started_ = false;

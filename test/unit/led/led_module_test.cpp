@@ -53,6 +53,22 @@ config::Snapshot withRecords(const std::vector<std::pair<std::string, std::strin
   return std::make_shared<const config::Config>(std::move(c));
 }
 
+// The factory configuration whose LINK_SUPERVISION names `ports`.
+config::Snapshot supervising(const std::vector<std::string>& ports) {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config c = config::factoryDefault(schema);
+  const config::Variable* table = schema.find("LINK_SUPERVISION");
+  REQUIRE(table);
+  int n = 0;
+  for (const std::string& port : ports) {
+    config::Row row = config::defaultRow(*table, fmt::format("MAIv30000010{}", n++));
+    row.fields["PORT"].text = port;
+    c.values["LINK_SUPERVISION"].rows.push_back(std::move(row));
+  }
+  REQUIRE(config::validate(schema, c));
+  return std::make_shared<const config::Config>(std::move(c));
+}
+
 struct Rig {
   explicit Rig(platform::Board b, std::filesystem::path sysfs = "/nonexistent")
       : board(std::move(b)),
@@ -170,7 +186,7 @@ TEST_CASE("the timer switches an LED at each change of its pattern", "[led]") {
 
 TEST_CASE("a supervised port whose link goes down raises the FAULT alarm, logged, until it is up again", "[led]") {
   Rig rig(boardNamed("qemu"));
-  rig.start();
+  rig.start(supervising({"XF1", "LAN1"}));
   rig.bus.publish(net::LinkChanged{"eth0", false});
   rig.deliver();
   CHECK(rig.pattern("FAULT") == "on");
@@ -184,13 +200,46 @@ TEST_CASE("a supervised port whose link goes down raises the FAULT alarm, logged
   CHECK(rig.module.conditions().asserted().empty());
 }
 
-TEST_CASE("a port without carrier at start raises the alarm at once", "[led]") {
+TEST_CASE("a supervised port without carrier at start raises the alarm at once", "[led]") {
   Rig rig(boardNamed("qemu"));
-  rig.carriers = {{"eth0", true}, {"eth1", false}};
-  rig.start();
+  rig.carriers = {{"eth0", true}, {"eth1", false}, {"eth2", false}};
+  rig.start(supervising({"XF1", "XF2"}));
   CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF2"}));
   CHECK_FALSE(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
+  CHECK_FALSE(rig.module.conditions().holds({Condition::LinkDown, "XF5"}));  // not supervised
   CHECK(rig.pattern("FAULT") == "on");
+}
+
+TEST_CASE("only the ports LINK_SUPERVISION names are supervised, by either generation's name; others are refused",
+          "[led]") {
+  Rig rig(boardNamed("qemu"));
+  rig.carriers = {{"eth0", true}, {"eth1", true}, {"eth2", false}};
+  rig.start();  // the factory configuration supervises nothing
+  CHECK(rig.module.conditions().asserted().empty());
+  rig.bus.publish(net::LinkChanged{"eth0", false});
+  rig.deliver();
+  CHECK(rig.module.conditions().asserted().empty());
+  CHECK(rig.pattern("FAULT") == "off");
+  CHECK_FALSE(rig.logged("alarm raised: link-down XF1: No connectivity on the interface (link supervision)."));
+  // Supervising a port whose link is down raises its alarm at once; "DMZ"
+  // is XF5's name in the mGuard 8 generation.
+  REQUIRE(rig.module.reconfigure(supervising({"WAN", "DMZ"}), {}));
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF5"}));
+  CHECK(rig.logged("alarm raised: link-down XF5: No connectivity on the interface (link supervision)."));
+  CHECK(rig.pattern("FAULT") == "on");
+  // A port the board does not have: refused, and the supervision in force stays.
+  Status refused = rig.module.reconfigure(supervising({"XF1", "LAN4"}), {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.message() ==
+        "LINK_SUPERVISION names the port \"LAN4\", which the board qemu does not have; its ports: XF1 (WAN), "
+        "XF2 (LAN1), XF5 (DMZ)");
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF5"}));
+  // No longer supervised: cleared, and logged as such.
+  REQUIRE(rig.module.reconfigure(supervising({"XF1"}), {}));
+  CHECK_FALSE(rig.module.conditions().holds({Condition::LinkDown, "XF5"}));
+  CHECK(rig.logged("alarm cleared: link-down XF5: No connectivity on the interface (link supervision)."));
+  CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
 }
 
 TEST_CASE("PASSWORD_CHECK holds while the factory passwords are in use, checked after each change", "[led]") {
