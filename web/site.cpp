@@ -115,7 +115,8 @@ std::optional<std::string> cookieValue(std::string_view header, std::string_view
 ManagementSite::ManagementSite(SiteServices services)
     : services_(std::move(services)),
       api_{services_.workers,   services_.config,        services_.clock,   services_.logDatabase,
-           services_.dataDir,   services_.cgi,           services_.runtimeStatus, services_.flushLog},
+           services_.dataDir,   services_.cgi,           services_.runtimeStatus, services_.flushLog,
+           services_.leds},
       sessions_(services_.clock) {}
 
 void ManagementSite::admit(const Request& head, std::function<void(Admission)> done) {

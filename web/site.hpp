@@ -47,6 +47,7 @@ struct SiteServices {
   // authenticated, logs in or out from an address; login answers when it ends.
   std::function<Result<std::int64_t>(const std::string& user, const std::string& address)> userFirewallLogin;
   std::function<Status(const std::string& user, const std::string& address)> userFirewallLogout;
+  api::LedFeed* leds = nullptr;  // what the LEDs show (/api/v1/leds); null: not known
 };
 
 class ManagementSite final : public Site {

@@ -65,6 +65,7 @@ struct WebModule::Impl {
   config::ConfigService& config;
   WebOptions options;
   std::filesystem::path spoolDir;
+  api::LedFeed leds;  // before the server: its streams end before it goes
   std::unique_ptr<ManagementSite> site;
   std::unique_ptr<HttpsServer> server;
   std::string listen;  // where the server listens now
@@ -235,6 +236,10 @@ WebModule::~WebModule() { stop(); }
 
 std::string WebModule::listeningOn() const { return impl_->listen; }
 
+void WebModule::showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs) {
+  impl_->leds.update(std::move(leds), std::move(outputs));
+}
+
 Status WebModule::start(const config::Snapshot& snapshot) {
   Impl& m = *impl_;
   std::error_code ec;
@@ -249,7 +254,8 @@ Status WebModule::start(const config::Snapshot& snapshot) {
                                                          m.options.dataDir / "logs.db", m.options.dataDir,
                                                          m.cgiServices(),
                                                          [&m] { return m.runtimeStatus(); }, m.flushLog(),
-                                                         m.options.userFirewallLogin, m.options.userFirewallLogout});
+                                                         m.options.userFirewallLogin, m.options.userFirewallLogout,
+                                                         &m.leds});
   m.applySiteSettings(*snapshot);
   m.running = true;
   m.scheduleSweep();

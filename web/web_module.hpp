@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "api/led_feed.hpp"
 #include "auth/authenticator.hpp"
 #include "board.hpp"
 #include "config/service.hpp"
@@ -65,6 +66,8 @@ class WebModule final : public runtime::Module {
 
   // Where the server listens, "" when it does not.
   std::string listeningOn() const;
+  // What the LEDs and outputs show now (led::LedsChanged), for /api/v1/leds.
+  void showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs);
 
  private:
   struct Impl;

@@ -238,6 +238,14 @@ int runCore(const CoreOptions& options, int* stopSignal) {
                               return active ? ipsecModule.activate(rowid) : ipsecModule.deactivate(rowid);
                             }});
   modules.add(ledModule);
+  bus.subscribe<led::LedsChanged>([&webModule](const led::LedsChanged& event) {
+    auto shown = [](const std::vector<led::LedState>& states) {
+      std::vector<web::api::LedFeed::Shown> out;
+      for (const led::LedState& s : states) out.push_back({s.led, s.pattern});
+      return out;
+    };
+    webModule.showLeds(shown(event.leds), shown(event.outputs));
+  });
 
   auto control = runtime::ControlServer::listen(
       io, options.runDir / "bulwark.sock",

@@ -421,6 +421,7 @@ void LedModule::refresh() {
     }
     d.failing = !s;
   }
+  publishPatterns(frame);
   impl_->timer.cancel();
   std::optional<TimePoint> next = frameAt(timed, now).next;
   if (!next) return;
@@ -428,6 +429,15 @@ void LedModule::refresh() {
   impl_->timer.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) refresh();
   });
+}
+
+void LedModule::publishPatterns(const Frame& frame) {
+  std::vector<std::string> patterns;
+  for (const LedState& s : frame.leds) patterns.push_back(s.pattern);
+  if (patterns == published_) return;
+  published_ = std::move(patterns);
+  auto split = frame.leds.begin() + static_cast<std::ptrdiff_t>(definitions_.size());
+  bus_.publish(LedsChanged{{frame.leds.begin(), split}, {split, frame.leds.end()}});
 }
 
 std::vector<LedState> LedModule::leds() const {

@@ -81,6 +81,14 @@ class error_code;
 
 namespace bulwark::led {
 
+// Published when the pattern an LED or an output shows changes (not at each
+// step of a blink): what each shows now, in the board's order. The WBM's
+// /api/v1/leds stream follows it.
+struct LedsChanged {
+  std::vector<LedState> leds;
+  std::vector<LedState> outputs;
+};
+
 class LedModule final : public runtime::Module {
  public:
   // What the module reads of the others when the bus says something changed.
@@ -168,6 +176,8 @@ class LedModule final : public runtime::Module {
   void superviseLinks();
   // Shows the conditions on the LEDs as of now and sets the timer.
   void refresh();
+  // Publishes LedsChanged when a pattern of `frame` differs from the last published.
+  void publishPatterns(const Frame& frame);
 
   struct Impl;  // the timer and the LED devices
   std::unique_ptr<Impl> impl_;
@@ -194,6 +204,7 @@ class LedModule final : public runtime::Module {
   std::map<std::string, bool> records_;  // each rule record's state, as last published
   std::map<std::string, ipsec::VpnState> vpns_;  // each VPN connection's, as last published
   bool started_ = false;
+  std::vector<std::string> published_;  // the patterns of the last LedsChanged, LEDs then outputs
 };
 
 }  // namespace bulwark::led

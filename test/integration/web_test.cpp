@@ -22,6 +22,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "support/support.hpp"
 
@@ -398,6 +399,53 @@ TEST_CASE("The JSON API: schema, values, rights, profiles and logs", "[integrati
   CHECK(logs.status == 200);
   CHECK(contains(logs.body, "action : admin:admin performed the action 'profile/restore' via Webinterface"));
   CHECK(core.get("/api/v1/logs?since=yesterday").status == 400);
+}
+
+TEST_CASE("GET /api/v1/leds answers what the LEDs show; ?follow=1 streams each change as a server-sent event",
+          "[integration][web]") {
+  Core core;
+  Reply now = core.get("/api/v1/leds");
+  REQUIRE(now.status == 200);
+  CHECK(contains(now.headers, "application/json"));
+  CHECK(contains(now.body, R"({"name":"STAT","pattern":)"));
+  CHECK(core.get("/api/v1/leds?follow=yes").status == 400);
+  CHECK(core.get("/api/v1/leds", "admin:wrong").status == 401);
+
+  std::filesystem::path events = core.dir() / "events";
+  pid_t curl = test::spawnBackground(
+      {"curl", "-sNk", "--max-time", "60", "-u", "admin:mGuard", core.url("/api/v1/leds?follow=1")}, events);
+  // The pattern of `led` in the last complete event, "" before there is one.
+  auto lastPattern = [&](const std::string& led) {
+    std::string text = readFile(events);
+    auto end = text.rfind("\n\n");
+    if (end == std::string::npos) return std::string();
+    auto start = text.rfind("event: leds\ndata: ", end);
+    if (start == std::string::npos) return std::string();
+    start += std::string_view("event: leds\ndata: ").size();
+    auto doc = nlohmann::json::parse(text.substr(start, end - start));
+    for (const auto& l : doc["leds"]) {
+      if (l["name"] == led) return l["pattern"].get<std::string>();
+    }
+    return std::string("(no such LED)");
+  };
+  auto eventually = [&](const std::string& led, const std::string& pattern) {
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline && lastPattern(led) != pattern) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return lastPattern(led);
+  };
+  // Booting holds STAT on for 12 s from the start, then the heartbeat shows;
+  // FAULT stays on: the factory passwords are in use (PASSWORD_CHECK).
+  CHECK(eventually("STAT", "heartbeat") == "heartbeat");
+  CHECK(lastPattern("FAULT") == "on");
+  CHECK(contains(readFile(events), "event: leds\ndata: {\"leds\":[{\"name\":\"P1\",\"pattern\":"));
+  // A change of the configuration is the next event.
+  CHECK(core.curl({"-u", "admin:mGuard", "--data-binary", R"({"set":{"PASSWORD_CHECK":"ignore"}})",
+                   core.url("/api/v1/config")})
+            .status == 200);
+  CHECK(eventually("FAULT", "off") == "off");
+  test::stopProcess(curl, SIGTERM);
 }
 
 TEST_CASE("The snapshot holds configuration, versions and logs, and no secret", "[integration][web]") {

@@ -607,6 +607,13 @@ void serve(ApiServices& s, const Request& request, const auth::Identity& who, st
   if (route == "compare" && method == "GET") return compare(s, request, reply);
   if (route == "logs" && method == "GET") return logs(s, request, reply);
   if (route == "certificates") return certificates(s, request, who, rest, reply);
+  if (route == "leds" && method == "GET" && rest.empty()) {
+    if (!s.leds || !s.leds->current()) return reply(jsonError(503, "The LEDs are not known yet."));
+    std::string_view query = request.query();
+    if (query == "follow=1") return reply(s.leds->follow());
+    if (!query.empty()) return reply(jsonError(400, "GET /api/v1/leds takes no query but follow=1."));
+    return reply(jsonAnswer(*s.leds->current()));
+  }
   if (route == "snapshot" && method == "GET") {
     if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin take snapshots."));
     cgi::Command command{cgi::Script::Diag, "snapshot", {}};

@@ -15,6 +15,9 @@
 //   GET    /api/v1/compare?from=<a>&to=<b> differences between profiles ("" = in force)
 //   GET    /api/v1/logs?since=&until=&tag=&text=&offset=&limit=   newest page first
 //   GET    /api/v1/snapshot                the support snapshot (.tar.gz)
+//   GET    /api/v1/leds                    what each LED and output shows: {"leds": [{"name",
+//                                          "pattern"}], "outputs": [...]}; ?follow=1 streams it as
+//                                          server-sent events (see led_feed.hpp)
 //   GET    /api/v1/certificates            machine and CA certificates: row id, name, subject, validity
 //   POST   /api/v1/certificates/machine/<name>/upload   the body is a PKCS#12 file, its
 //                                          password in the header X-Pkcs12-Password
@@ -39,6 +42,7 @@
 #include "cgi/cgi.hpp"
 #include "config/service.hpp"
 #include "runtime/worker_pool.hpp"
+#include "api/led_feed.hpp"
 #include "server/http.hpp"
 
 namespace bulwark::web::api {
@@ -53,6 +57,7 @@ struct ApiServices {
   std::function<nlohmann::json()> runtimeStatus;  // uptime, alarms, ...
   // Commits the log lines written so far (any thread), so that a reader sees them.
   std::function<void()> flushLog;
+  LedFeed* leds = nullptr;  // what the LEDs show; null: not known
 };
 
 // True when the request's body is an upload that should be streamed to a file.

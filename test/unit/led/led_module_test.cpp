@@ -242,6 +242,36 @@ TEST_CASE("only the ports LINK_SUPERVISION names are supervised, by either gener
   CHECK(rig.module.conditions().holds({Condition::LinkDown, "XF1"}));
 }
 
+TEST_CASE("LedsChanged is published when a pattern changes, not at each step of a blink", "[led]") {
+  Rig rig(boardNamed("sim"));
+  std::vector<LedsChanged> published;
+  rig.bus.subscribe<LedsChanged>([&](const LedsChanged& e) { published.push_back(e); });
+  rig.start();
+  rig.module.setCondition(Condition::Ok, true);
+  rig.deliver();
+  REQUIRE(published.size() == 2);  // at start (all off), then the heartbeat
+  const LedsChanged& last = published.back();
+  REQUIRE(last.leds.size() == rig.board.leds.size());
+  REQUIRE(last.outputs.size() == rig.board.outputs.size());
+  CHECK(last.leds[2].led == "STAT");
+  CHECK(last.leds[2].pattern == "heartbeat");
+  // The heartbeat's steps change no pattern.
+  int steps = 0;
+  rig.module.simulated().observe([&](const std::string& led, const platform::SimulatedLeds::State&) {
+    if (led == "STAT") ++steps;
+  });
+  rig.io.restart();
+  rig.io.run_for(1200ms);
+  CHECK(steps >= 3);
+  CHECK(published.size() == 2);
+  rig.module.setCondition(Condition::PasswordCheck, true);
+  rig.deliver();
+  REQUIRE(published.size() == 3);
+  CHECK(published.back().leds[6].led == "FAULT");
+  CHECK(published.back().leds[6].pattern == "on");
+  rig.module.stop();
+}
+
 TEST_CASE("PASSWORD_CHECK holds while the factory passwords are in use, checked after each change", "[led]") {
   Rig rig(boardNamed("sim"));
   rig.factoryPasswords = true;

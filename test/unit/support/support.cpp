@@ -134,7 +134,8 @@ pid_t spawnBackground(const std::vector<std::string>& argv, const std::filesyste
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   pid_t pid = 0;
   auto args = cArgv(argv);
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  // A name without a slash is looked up in PATH ("curl").
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   REQUIRE(rc == 0);
   return pid;

@@ -49,7 +49,8 @@ struct ProcessResult {
 // collects stdout and stderr.
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& input = {});
 
-// Starts argv in the background, stdout/stderr to `logFile`.
+// Starts argv in the background (argv[0] looked up in PATH unless it has a
+// slash), stdout/stderr to `logFile`.
 pid_t spawnBackground(const std::vector<std::string>& argv, const std::filesystem::path& logFile);
 // Sends `signal` and waits for the process; returns its exit code (128+signal when killed).
 int stopProcess(pid_t pid, int signal);
