@@ -27,6 +27,7 @@ std::string_view kindName(Kind kind) {
     case Kind::Secret: return "secret";
     case Kind::RowRef: return "row reference";
     case Kind::Certificate: return "certificate";
+    case Kind::Crl: return "CRL";
     case Kind::Table: return "table";
   }
   return "?";
@@ -269,6 +270,17 @@ std::optional<std::string> checkScalar(const Variable& v, std::string_view value
       if (blocks->size() != 1) {
         return fmt::format("The value must be one X.509 certificate in PEM, not {}.", blocks->size());
       }
+      return std::nullopt;
+    }
+    case Kind::Crl: {
+      if (v.max > 0 && static_cast<std::int64_t>(value.size()) > v.max) {
+        return fmt::format("The value must be at most {} characters long.", v.max);
+      }
+      if (value.find("-----BEGIN X509 CRL-----") == std::string_view::npos) {
+        return std::string("The value must be one X.509 CRL in PEM (\"-----BEGIN X509 CRL-----\").");
+      }
+      auto crl = pki::parseCrl(value);
+      if (!crl) return fmt::format("The value must be one X.509 CRL in PEM: {}", crl.error());
       return std::nullopt;
     }
     case Kind::Table:

@@ -31,6 +31,7 @@ enum class Kind {
   RowRef,    // the row id of a row in table `refTable`, or one of `choices`
   Certificate,  // one X.509 certificate in PEM (public data; lines end in "\n"),
                 // up to `max` bytes; "" where `optional`
+  Crl,       // one X.509 certificate revocation list in PEM, the same way
   Table,     // ordered rows of `columns`
 };
 

@@ -58,6 +58,10 @@ constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> special
   return {.name = name, .kind = Kind::RowRef, .defaultValue = def, .help = m.help, .menu = m.menu,
           .module = m.module, .choices = specials, .refTable = table};
 }
+constexpr Variable crl(SV name, Meta m) {
+  return {.name = name, .kind = Kind::Crl, .help = m.help, .menu = m.menu, .module = m.module, .max = 1 << 20,
+          .optional = true};
+}
 constexpr Variable certificate(SV name, Meta m) {
   return {.name = name, .kind = Kind::Certificate, .help = m.help, .menu = m.menu, .module = m.module,
           .max = 16384, .optional = true};
@@ -350,6 +354,14 @@ constexpr Variable kCaCertColumns[] = {
     text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CA certificate is referred to by."}, 64, 1),
 };
 
+// Certificate revocation lists (reference 6.8; Authentication >> Certificates,
+// tab CRL). The reference names no variables: these are bulwark's. Like CA
+// certificates, the CRL itself is the value (public data). Uploaded, not
+// fetched: the appliance does not download CRLs from distribution points.
+constexpr Variable kCrlColumns[] = {
+    crl("CRL", {kMenuCaCerts, "pki", "The CRL in PEM, as the CA issued it; empty: none uploaded yet."}),
+    text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CRL is referred to by."}, 64, 1),
+};
 constexpr Variable kRepoColumns[] = {
     text("HOST", "", {kMenuUpdate, "update", "Host name or address of the update server."}, 253, 1),
     integer("PORT", "443", 1, 65535, {kMenuUpdate, "update", "HTTPS port of the update server."}),
@@ -445,6 +457,8 @@ constexpr Variable kVariables[] = {
            "active) or switch (switching it on starts the record, switching it off stops it) (bulwark's variable)."}),
     contactVpn("CMD3_VPN_REF",
                "IPsec connection (ENABLED no) the service contact CMD3 (I3) starts and stops, as nph-vpn.cgi up|down does; empty: none; instead of CMD3_FW_RULESET_REF (bulwark's variable)."),
+    table("CRLS", kCrlColumns,
+          {kMenuCaCerts, "pki", "Certificate revocation lists: a peer certificate one of them revokes is refused."}),
     ipv4("DHCP_INT_DNS", "192.168.1.1", {kMenuDhcp, "net", "DNS server announced to clients."}, true),
     integer("DHCP_INT_LEASE_TIME", "14400", 60, 31536000, {kMenuDhcp, "net", "Lease time in seconds."}),
     oneOf("DHCP_INT_MODE", "server", kDhcpModes, {kMenuDhcp, "net", "DHCP on the internal interface."}),

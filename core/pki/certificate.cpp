@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "pki/ossl.hpp"
 
@@ -235,6 +236,65 @@ Result<std::vector<std::string>> parsePemCertificates(std::string_view pem) {
   ERR_clear_error();
   if (certificates.empty()) return Error{"No PEM certificate found (expected \"-----BEGIN CERTIFICATE-----\")."};
   return certificates;
+}
+
+namespace {
+
+using Crl = std::unique_ptr<X509_CRL, ossl::Deleter<X509_CRL_free>>;
+
+Result<std::string> crlPem(X509_CRL* crl) {
+  ossl::Bio out(BIO_new(BIO_s_mem()));
+  if (!out || PEM_write_bio_X509_CRL(out.get(), crl) != 1) return ossl::failure("Cannot write the CRL");
+  return ossl::bioText(out.get());
+}
+
+// The one CRL of `pem`, or why there is none.
+Result<Crl> readPemCrl(std::string_view pem) {
+  ossl::Bio in = ossl::readBio(pem);
+  if (!in) return Error{"The CRL is too large."};
+  Crl crl(PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr));
+  if (!crl) return ossl::failure("The PEM block is not a valid CRL");
+  Crl second(PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (second) return Error{"The upload holds more than one CRL; upload each on its own."};
+  return crl;
+}
+
+}  // namespace
+
+Result<std::string> parseCrl(std::string_view data) {
+  ERR_clear_error();
+  if (data.find("-----BEGIN") != std::string_view::npos) {
+    if (data.find("-----BEGIN X509 CRL-----") == std::string_view::npos) {
+      return Error{"No PEM CRL found (expected \"-----BEGIN X509 CRL-----\")."};
+    }
+    auto crl = readPemCrl(data);
+    if (!crl) return Error{crl.error()};
+    return crlPem(crl->get());
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  if (data.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())) return Error{"The CRL is too large."};
+  Crl crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(data.size())));
+  if (!crl) return ossl::failure("The upload is neither a PEM nor a DER CRL");
+  if (p != reinterpret_cast<const unsigned char*>(data.data()) + data.size()) {
+    return Error{"The DER CRL has bytes after its end."};
+  }
+  return crlPem(crl.get());
+}
+
+Result<CrlInfo> describeCrl(std::string_view pem) {
+  ERR_clear_error();
+  auto crl = readPemCrl(pem);
+  if (!crl) return Error{crl.error()};
+  X509_CRL* c = crl->get();
+  CrlInfo info;
+  info.issuer = nameText(X509_CRL_get_issuer(c));
+  info.issuerDerHex = derHex(X509_CRL_get_issuer(c));
+  info.lastUpdate = timeOf(X509_CRL_get0_lastUpdate(c));
+  info.nextUpdate = timeOf(X509_CRL_get0_nextUpdate(c));
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(c);
+  info.revoked = revoked ? static_cast<std::size_t>(sk_X509_REVOKED_num(revoked)) : 0;
+  return info;
 }
 
 Result<CertificateInfo> describeCertificate(std::string_view pem) {

@@ -45,6 +45,22 @@ Result<std::vector<std::string>> parsePemCertificates(std::string_view pem);
 // Describes the one certificate in `pem`.
 Result<CertificateInfo> describeCertificate(std::string_view pem);
 
+// A certificate revocation list (reference 6.8), as the WBM shows it.
+struct CrlInfo {
+  std::string issuer;        // RFC 2253, as CertificateInfo::subject
+  std::string issuerDerHex;  // as CertificateInfo::subjectDerHex: compare with the CA's
+  std::time_t lastUpdate = 0;
+  std::time_t nextUpdate = 0;  // 0: the CRL names none
+  std::size_t revoked = 0;     // how many certificates it revokes
+};
+
+// One CRL in PEM ("-----BEGIN X509 CRL-----", text around it ignored) or
+// DER, as XCA and `openssl ca -gencrl` export it, as one canonical PEM block.
+// Anything else, or more than one CRL, is an error.
+Result<std::string> parseCrl(std::string_view pemOrDer);
+// Describes the CRL in `pem` (parseCrl's form).
+Result<CrlInfo> describeCrl(std::string_view pem);
+
 // "2046-05-01 12:00:00 UTC"
 std::string formatUtc(std::time_t t);
 

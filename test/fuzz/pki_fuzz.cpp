@@ -1,10 +1,12 @@
 // libFuzzer target for the parsers of uploaded certificates and keys
 // (core/pki): importPkcs12() with a fixed password and with a password taken
-// from the input, parsePemCertificates() and describeCertificate(). Refusing
+// from the input, parsePemCertificates() and describeCertificate(), and the
+// CRL parser parseCrl() (PEM or DER) with describeCrl(). Refusing
 // is fine; crashing, a sanitizer report, or an answer that breaks the
 // parsers' promises is a bug: an imported identity must pass checkIdentity(),
 // and every certificate parsePemCertificates() returns must parse again, alone,
-// to itself and be describable.
+// to itself and be describable; a CRL parseCrl() returns must parse again to
+// itself and be describable.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -42,6 +44,14 @@ void checkPem(std::string_view pem) {
   }
 }
 
+void checkCrl(std::string_view input) {
+  auto crl = parseCrl(input);
+  if (!crl) return;
+  auto again = parseCrl(*crl);
+  if (!again || *again != *crl) broken("a returned CRL does not reparse", *crl);
+  if (auto info = describeCrl(*crl); !info) broken("a returned CRL cannot be described", info.error());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -54,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     checkImport(input.substr(1 + length), input.substr(1, length));
   }
   checkPem(input);
+  checkCrl(input);
   (void)describeCertificate(input);
   return 0;
 }

@@ -369,6 +369,26 @@ json certificateJson(const config::Row& row, const std::filesystem::path& dataDi
   return out;
 }
 
+json crlJson(const config::Row& row) {
+  json out{{"rowid", row.id}};
+  if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
+  auto pem = row.fields.find("CRL");
+  if (pem == row.fields.end() || pem->second.text.empty()) {
+    out["error"] = "No CRL has been uploaded.";
+    return out;
+  }
+  auto info = pki::describeCrl(pem->second.text);
+  if (!info) {
+    out["error"] = info.error();
+    return out;
+  }
+  out["issuer"] = info->issuer;
+  out["last_update"] = pki::formatUtc(info->lastUpdate);
+  if (info->nextUpdate) out["next_update"] = pki::formatUtc(info->nextUpdate);
+  out["revoked"] = info->revoked;
+  return out;
+}
+
 json caCertificateJson(const config::Row& row) {
   json out{{"rowid", row.id}};
   if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
@@ -423,13 +443,24 @@ Result<std::string> caCertificateOf(std::string_view upload) {
   return std::move(blocks->front());
 }
 
-// CA certificates (Authentication >> Certificates >> CA Certificates): the
-// PEM is the row's CERTIFICATE (public data, so it travels with profiles).
-void caCertificates(ApiServices& s, const Request& request, const config::Actor& actor,
-                    const std::vector<std::string>& rest, std::function<void(Response)> reply) {
+// A table of public PKI data whose rows hold the data itself (so that it
+// travels with profiles): CA certificates and CRLs.
+struct PublicTable {
+  const char* table;   // "CA_CERTIFICATES"
+  const char* column;  // "CERTIFICATE"
+  const char* what;    // "CA certificate"
+  Result<std::string> (*parse)(std::string_view upload);  // the value of an upload, or why there is none
+};
+constexpr PublicTable kCaTable{"CA_CERTIFICATES", "CERTIFICATE", "CA certificate", caCertificateOf};
+constexpr PublicTable kCrlTable{"CRLS", "CRL", "CRL", pki::parseCrl};
+
+// Authentication >> Certificates >> CA Certificates and CRL:
+// POST <kind>/<name>/upload adds a row, DELETE <kind>/<rowid> removes one.
+void publicRows(ApiServices& s, const Request& request, const config::Actor& actor,
+                const std::vector<std::string>& rest, const PublicTable& kind, std::function<void(Response)> reply) {
   if (rest.size() == 2 && request.method == "DELETE") {
-    return deleteCertificateRow(s, actor, "CA_CERTIFICATES", "CA certificate", rest[1], [reply](Status status) {
-      if (!status) return reply(jsonError(400, status.message(), "CA_CERTIFICATES"));
+    return deleteCertificateRow(s, actor, kind.table, kind.what, rest[1], [reply, kind](Status status) {
+      if (!status) return reply(jsonError(400, status.message(), kind.table));
       reply(jsonAnswer({{"ok", true}}));
     });
   }
@@ -437,30 +468,30 @@ void caCertificates(ApiServices& s, const Request& request, const config::Actor&
     return reply(jsonError(404, "No such certificate route."));
   }
   auto name = urlDecode(rest[1], false);
-  if (!name || name->empty()) return reply(jsonError(400, "The certificate needs a name."));
+  if (!name || name->empty()) return reply(jsonError(400, fmt::format("The {} needs a name.", kind.what)));
   auto file = std::make_shared<const Request>(request);
   bool queued = s.workers.submit<Result<std::string>>(
-      [file]() -> Result<std::string> {
+      [file, kind]() -> Result<std::string> {
         auto upload = readUpload(*file);
         if (!upload) return Error{upload.error()};
-        return caCertificateOf(*upload);
+        return kind.parse(*upload);
       },
-      [&s, actor, name, reply](Result<std::string> pem) {
-        if (!pem) return reply(jsonError(400, pem.error()));
+      [&s, actor, name, reply, kind](Result<std::string> value) {
+        if (!value) return reply(jsonError(400, value.error()));
         auto rowId = std::make_shared<std::string>();
-        auto edit = [rowId, name, pem = std::move(*pem)](config::Config& next) -> Status {
+        auto edit = [rowId, name, kind, value = std::move(*value)](config::Config& next) -> Status {
           std::set<std::string> ids;
           for (const auto& [id, where] : config::collectRowIds(next)) ids.insert(id);
           *rowId = config::RowIdGenerator{}.next(ids);
-          const config::Variable* table = config::Schema::builtin().find("CA_CERTIFICATES");
+          const config::Variable* table = config::Schema::builtin().find(kind.table);
           config::Row row = config::defaultRow(*table, *rowId);
           row.fields["SHORT_NAME"] = config::Value::scalar(*name);
-          row.fields["CERTIFICATE"] = config::Value::scalar(pem);
-          next.values["CA_CERTIFICATES"].rows.push_back(std::move(row));
+          row.fields[kind.column] = config::Value::scalar(value);
+          next.values[kind.table].rows.push_back(std::move(row));
           return {};
         };
-        s.config.change(actor, edit, [reply, rowId](Status status) {
-          if (!status) return reply(jsonError(400, status.message(), "CA_CERTIFICATES"));
+        s.config.change(actor, edit, [reply, rowId, kind](Status status) {
+          if (!status) return reply(jsonError(400, status.message(), kind.table));
           reply(jsonAnswer({{"ok", true}, {"rowid", *rowId}}));
         });
       });
@@ -476,25 +507,29 @@ void certificates(ApiServices& s, const Request& request, const auth::Identity& 
     std::filesystem::path dataDir = s.dataDir;
     bool queued = s.workers.submit<json>(
         [snapshot, dataDir] {
-          json machine = json::array(), ca = json::array();
+          json machine = json::array(), ca = json::array(), crl = json::array();
           if (const config::Value* table = snapshot->find("MACHINE_CERTIFICATES")) {
             for (const config::Row& row : table->rows) machine.push_back(certificateJson(row, dataDir));
           }
           if (const config::Value* table = snapshot->find("CA_CERTIFICATES")) {
             for (const config::Row& row : table->rows) ca.push_back(caCertificateJson(row));
           }
-          return json{{"machine", machine}, {"ca", ca}};
+          if (const config::Value* table = snapshot->find("CRLS")) {
+            for (const config::Row& row : table->rows) crl.push_back(crlJson(row));
+          }
+          return json{{"machine", machine}, {"ca", ca}, {"crl", crl}};
         },
         [reply](json out) { reply(jsonAnswer(out)); });
     if (!queued) reply(jsonError(503, "The device is busy; try again."));
     return;
   }
-  if (rest.size() < 2 || (rest[0] != "machine" && rest[0] != "ca")) {
+  if (rest.size() < 2 || (rest[0] != "machine" && rest[0] != "ca" && rest[0] != "crl")) {
     return reply(jsonError(404, "No such certificate route."));
   }
   if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin manage certificates."));
   config::Actor actor = actorOf(who);
-  if (rest[0] == "ca") return caCertificates(s, request, actor, rest, std::move(reply));
+  if (rest[0] == "ca") return publicRows(s, request, actor, rest, kCaTable, std::move(reply));
+  if (rest[0] == "crl") return publicRows(s, request, actor, rest, kCrlTable, std::move(reply));
   if (rest.size() == 2 && request.method == "DELETE") {
     std::string rowId = rest[1];
     // Files go only once the row is gone for good (a reference to it, such

@@ -24,6 +24,16 @@ const config::Row* rowOf(const config::Config& config, std::string_view table, s
   return nullptr;
 }
 
+std::vector<std::string> crlsOf(const config::Config& config) {
+  std::vector<std::string> out;
+  if (const config::Value* rows = config.find("CRLS")) {
+    for (const config::Row& row : rows->rows) {
+      if (const std::string& crl = cell(row, "CRL"); !crl.empty()) out.push_back(crl);
+    }
+  }
+  return out;
+}
+
 std::chrono::seconds durationCell(const config::Row& row, std::string_view column) {
   return std::chrono::seconds(config::parseDuration(cell(row, column)).value_or(0));
 }
@@ -50,6 +60,7 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
     c.x509.remoteCert = cell(row, "REMOTE_CERTIFICATE");
     c.x509.localId = cell(row, "LOCAL_ID");
     c.x509.remoteId = cell(row, "REMOTE_ID");
+    if (c.auth == AuthMethod::X509) c.x509.crls = crlsOf(config);
     if (const config::Row* ca = rowOf(config, "CA_CERTIFICATES", c.x509.remoteCaRef)) {
       c.x509.remoteCa = cell(*ca, "CERTIFICATE");
     }

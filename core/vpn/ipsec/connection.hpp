@@ -47,6 +47,7 @@ struct X509Credentials {
   std::string remoteCert;    // REMOTE_CERTIFICATE (PEM): the only certificate the peer may show
   std::string remoteSubject; // its subject DN in DER, hex (the default remote identity)
   std::string localId, remoteId;  // LOCAL_ID, REMOTE_ID as configured; "" = the default
+  std::vector<std::string> crls;  // every CRL of the CRLS table (PEM): charon checks the peer against them
   std::string problem;       // why the certificates cannot be used ("" when they can)
   bool operator==(const X509Credentials&) const = default;
 };

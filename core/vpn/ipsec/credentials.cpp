@@ -42,6 +42,10 @@ std::vector<ViciRequest> credentialRequests(const Connection& c, std::string_vie
   if (!x.remoteCert.empty()) {
     out.push_back({"load-cert", certificate("NONE", x.remoteCert), "its peer certificate"});
   }
+  for (const std::string& crl : x.crls) {
+    out.push_back({"load-cert", vici::Message{}.add("type", "X509_CRL").add("flag", "NONE").add("data", crl),
+                   "a CRL"});
+  }
   out.push_back({"load-key", vici::Message{}.add("type", "any").add("data", privateKeyPem), "its private key"});
   return out;
 }

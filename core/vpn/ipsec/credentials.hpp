@@ -35,7 +35,7 @@ struct ViciRequest {
 // The requests that give charon what the X.509 connection authenticates
 // with, in order: load-cert of the machine certificate, of the CA
 // certificate (flag CA: a trust anchor), of the pinned peer certificate,
-// then load-key of `privateKeyPem` (the machine certificate's key). Empty
+// of every CRL (type X509_CRL), then load-key of `privateKeyPem` (the machine certificate's key). Empty
 // for a pre-shared key connection.
 std::vector<ViciRequest> credentialRequests(const Connection& connection, std::string_view privateKeyPem);
 

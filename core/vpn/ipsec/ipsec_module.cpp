@@ -104,7 +104,8 @@ Status IpsecModule::start(const config::Snapshot& snapshot) {
 
 Status IpsecModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
   // The certificate tables: a connection's certificates are part of it.
-  if (diff.touches("VPN_CONNECTION") || diff.touches("CA_CERTIFICATES") || diff.touches("MACHINE_CERTIFICATES")) {
+  if (diff.touches("VPN_CONNECTION") || diff.touches("CA_CERTIFICATES") || diff.touches("MACHINE_CERTIFICATES") ||
+      diff.touches("CRLS")) {
     apply(*snapshot);
   }
   return {};
@@ -240,9 +241,24 @@ bool IpsecModule::reconcile() {
     }
     it = next;
   }
+  // charon keeps a CRL it was given until its credentials are cleared: when
+  // one goes, they are, and every connection's credentials are given again.
+  std::set<std::string> wantedCrls;
+  for (const auto& [id, c] : desired_) wantedCrls.insert(c.x509.crls.begin(), c.x509.crls.end());
+  bool crlGone = false;
+  for (const auto& [id, c] : loaded_) {
+    for (const std::string& crl : c.x509.crls) crlGone = crlGone || !wantedCrls.contains(crl);
+  }
+  if (crlGone) {
+    client_->request("clear-creds", {}, [this](Result<vici::Message> r) {
+      std::string error = r ? responseError(*r) : r.error();
+      if (!error.empty()) log_.write(kTag, "charon did not clear its credentials: " + error);
+    });
+    log_.write(kTag, "a CRL was removed: charon's credentials are given again");
+  }
   for (const auto& [id, c] : desired_) {
     auto it = loaded_.find(id);
-    if (it == loaded_.end() || !(it->second == c)) {
+    if (crlGone || it == loaded_.end() || !(it->second == c)) {
       load(c);
       sent = true;
     }

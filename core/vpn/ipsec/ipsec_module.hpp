@@ -12,7 +12,10 @@
 // (charon replaces it), a deleted,
 // disabled or deactivated one is terminated and unloaded, and the others are
 // not touched. When charon restarts, the client notices and everything is
-// loaded again.
+// loaded again. The CRLs (CRLS) go with every X.509 connection's
+// credentials; charon keeps a CRL until its credentials are cleared, so when
+// one is removed they are (clear-creds) and every connection's are given
+// again.
 //
 // The SAs are kept from list-sas (on connecting, and when refresh() asks)
 // and from the events ike-updown, child-updown, ike-rekey and child-rekey;

@@ -180,3 +180,42 @@ TEST_CASE("a key is checked against its certificate", "[pki]") {
   CHECK_FALSE(checkIdentity({"", key}));
   CHECK_FALSE(checkIdentity({chain.leaf, ""}));
 }
+
+TEST_CASE("a CRL is read from PEM or DER, described, and anything else is refused", "[pki]") {
+  test::ReferenceCa ca;
+  ca.issue("revoked");
+  ca.revoke("revoked");
+  std::string pem = ca.crl();
+  auto parsed = parseCrl("CRL of the plant CA\n" + pem);  // text around the block is ignored
+  REQUIRE(parsed);
+  CHECK(parsed->rfind("-----BEGIN X509 CRL-----\n", 0) == 0);
+  auto info = describeCrl(*parsed);
+  REQUIRE(info);
+  auto caInfo = describeCertificate(test::readFile(ca.ca()));
+  REQUIRE(caInfo);
+  CHECK(info->issuer == caInfo->subject);
+  CHECK(info->issuerDerHex == caInfo->subjectDerHex);
+  CHECK(info->revoked == 1);
+  CHECK(info->nextUpdate - info->lastUpdate == 30 * 86400);
+
+  // DER, as XCA exports it too, becomes the same PEM.
+  auto crlFile = ca.dir() / "crl.pem";
+  auto derFile = ca.dir() / "crl.der";
+  test::openssl({"crl", "-in", crlFile.string(), "-outform", "DER", "-out", derFile.string()});
+  auto fromDer = parseCrl(test::readFile(derFile));
+  REQUIRE(fromDer);
+  CHECK(*fromDer == *parsed);
+
+  CHECK(parseCrl(test::readFile(ca.ca())).error() ==
+        "No PEM CRL found (expected \"-----BEGIN X509 CRL-----\").");
+  CHECK_FALSE(parseCrl(pem + pem));  // one at a time
+  CHECK_FALSE(parseCrl(test::readFile(derFile).substr(0, 40)));  // cut short
+  CHECK_FALSE(parseCrl(test::readFile(derFile) + "x"));
+  CHECK_FALSE(parseCrl(""));
+  // A line of the block missing: the DER inside is cut short.
+  std::string damaged = pem;
+  auto second = damaged.find('\n', damaged.find('\n') + 1);
+  damaged.erase(damaged.find('\n') + 1, second - damaged.find('\n'));
+  CHECK_FALSE(describeCrl(damaged));
+  CHECK_FALSE(parseCrl(damaged));
+}

@@ -87,6 +87,18 @@ void ReferenceCa::issue(const std::string& name) {
            std::string("pass:") + kCaPassphrase, "-infiles", request});
 }
 
+void ReferenceCa::revoke(const std::string& name) {
+  openssl({"ca", "-config", (tmp_.path() / "openssl.conf").string(), "-revoke", certificate(name), "-batch",
+           "-passin", std::string("pass:") + kCaPassphrase});
+}
+
+std::string ReferenceCa::crl() {
+  auto out = tmp_.path() / "crl.pem";
+  openssl({"ca", "-config", (tmp_.path() / "openssl.conf").string(), "-gencrl", "-crldays", "30", "-out",
+           out.string(), "-batch", "-passin", std::string("pass:") + kCaPassphrase});
+  return readFile(out);
+}
+
 std::filesystem::path ReferenceCa::exportPkcs12(const std::string& name, const std::string& password,
                                                 const std::vector<std::string>& extra) {
   auto out = tmp_.path() / "certs" / (name + ".p12");

@@ -35,6 +35,11 @@ class ReferenceCa {
   std::filesystem::path exportPkcs12(const std::string& name, const std::string& password,
                                      const std::vector<std::string>& extra = {});
 
+  // Revokes certs/NAME.crt (openssl ca -revoke; reference 6.8 does it with XCA).
+  void revoke(const std::string& name);
+  // The CA's CRL of the certificates revoked so far, in PEM (openssl ca -gencrl, valid 30 days).
+  std::string crl();
+
   std::filesystem::path dir() const { return tmp_.path(); }
   std::string ca() const { return (tmp_.path() / "certs" / "ca.crt").string(); }
   std::string certificate(const std::string& name) const;

@@ -118,6 +118,37 @@ TEST_CASE("an X.509 connection's certificates and key are loaded before it", "[i
   CHECK(credentialRequests(f.connection(), f.machine.privateKeyPem).empty());
 }
 
+TEST_CASE("every CRL of CRLS is given to charon with an X.509 connection's credentials; a bad one is refused",
+          "[ipsec][pki]") {
+  X509Fixture f;
+  test::ReferenceCa ca;
+  ca.issue("peer");
+  ca.revoke("peer");
+  std::string crl = ca.crl();
+  const config::Variable* table = f.schema.find("CRLS");
+  REQUIRE(table);
+  config::Row row = config::defaultRow(*table, "MAIv000000007");
+  row.fields["SHORT_NAME"] = config::Value::scalar("plant CRL");
+  row.fields["CRL"] = config::Value::scalar(crl);
+  f.config.values["CRLS"].rows.push_back(row);
+  REQUIRE(config::validate(f.schema, f.config));
+  Connection c = f.connection();
+  CHECK(c.x509.crls == std::vector<std::string>{crl});
+  auto requests = credentialRequests(c, f.machine.privateKeyPem);
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[2].command == "load-cert");
+  CHECK(requests[2].message.valueOr("type", "") == "X509_CRL");
+  CHECK(requests[2].message.valueOr("data", "") == crl);
+  CHECK(requests[3].command == "load-key");  // the key last, as before
+  // A changed CRL makes a changed connection (loaded again); a PSK connection has none.
+  f.set("VPN_CONNECTION:0.AUTH_METHOD", "psk");
+  CHECK(f.connection().x509.crls.empty());
+  // The column takes one CRL in PEM and nothing else.
+  f.config.values["CRLS"].rows[0].fields["CRL"] = config::Value::scalar(pem(test::sharedCa().ca()));
+  auto refused = config::validate(f.schema, f.config);
+  REQUIRE_FALSE(refused);
+}
+
 TEST_CASE("a pinned peer certificate is the only one accepted, its subject the peer's identity", "[ipsec][pki]") {
   X509Fixture f;
   std::string peer = pem(test::sharedCa().certificate("other"));
