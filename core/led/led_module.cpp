@@ -15,13 +15,14 @@ namespace bulwark::led {
 
 namespace {
 
-std::optional<Role> roleOf(const std::string& role) {
-  if (role == "stat") return Role::Stat;
-  if (role == "mod") return Role::Mod;
-  if (role == "info2") return Role::Info2;
-  if (role == "err") return Role::Err;
-  if (role == "fault") return Role::Fault;
-  return std::nullopt;
+// What `name` shows of table 12-3 in `set` (none: no set).
+LedDefinition definitionIn(const LedSet* set, std::string_view name) {
+  if (set) {
+    for (const LedDefinition& d : set->leds) {
+      if (d.name == name) return {name, d.role, d.alsoShows};
+    }
+  }
+  return {name, std::nullopt};
 }
 
 // The run an LED shows at `t`: the first that has not ended; null when none.
@@ -76,7 +77,9 @@ LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::L
       board_(board),
       sources_(std::move(sources)),
       paths_(std::move(paths)) {
-  for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
+  const LedSet* set = findLedSet(board_.ledSet);
+  if (set) deviations_ = set->deviations;
+  for (const platform::Led& led : board_.leds) definitions_.push_back(definitionIn(set, led.name));
   bound_.resize(definitions_.size() + board_.outputs.size());
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
@@ -326,7 +329,7 @@ std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) c
 }
 
 std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
-  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  std::vector<LedPlan> plans = plan(conditions_, definitions_, deviations_);
   for (const platform::Output& output : board_.outputs) {
     LedPlan& p = plans.emplace_back(LedPlan{output.name, {}});
     if (output.kind != platform::Output::Kind::Alarm) continue;

@@ -44,8 +44,8 @@
 // A blink of two
 // steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
 // (the kernel's timer trigger); the timer then leaves that LED alone.
-// Each LED of the board plays the role its board file gives it (STAT,
-// MOD, ...); an LED, input or output whose backend cannot be opened is
+// Each LED of the board plays the role its board file's LED set gives it
+// (STAT, MOD, ...; led/states.hpp); an LED, input or output whose backend cannot be opened is
 // simulated instead, so that `bulwark ctl leds` still shows what it would
 // show and `bulwark ctl input` can set it.
 #pragma once
@@ -175,6 +175,7 @@ class LedModule final : public runtime::Module {
   platform::SimulatedInputs simulatedInputs_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
+  std::span<const Deviation> deviations_;  // of the board's LED set
   // What each LED, then each output, shows, in the board's order.
   std::vector<Binding> bound_;
   struct Command {

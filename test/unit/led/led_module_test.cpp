@@ -498,3 +498,20 @@ TEST_CASE("an LED whose backend cannot be opened is simulated instead, and said 
 
 }  // namespace
 }  // namespace bulwark::led
+
+namespace bulwark::led {
+namespace {
+
+TEST_CASE("the platform-3 board shows the flash procedure's start on PF1-PF5 and a severe error on FAIL", "[led]") {
+  Rig rig(boardNamed("fl-mguard-4305"));
+  rig.start();
+  rig.module.setCondition(Condition::SevereError, true);
+  CHECK(rig.pattern("FAIL") == "on");
+  rig.module.setCondition(Condition::FlashStarted, true);
+  for (const char* led : {"PF1", "PF2", "PF3", "PF4", "PF5"}) CHECK(rig.pattern(led) == "on");
+  CHECK(rig.pattern("FAIL") == "off");
+  rig.module.stop();
+}
+
+}  // namespace
+}  // namespace bulwark::led

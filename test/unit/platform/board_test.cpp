@@ -107,7 +107,7 @@ TEST_CASE("the FL MGUARD RS4000 TX/TX has the LEDs of 12.1 and the contacts of t
   std::vector<std::string> leds;
   for (const Led& led : b->leds) leds.push_back(led.name);
   CHECK(leds == std::vector<std::string>{"P1", "P2", "STAT", "MOD", "INFO2", "ERR", "FAULT", "INFO1"});
-  CHECK(b->leds[2].role == "stat");
+  CHECK(b->ledSet == "rs4000");
   CHECK(b->leds[2].driver.kind == Driver::Kind::Sysfs);
   CHECK(b->architecture == "mpc83xx");
   CHECK(b->ports[0].name == "WAN");
@@ -210,11 +210,17 @@ TEST_CASE("a port with the role of another row is refused") {
   CHECK(errorOf(doc) == "port XF2: is internal, not external");
 }
 
-TEST_CASE("two LEDs showing one column of table 12-3 are refused") {
+TEST_CASE("an LED set the LED engine does not know is refused") {
   json doc = qemuJson();
-  doc["leds"] = json::parse(R"([{"name": "STAT", "role": "stat", "driver": {"kind": "simulated"}},
-                                {"name": "PF1", "role": "stat", "driver": {"kind": "simulated"}}])");
-  CHECK(errorOf(doc) == "LED PF1: another LED shows the stat column already");
+  doc["led_set"] = "rs2000";
+  CHECK(errorOf(doc).starts_with("/led_set: "));
+}
+
+TEST_CASE("two LEDs of one name are refused") {
+  json doc = qemuJson();
+  doc["leds"] = json::parse(R"([{"name": "STAT", "driver": {"kind": "simulated"}},
+                                {"name": "STAT", "driver": {"kind": "simulated"}}])");
+  CHECK(errorOf(doc) == "two LEDs named STAT");
 }
 
 TEST_CASE("the alarm output is O3 on mGuard 10 boards") {
@@ -239,10 +245,39 @@ TEST_CASE("the sim and qemu boards have the FL MGUARD RS4000's LEDs, simulated")
       CHECK(b->leds[i].name == led::kRs4000Leds[i].name);
       CHECK(b->leds[i].driver.kind == Driver::Kind::Simulated);
     }
-    CHECK(b->leds[2].role == "stat");
-    CHECK(b->leds[6].role == "fault");
-    CHECK(b->leds[7].role.empty());
+    CHECK(b->ledSet == "rs4000");
   }
+}
+
+TEST_CASE("each board has every LED of its LED set, and the schema names exactly the LED engine's sets") {
+  for (const std::string& name : boardNames()) {
+    INFO(name);
+    auto b = findBoard(name);
+    REQUIRE(b);
+    if (b->ledSet.empty()) continue;
+    const led::LedSet* set = led::findLedSet(b->ledSet);
+    REQUIRE(set);
+    std::set<std::string> leds;
+    for (const Led& led : b->leds) leds.insert(led.name);
+    for (const led::LedDefinition& d : set->leds) CHECK(leds.contains(std::string(d.name)));
+    for (const led::Deviation& dev : set->deviations) {
+      for (std::string_view lit : dev.lit) CHECK(leds.contains(std::string(lit)));
+    }
+  }
+  std::vector<std::string> known;
+  json schema = json::parse(boardSchema());
+  for (const json& n : schema["properties"]["led_set"]["enum"]) known.push_back(n);
+  std::vector<std::string> sets;
+  for (const led::LedSet& set : led::kLedSets) sets.emplace_back(set.name);
+  CHECK(known == sets);
+}
+
+TEST_CASE("the platform-3 boards name the platform-3 LED set, the GT/GT its own, the others the RS4000's") {
+  CHECK(findBoard("fl-mguard-4305")->ledSet == "platform-3");
+  CHECK(findBoard("fl-mguard-2102")->ledSet == "platform-3");
+  CHECK(findBoard("fl-mguard-rs4000-txtx")->ledSet == "rs4000");
+  CHECK(findBoard("tc-mguard-rs4000-4g")->ledSet == "rs4000");
+  CHECK(findBoard("fl-mguard-gtgt")->ledSet == "gtgt");
 }
 
 }  // namespace
