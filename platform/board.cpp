@@ -69,6 +69,7 @@ Board boardOf(const json& j) {
     b.leds.push_back({l["name"].get<std::string>(), l.value("color", ""), driverOf(l["driver"])});
   }
   b.ledSet = j.value("led_set", "");
+  b.smartMode = j.value("smart_mode", false);
   if (j.contains("display")) {
     b.display = Display{j["display"]["digits"].get<unsigned>(), driverOf(j["display"]["driver"])};
   }
@@ -201,6 +202,10 @@ Status checkBoard(const Board& board) {
       return Error{fmt::format("input {}: MODE is the mode button, CMD1-CMD3 are service contacts", input.name)};
     }
   }
+  if (board.smartMode) {
+    bool button = std::ranges::any_of(board.inputs, [](const Input& i) { return i.kind == Input::Kind::ModeButton; });
+    if (!button || !board.display) return Error{"smart mode needs the mode button (MODE) and the display"};
+  }
   // Table 3-5: the alarm output is FAULT (O4) on mGuard 8, O3 on mGuard 10.
   for (const Output& output : board.outputs) {
     bool alarm = output.name == (board.generation == 10 ? "O3" : "FAULT");
@@ -281,6 +286,7 @@ std::string describe(const Board& b) {
     out += fmt::format("led: {} {} {}\n", l.name, l.color.empty() ? "-" : l.color, describeDriver(l.driver));
   }
   if (!b.ledSet.empty()) out += fmt::format("led set: {}\n", b.ledSet);
+  if (b.smartMode) out += "smart mode: yes\n";
   if (b.display) {
     out += fmt::format("display: 7-segment, {} digits, {}\n", b.display->digits, describeDriver(b.display->driver));
   }

@@ -91,6 +91,8 @@ struct Board {
   // "" = on none of them.
   std::string ledSet;
   std::optional<Display> display;
+  // The mode button runs smart mode at power-up (GT/GT, reference 2.16.4.3).
+  bool smartMode = false;
   std::vector<Input> inputs;
   std::vector<Output> outputs;
   std::optional<Modem> modem;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -67,6 +68,8 @@ struct LedModule::Impl {
   boost::asio::steady_timer timer;
   std::vector<Device> devices;  // the board's LEDs, then its outputs, in its order
   std::vector<Contact> contacts;
+  std::unique_ptr<platform::DisplayDevice> display;
+  std::optional<std::string> shown;  // on the display, as last set
 };
 
 LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log,
@@ -93,6 +96,12 @@ LedModule::~LedModule() = default;
 Status LedModule::start(const config::Snapshot& snapshot) {
   if (Status s = configure(snapshot); !s) log_.write("led", s.message() + "; the service contacts are not bound");
   openDevices();
+  if (board_.smartMode) {
+    // Held since power-up: the monotonic clock counts from boot (smart_mode.hpp).
+    bool held = false;
+    for (const Impl::Contact& contact : impl_->contacts) held = held || (contact.name == "MODE" && contact.closed);
+    smartMode_.emplace(TimePoint{}, held);
+  }
   started_ = true;
   checkPasswords();
   if (sources_.carrier) {
@@ -126,8 +135,14 @@ void LedModule::openDevices() {
     impl_->devices.push_back({orSimulated(platform::openOutput(output, paths_, simulatedOutputs_), simulatedOutputs_,
                                           output.name, log_)});
   }
+  if (board_.display) {
+    auto display = platform::openDisplay(*board_.display, simulatedDisplay_);
+    if (!display) log_.write("led", fmt::format("{}; it is simulated instead", display.error()));
+    impl_->display = display ? std::move(*display) : platform::simulatedDisplay(simulatedDisplay_, board_.display->digits);
+  }
   for (const platform::Input& input : board_.inputs) {
-    if (input.kind != platform::Input::Kind::ServiceContact) continue;
+    bool modeButton = input.kind == platform::Input::Kind::ModeButton;
+    if (modeButton && !board_.smartMode) continue;
     auto device = platform::openInput(input, paths_, simulatedInputs_);
     if (!device) {
       log_.write("led", fmt::format("{}; it is simulated instead", device.error()));
@@ -182,6 +197,7 @@ void LedModule::onInputSettled(std::size_t index, const boost::system::error_cod
 }
 
 void LedModule::onContact(const std::string& name, bool closed) {
+  if (name == "MODE") return onModeButton(closed);
   auto command = commands_.find(name);
   if (command == commands_.end()) return;
   const Command& cmd = command->second;
@@ -313,6 +329,23 @@ void LedModule::onVpnState(const ipsec::VpnStateChanged& event) {
   refresh();
 }
 
+void LedModule::onModeButton(bool closed) {
+  if (!smartMode_) return;
+  TimePoint now = Clock::now();
+  execute(closed ? smartMode_->pressed(now) : smartMode_->released(now));
+  refresh();
+}
+
+void LedModule::execute(std::optional<SmartFunction> function) {
+  if (!function) return;
+  const SmartFunctionDefinition& f = smartFunction(*function);
+  log_.write("led", fmt::format("smart mode: {} ({})", f.description, f.code));
+  if (*function == SmartFunction::ExitWithoutChanges) return;
+  Status s = sources_.smartFunction ? sources_.smartFunction(*function)
+                                    : Status(Error{"not available: no service does it here yet"});
+  if (!s) log_.write("led", fmt::format("smart mode: {}: {}", f.description, s.message()));
+}
+
 std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) const {
   if (!binding.vpn.empty()) {
     auto vpn = vpns_.find(binding.vpn);
@@ -330,6 +363,12 @@ std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) c
 
 std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
   std::vector<LedPlan> plans = plan(conditions_, definitions_, deviations_);
+  // Smart mode's mode LEDs, over the plans of table 12-3.
+  std::vector<LedPlan> over = smartMode_ ? smartMode_->modeLeds() : std::vector<LedPlan>{};
+  for (LedPlan& p : plans) {
+    auto o = std::ranges::find(over, p.led, &LedPlan::led);
+    if (o != over.end()) p.runs.insert(p.runs.begin(), o->runs.begin(), o->runs.end());
+  }
   for (const platform::Output& output : board_.outputs) {
     LedPlan& p = plans.emplace_back(LedPlan{output.name, {}});
     if (output.kind != platform::Output::Kind::Alarm) continue;
@@ -356,6 +395,15 @@ std::string LedModule::portOf(const std::string& interface) const {
 void LedModule::refresh() {
   if (!started_) return;
   TimePoint now = Clock::now();
+  if (smartMode_) execute(smartMode_->advance(now));
+  if (impl_->display) {
+    std::string text = *display();
+    if (impl_->shown != text) {
+      Status s = impl_->display->show(text);
+      if (!s) log_.write("led", s.message());
+      impl_->shown = text;
+    }
+  }
   std::vector<LedPlan> plans = plansAt(now);
   Frame frame = frameAt(plans, now);
   // The plans of the LEDs the timer switches (not those blinking in the kernel).
@@ -388,6 +436,7 @@ void LedModule::refresh() {
   }
   impl_->timer.cancel();
   std::optional<TimePoint> next = frameAt(timed, now).next;
+  if (auto due = smartMode_ ? smartMode_->deadline() : std::nullopt; due && (!next || *due < *next)) next = due;
   if (!next) return;
   impl_->timer.expires_at(*next);
   impl_->timer.async_wait([this](const boost::system::error_code& ec) {
@@ -421,13 +470,19 @@ nlohmann::json refusal(const std::string& error) { return {{"ok", false}, {"erro
 
 }  // namespace
 
+std::optional<std::string> LedModule::display() const {
+  if (!board_.display) return std::nullopt;
+  return sevenSegment(smartMode(), conditions_);
+}
+
 std::string LedModule::handleCtlRequest() const {
   nlohmann::json inputs = nlohmann::json::array();
   for (const Impl::Contact& contact : impl_->contacts) {
     inputs.push_back({{"name", contact.name}, {"closed", contact.closed}});
   }
-  return nlohmann::json{{"ok", true}, {"leds", listed(leds())}, {"outputs", listed(outputs())}, {"inputs", inputs}}
-      .dump();
+  nlohmann::json answer{{"ok", true}, {"leds", listed(leds())}, {"outputs", listed(outputs())}, {"inputs", inputs}};
+  if (auto text = display()) answer["display"] = *text;
+  return answer.dump();
 }
 
 std::string LedModule::handleInputRequest(const std::string& request) {

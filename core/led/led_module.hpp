@@ -39,7 +39,15 @@
 // each press, a switch on when switched on and off when switched off. A
 // contact is read once its level has held for kDebounce, and acts on changes
 // only: at start, and when a binding changes, the record keeps its state.
-// The mode button is not read here (smart mode is yet to come).
+//
+// Smart mode (led/smart_mode.hpp), on a board whose file says so (the
+// GT/GT): the mode button is read as the contacts are; held from power-up,
+// it enters smart mode, whose code shows on the 7-segment display (on the
+// GT/GT also "05" once the flash procedure succeeded) and whose pattern
+// shows on the mode LEDs over their own. The selected function is executed
+// through Sources::smartFunction; where no service does it yet (recovery,
+// the flash procedure, the customized default profile are not built), it is
+// logged as not available.
 //
 // A blink of two
 // steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
@@ -63,8 +71,10 @@
 #include "firewall/rule_record_event.hpp"
 #include "vpn/ipsec/ipsec_service.hpp"
 #include "init/system_state.hpp"
+#include "display.hpp"
 #include "io.hpp"
 #include "led.hpp"
+#include "led/smart_mode.hpp"
 #include "led/states.hpp"
 #include "log/log.hpp"
 #include "net/link_monitor.hpp"
@@ -93,6 +103,9 @@ class LedModule final : public runtime::Module {
     // Activates or deactivates the VPN connection with row id `rowid`
     // (IpsecService::activate|deactivate). None: the contacts start none.
     std::function<Status(const std::string& rowid, bool active)> setVpn;
+    // Executes a function smart mode selected (ExitWithoutChanges needs
+    // none). None, or an error: logged, nothing done.
+    std::function<Status(SmartFunction)> smartFunction;
   };
   // How long a contact's level must hold before it counts (a bouncing
   // contact changes many times within a few milliseconds).
@@ -118,8 +131,11 @@ class LedModule final : public runtime::Module {
   std::vector<LedState> leds() const;
   // What each output of the board shows now, in the board's order.
   std::vector<LedState> outputs() const;
+  // What the 7-segment display shows now ("" dark; nullopt: the board has none).
+  std::optional<std::string> display() const;
   // The answer to the control request {"ctl": "leds"}: {"ok": true, "leds":
-  // [{"name", "pattern", "on"}], "outputs": [the same], "inputs": [{"name", "closed"}]}.
+  // [{"name", "pattern", "on"}], "outputs": [the same], "inputs": [{"name", "closed"}]},
+  // and "display": its text where the board has one.
   std::string handleCtlRequest() const;
   // The answer to {"ctl": "input", "name": "CMD1", "closed": true}: sets a
   // simulated input; {"ok": true} or {"ok": false, "error": why}.
@@ -129,6 +145,9 @@ class LedModule final : public runtime::Module {
   // The same for outputs and inputs.
   platform::SimulatedLeds& simulatedOutputs() { return simulatedOutputs_; }
   platform::SimulatedInputs& simulatedInputs() { return simulatedInputs_; }
+  platform::SimulatedDisplay& simulatedDisplay() { return simulatedDisplay_; }
+  // Smart mode, on a board that has it (after start).
+  const SmartMode* smartMode() const { return smartMode_ ? &*smartMode_ : nullptr; }
 
  private:
   void onSystemState(const init::SystemStateChanged& event);
@@ -136,6 +155,10 @@ class LedModule final : public runtime::Module {
   void onLinkChanged(const net::LinkChanged& event);
   void onRuleRecord(const firewall::RuleRecordChanged& event);
   void onVpnState(const ipsec::VpnStateChanged& event);
+  // The mode button's level changed to `closed` (smart mode).
+  void onModeButton(bool closed);
+  // Executes what smart mode selected, when it did.
+  void execute(std::optional<SmartFunction> function);
   void openDevices();
   void watchInput(std::size_t index);
   void onInputEvent(std::size_t index, const boost::system::error_code& ec);
@@ -173,6 +196,8 @@ class LedModule final : public runtime::Module {
   platform::SimulatedLeds simulated_;
   platform::SimulatedLeds simulatedOutputs_;
   platform::SimulatedInputs simulatedInputs_;
+  platform::SimulatedDisplay simulatedDisplay_;
+  std::optional<SmartMode> smartMode_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
   std::span<const Deviation> deviations_;  // of the board's LED set

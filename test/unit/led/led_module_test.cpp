@@ -513,5 +513,51 @@ TEST_CASE("the platform-3 board shows the flash procedure's start on PF1-PF5 and
   rig.module.stop();
 }
 
+TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and mode LEDs; a press selects 55",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  // The button already held when the core starts (the power came on long ago: the monotonic clock's zero).
+  REQUIRE(rig.module.simulatedInputs().add("MODE"));
+  REQUIRE(rig.module.simulatedInputs().set("MODE", true));
+  rig.start();
+  REQUIRE(rig.module.smartMode());
+  CHECK(rig.module.smartMode()->state() == SmartMode::State::Selecting);
+  CHECK(rig.module.display() == "51");
+  CHECK(rig.module.simulatedDisplay().text() == "51");
+  CHECK(rig.pattern("FD") == "blink 200/200 (1200 ms)");
+  CHECK(nlohmann::json::parse(rig.module.handleCtlRequest())["display"] == "51");
+  rig.contact("MODE", false);  // the hold that entered
+  CHECK(rig.module.display() == "51");
+  rig.press("MODE");
+  CHECK(rig.module.display() == "55");
+  CHECK(rig.module.simulatedDisplay().text() == "55");
+  rig.module.stop();
+}
+
+TEST_CASE("the GT/GT not held at power-up: a dark display, 05 and the mode LEDs blinking once the flash procedure "
+          "succeeded",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  rig.start();
+  REQUIRE(rig.module.smartMode());
+  CHECK(rig.module.smartMode()->state() == SmartMode::State::Off);
+  CHECK(rig.module.display() == "");
+  CHECK(nlohmann::json::parse(rig.module.handleCtlRequest())["display"] == "");
+  rig.press("MODE");
+  CHECK(rig.module.display() == "");
+  rig.module.setCondition(Condition::FlashSucceeded, true);
+  CHECK(rig.module.simulatedDisplay().text() == "05");
+  for (const char* led : {"ACT", "SPD", "FD"}) CHECK(rig.pattern(led) == "blink 50/800");
+  rig.module.stop();
+}
+
+TEST_CASE("a board without a display has none in the ctl answer", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start();
+  CHECK_FALSE(rig.module.display());
+  CHECK_FALSE(nlohmann::json::parse(rig.module.handleCtlRequest()).contains("display"));
+  rig.module.stop();
+}
+
 }  // namespace
 }  // namespace bulwark::led

@@ -155,6 +155,16 @@ TEST_CASE("the FL MGUARD GT/GT has a two-digit display and the mode LEDs ACT, SP
   CHECK(b->leds[1].name == "SPD");
   CHECK(b->leds[2].name == "FD");
   CHECK(b->inputs.at(0).kind == Input::Kind::ModeButton);
+  CHECK(b->smartMode);
+}
+
+TEST_CASE("smart mode without a display is refused") {
+  json doc;
+  for (const BoardFile& file : boardFiles()) {
+    if (file.name == "fl-mguard-gtgt.json") doc = json::parse(file.text);
+  }
+  doc.erase("display");
+  CHECK(errorOf(doc) == "smart mode needs the mode button (MODE) and the display");
 }
 
 TEST_CASE("an unknown board names the known ones") {
