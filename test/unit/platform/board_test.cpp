@@ -1,10 +1,12 @@
 #include "board.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "json_schema.hpp"
 #include "led/states.hpp"
 
 namespace bulwark::platform {
@@ -33,6 +35,63 @@ TEST_CASE("every board file is valid and named after its board") {
     REQUIRE(board);
     CHECK(std::string(file.name) == board->name + ".json");
     CHECK(findBoard(board->name));
+  }
+}
+
+TEST_CASE("every board file satisfies the schema by itself, before the loader's checks") {
+  json schema = json::parse(boardSchema());
+  for (const BoardFile& file : boardFiles()) {
+    INFO(file.name);
+    json doc = json::parse(file.text, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    CHECK(validate(schema, doc));
+  }
+}
+
+// A board's ports as "name interface role", with the other generation's name and the switch port where it has them.
+std::vector<std::string> portsOf(const std::string& board) {
+  auto b = findBoard(board);
+  REQUIRE(b);
+  std::vector<std::string> out;
+  for (const Port& p : b->ports) {
+    std::string line = p.name + " " + p.interface + " " + std::string(p.role == Port::Role::External   ? "external"
+                                                                      : p.role == Port::Role::Internal ? "internal"
+                                                                                                       : "dmz");
+    const std::string& other = b->generation == 10 ? p.name8 : p.name10;
+    if (!other.empty()) line += " (" + other + ")";
+    if (!p.switchPort.empty()) line += " switch";
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_CASE("each board's ports and interfaces are those of table 3-4 for its device") {
+  using V = std::vector<std::string>;
+  CHECK(portsOf("sim").empty());
+  CHECK(portsOf("qemu") == V{"XF1 eth0 external (WAN)", "XF2 eth1 internal (LAN1)", "XF5 eth2 dmz (DMZ)"});
+  CHECK(portsOf("fl-mguard-4305") == V{"XF1 eth0 external (WAN)", "XF2 swp0 internal (LAN1) switch",
+                                       "XF3 swp1 internal (LAN2) switch", "XF4 swp2 internal (LAN3) switch",
+                                       "XF5 dmz0 dmz (DMZ) switch"});
+  CHECK(portsOf("fl-mguard-2102") == V{"XF1 eth0 external (WAN)", "XF2 eth1 internal (LAN1)"});
+  CHECK(portsOf("fl-mguard-rs4000-txtx") == V{"WAN eth0 external (XF1)", "LAN eth1 internal (XF2)"});
+  CHECK(portsOf("fl-mguard-gtgt") == V{"WAN eth0 external (XF1)", "LAN eth1 internal (XF2)"});
+  CHECK(portsOf("tc-mguard-rs4000-4g") == V{"LAN1 swp2 internal (XF2) switch", "LAN2 swp0 internal (XF3) switch",
+                                            "LAN3 swp1 internal (XF4) switch", "LAN4 swp3 internal (XF5) switch",
+                                            "DMZ swp4 dmz switch"});
+}
+
+TEST_CASE("a board with switch ports has a switch, and one with a modem has the LEDs of table 12-1 for its slots") {
+  for (const std::string& name : boardNames()) {
+    INFO(name);
+    auto b = findBoard(name);
+    REQUIRE(b);
+    bool switchPorts = std::ranges::any_of(b->ports, [](const Port& p) { return !p.switchPort.empty(); });
+    CHECK(switchPorts == b->hasSwitch);
+    std::set<std::string> leds;
+    for (const Led& led : b->leds) leds.insert(led.name);
+    if (!b->modem) continue;
+    for (const char* bar : {"BAR1", "BAR2", "BAR3"}) CHECK(leds.contains(bar));
+    for (unsigned slot = 1; slot <= b->modem->simSlots; ++slot) CHECK(leds.contains("SIM" + std::to_string(slot)));
   }
 }
 
