@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -89,6 +90,7 @@ LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::L
   bus_.subscribe<net::LinkChanged>(std::bind_front(&LedModule::onLinkChanged, this));
   bus_.subscribe<firewall::RuleRecordChanged>(std::bind_front(&LedModule::onRuleRecord, this));
   bus_.subscribe<ipsec::VpnStateChanged>(std::bind_front(&LedModule::onVpnState, this));
+  bus_.subscribe<ModemSignalChanged>(std::bind_front(&LedModule::onModemSignal, this));
 }
 
 LedModule::~LedModule() = default;
@@ -329,6 +331,11 @@ void LedModule::onVpnState(const ipsec::VpnStateChanged& event) {
   refresh();
 }
 
+void LedModule::onModemSignal(const ModemSignalChanged& event) {
+  modem_ = event;
+  refresh();
+}
+
 void LedModule::onModeButton(bool closed) {
   if (!smartMode_) return;
   TimePoint now = Clock::now();
@@ -363,8 +370,9 @@ std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) c
 
 std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
   std::vector<LedPlan> plans = plan(conditions_, definitions_, deviations_);
-  // Smart mode's mode LEDs, over the plans of table 12-3.
+  // Smart mode's mode LEDs and the modem's LEDs, over the plans of table 12-3.
   std::vector<LedPlan> over = smartMode_ ? smartMode_->modeLeds() : std::vector<LedPlan>{};
+  if (board_.modem) std::ranges::move(signalPlans(modem_), std::back_inserter(over));
   for (LedPlan& p : plans) {
     auto o = std::ranges::find(over, p.led, &LedPlan::led);
     if (o != over.end()) p.runs.insert(p.runs.begin(), o->runs.begin(), o->runs.end());

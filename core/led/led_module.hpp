@@ -49,6 +49,9 @@
 // the flash procedure, the customized default profile are not built), it is
 // logged as not available.
 //
+// The bar graph and SIM LEDs (led/signal.hpp) of a board with a modem show
+// ModemSignalChanged; no modem module publishes it yet.
+//
 // A blink of two
 // steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
 // (the kernel's timer trigger); the timer then leaves that LED alone.
@@ -74,6 +77,7 @@
 #include "display.hpp"
 #include "io.hpp"
 #include "led.hpp"
+#include "led/signal.hpp"
 #include "led/smart_mode.hpp"
 #include "led/states.hpp"
 #include "log/log.hpp"
@@ -155,6 +159,7 @@ class LedModule final : public runtime::Module {
   void onLinkChanged(const net::LinkChanged& event);
   void onRuleRecord(const firewall::RuleRecordChanged& event);
   void onVpnState(const ipsec::VpnStateChanged& event);
+  void onModemSignal(const ModemSignalChanged& event);
   // The mode button's level changed to `closed` (smart mode).
   void onModeButton(bool closed);
   // Executes what smart mode selected, when it did.
@@ -198,6 +203,7 @@ class LedModule final : public runtime::Module {
   platform::SimulatedInputs simulatedInputs_;
   platform::SimulatedDisplay simulatedDisplay_;
   std::optional<SmartMode> smartMode_;
+  ModemSignalChanged modem_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
   std::span<const Deviation> deviations_;  // of the board's LED set

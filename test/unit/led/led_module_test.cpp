@@ -559,5 +559,25 @@ TEST_CASE("a board without a display has none in the ctl answer", "[led]") {
   rig.module.stop();
 }
 
+TEST_CASE("the TC MGUARD RS4000 4G shows the modem's signal on the bar graph and its SIM cards on SIM1 and SIM2",
+          "[led]") {
+  Rig rig(boardNamed("tc-mguard-rs4000-4g"));
+  rig.start();
+  for (const char* led : {"BAR1", "BAR2", "BAR3", "SIM1", "SIM2"}) CHECK(rig.pattern(led) == "off");
+  rig.bus.publish(ModemSignalChanged{-80, {SimState::Active, SimState::PinMissing}});
+  rig.deliver();
+  CHECK(rig.pattern("BAR1") == "on");
+  CHECK(rig.pattern("BAR2") == "on");
+  CHECK(rig.pattern("BAR3") == "off");
+  CHECK(rig.pattern("SIM1") == "on");
+  CHECK(rig.pattern("SIM2") == "blink 500/500");
+  rig.bus.publish(ModemSignalChanged{std::nullopt, {SimState::Absent, SimState::Active}});
+  rig.deliver();
+  CHECK(rig.pattern("BAR1") == "off");
+  CHECK(rig.pattern("SIM1") == "off");
+  CHECK(rig.pattern("SIM2") == "on");
+  rig.module.stop();
+}
+
 }  // namespace
 }  // namespace bulwark::led
