@@ -281,6 +281,10 @@ void LedModule::stop() {
   for (Impl::Device& d : impl_->devices) {
     if (Status s = d.device->set(false); !s) log_.write("led", s.message());
   }
+  if (impl_->display) {
+    if (Status s = impl_->display->show(""); !s) log_.write("led", s.message());
+    impl_->shown.reset();
+  }
   started_ = false;
 }
 

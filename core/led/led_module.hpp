@@ -124,7 +124,7 @@ class LedModule final : public runtime::Module {
   // Takes the service contacts' bindings; refuses one bound to both a rule
   // record and a VPN connection.
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
-  // Cancels the timer and darkens the LEDs.
+  // Cancels the timer and darkens the LEDs and the display.
   void stop() override;
 
   // Asserts or clears a condition as of now and shows the result.

@@ -84,7 +84,8 @@ std::vector<LedPlan> SmartMode::modeLeds() const {
   std::vector<LedPlan> plans;
   for (bool lit : {f.act, f.spd, f.fd}) {
     LedPlan& p = plans.emplace_back(LedPlan{std::string(kModeLeds[plans.size()]), {{greeting, enteredAt_}}});
-    if (lit) p.runs.push_back({on(), enteredAt_});
+    // Off is a run too: in smart mode the mode LEDs show nothing else.
+    p.runs.push_back({lit ? on() : off(), enteredAt_});
   }
   return plans;
 }

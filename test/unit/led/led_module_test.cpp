@@ -531,7 +531,11 @@ TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and
   rig.press("MODE");
   CHECK(rig.module.display() == "55");
   CHECK(rig.module.simulatedDisplay().text() == "55");
+  rig.module.setCondition(Condition::FlashSucceeded, true);  // smart mode's LEDs and code show over it
+  CHECK(rig.module.display() == "55");
+  CHECK(rig.pattern("SPD") == "blink 200/200 (1200 ms)");
   rig.module.stop();
+  CHECK(rig.module.simulatedDisplay().text() == "");
 }
 
 TEST_CASE("the GT/GT not held at power-up: a dark display, 05 and the mode LEDs blinking once the flash procedure "
