@@ -49,6 +49,22 @@ std::string handleCtlRequest(const Supervisor& supervisor, const std::string& re
   return json{{"ok", false}, {"error", fmt::format("unknown ctl request '{}'", what)}}.dump();
 }
 
+std::vector<std::pair<std::string, std::string>> ledLines(const std::string& answer) {
+  json doc = json::parse(answer, nullptr, false);
+  std::vector<std::pair<std::string, std::string>> lines;
+  if (doc.is_discarded() || !doc.is_object() || !doc["leds"].is_array()) return lines;
+  for (const json& led : doc["leds"]) {
+    if (led.is_object() && led.value("name", json()).is_string() && led.value("pattern", json()).is_string()) {
+      lines.emplace_back(led["name"], led["pattern"]);
+    }
+  }
+  if (doc.contains("display") && doc["display"].is_string()) {
+    std::string text = doc["display"].get<std::string>();
+    lines.emplace_back("7SEG", text.empty() ? "off" : text);
+  }
+  return lines;
+}
+
 namespace {
 
 // One request to the core: its JSON answer, or the error (already printed).
@@ -93,13 +109,7 @@ int printLeds(const std::filesystem::path& socket, bool follow) {
   for (;;) {
     auto doc = ask(socket, "leds");
     if (!doc) return 1;
-    std::vector<std::pair<std::string, std::string>> lines;
-    for (const json& led : (*doc)["leds"]) lines.emplace_back(led["name"], led["pattern"]);
-    if (doc->contains("display")) {
-      std::string text = (*doc)["display"].get<std::string>();
-      lines.emplace_back("7SEG", text.empty() ? "off" : text);
-    }
-    for (const auto& [name, pattern] : lines) {
+    for (const auto& [name, pattern] : ledLines(doc->dump())) {
       auto [it, added] = shown.try_emplace(name, pattern);
       if (!added && it->second == pattern) continue;
       it->second = pattern;
