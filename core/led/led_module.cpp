@@ -55,7 +55,7 @@ struct LedModule::Impl {
     bool failing = false;  // the last write failed (logged once until it works again)
   };
 
-  // A service contact, watched on the loop through its event descriptor.
+  // A service contact (or the mode button), watched on the loop through its event descriptor.
   struct Contact {
     std::string name;
     std::unique_ptr<platform::InputDevice> device;

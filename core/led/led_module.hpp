@@ -52,13 +52,13 @@
 // The bar graph and SIM LEDs (led/signal.hpp) of a board with a modem show
 // ModemSignalChanged; no modem module publishes it yet.
 //
-// A blink of two
-// steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
-// (the kernel's timer trigger); the timer then leaves that LED alone.
-// Each LED of the board plays the role its board file's LED set gives it
-// (STAT, MOD, ...; led/states.hpp); an LED, input or output whose backend cannot be opened is
-// simulated instead, so that `bulwark ctl leds` still shows what it would
-// show and `bulwark ctl input` can set it.
+// A blink of two steps (blink 50/1500, 500/500, ...) is handed to the
+// backend where it can (the kernel's timer trigger); the timer then leaves
+// that LED alone. Each LED of the board plays the role its board file's LED
+// set gives it (STAT, MOD, ...; led/states.hpp); an LED, input, output or
+// display whose backend cannot be opened is simulated instead, so that
+// `bulwark ctl leds` still shows what it would show and `bulwark ctl input`
+// can set it.
 #pragma once
 
 #include <chrono>
