@@ -538,6 +538,23 @@ TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and
   CHECK(rig.module.simulatedDisplay().text() == "");
 }
 
+TEST_CASE("the GT/GT executes what smart mode selected after a 5 s hold: exit without changes, or a function no "
+          "service does yet, logged as not available",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  REQUIRE(rig.module.simulatedInputs().add("MODE"));
+  REQUIRE(rig.module.simulatedInputs().set("MODE", true));
+  rig.start();
+  rig.contact("MODE", false);
+  rig.press("MODE");  // 55: the recovery procedure
+  rig.contact("MODE", true);
+  test::runUntil(rig.io, [&] { return rig.module.smartMode()->state() == SmartMode::State::Off; }, 7s);
+  CHECK(rig.module.display() == "");
+  CHECK(rig.logged("smart mode: Activate the recovery procedure (55)"));
+  CHECK(rig.logged("smart mode: Activate the recovery procedure: not available: no service does it here yet"));
+  rig.module.stop();
+}
+
 TEST_CASE("the GT/GT not held at power-up: a dark display, 05 and the mode LEDs blinking once the flash procedure "
           "succeeded",
           "[led]") {
