@@ -66,8 +66,10 @@ Board boardOf(const json& j) {
                        .switchPort = p.value("switch_port", "")});
   }
   for (const json& l : j["leds"]) {
-    b.leds.push_back({l["name"].get<std::string>(), l.value("color", ""), l.value("role", ""), driverOf(l["driver"])});
+    b.leds.push_back({l["name"].get<std::string>(), l.value("color", ""), driverOf(l["driver"])});
   }
+  b.ledSet = j.value("led_set", "");
+  b.smartMode = j.value("smart_mode", false);
   if (j.contains("display")) {
     b.display = Display{j["display"]["digits"].get<unsigned>(), driverOf(j["display"]["driver"])};
   }
@@ -195,16 +197,14 @@ Status checkBoard(const Board& board) {
   if (Status s = unique(board.leds, "LEDs"); !s) return s;
   if (Status s = unique(board.inputs, "inputs"); !s) return s;
   if (Status s = unique(board.outputs, "outputs"); !s) return s;
-  std::set<std::string> roles;
-  for (const Led& led : board.leds) {
-    if (!led.role.empty() && !roles.insert(led.role).second) {
-      return Error{fmt::format("LED {}: another LED shows the {} column already", led.name, led.role)};
-    }
-  }
   for (const Input& input : board.inputs) {
     if ((input.name == "MODE") != (input.kind == Input::Kind::ModeButton)) {
       return Error{fmt::format("input {}: MODE is the mode button, CMD1-CMD3 are service contacts", input.name)};
     }
+  }
+  if (board.smartMode) {
+    bool button = std::ranges::any_of(board.inputs, [](const Input& i) { return i.kind == Input::Kind::ModeButton; });
+    if (!button || !board.display) return Error{"smart mode needs the mode button (MODE) and the display"};
   }
   // Table 3-5: the alarm output is FAULT (O4) on mGuard 8, O3 on mGuard 10.
   for (const Output& output : board.outputs) {
@@ -283,9 +283,10 @@ std::string describe(const Board& b) {
     out += '\n';
   }
   for (const Led& l : b.leds) {
-    out += fmt::format("led: {} {} {} {}\n", l.name, l.color.empty() ? "-" : l.color, l.role.empty() ? "-" : l.role,
-                       describeDriver(l.driver));
+    out += fmt::format("led: {} {} {}\n", l.name, l.color.empty() ? "-" : l.color, describeDriver(l.driver));
   }
+  if (!b.ledSet.empty()) out += fmt::format("led set: {}\n", b.ledSet);
+  if (b.smartMode) out += "smart mode: yes\n";
   if (b.display) {
     out += fmt::format("display: 7-segment, {} digits, {}\n", b.display->digits, describeDriver(b.display->driver));
   }

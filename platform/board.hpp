@@ -40,9 +40,6 @@ struct Driver {
 struct Led {
   std::string name;   // the label on the housing, upper case: "STAT", "PF1"
   std::string color;  // "green", "" = not known
-  // The column of reference table 12-3 it shows: "stat", "mod", "info2",
-  // "err", "fault"; "" = none (power, Info1, bar graph: other rules drive it).
-  std::string role;
   Driver driver;
 };
 
@@ -90,7 +87,12 @@ struct Board {
   int generation = 10;       // whose port names the housing has: 8 or 10 (table 3-4)
   std::string architecture;  // "mpc83xx", "aarch64", "x86_64", "host"
   std::vector<Led> leds;
+  // How table 12-3 shows on the LEDs (led::LedSet): "rs4000", "platform-3";
+  // "" = on none of them.
+  std::string ledSet;
   std::optional<Display> display;
+  // The mode button runs smart mode at power-up (GT/GT, reference 2.16.4.3).
+  bool smartMode = false;
   std::vector<Input> inputs;
   std::vector<Output> outputs;
   std::optional<Modem> modem;
@@ -119,7 +121,8 @@ std::string_view boardSchema();
 // housing's names of its generation, the other generation's names as the
 // table pairs them, unique names and interfaces, a switch port's interface
 // being the switch port, at most one external port; and whether the LEDs,
-// inputs and outputs are named once each.
+// inputs and outputs are named once each. (That the board has the LEDs of
+// its LED set, the LED engine's, is checked by a test of both.)
 Status checkBoard(const Board& board);
 
 // What `bulwark board NAME` prints: one "key: value" line a fact (a port,

@@ -49,6 +49,22 @@ std::string handleCtlRequest(const Supervisor& supervisor, const std::string& re
   return json{{"ok", false}, {"error", fmt::format("unknown ctl request '{}'", what)}}.dump();
 }
 
+std::vector<std::pair<std::string, std::string>> ledLines(const std::string& answer) {
+  json doc = json::parse(answer, nullptr, false);
+  std::vector<std::pair<std::string, std::string>> lines;
+  if (doc.is_discarded() || !doc.is_object() || !doc["leds"].is_array()) return lines;
+  for (const json& led : doc["leds"]) {
+    if (led.is_object() && led.value("name", json()).is_string() && led.value("pattern", json()).is_string()) {
+      lines.emplace_back(led["name"], led["pattern"]);
+    }
+  }
+  if (doc.contains("display") && doc["display"].is_string()) {
+    std::string text = doc["display"].get<std::string>();
+    lines.emplace_back("7SEG", text.empty() ? "off" : text);
+  }
+  return lines;
+}
+
 namespace {
 
 // One request to the core: its JSON answer, or the error (already printed).
@@ -85,16 +101,15 @@ int printServices(const std::filesystem::path& socket) {
   return 0;
 }
 
-// "STAT heartbeat", one line an LED; with `follow`, then a line whenever an
-// LED's pattern changes (asked every 200 ms) until the core goes away.
+// "STAT heartbeat", one line an LED, and "7SEG 51" for a 7-segment display
+// ("7SEG off" while dark); with `follow`, then a line whenever one changes
+// (asked every 200 ms) until the core goes away.
 int printLeds(const std::filesystem::path& socket, bool follow) {
   std::map<std::string, std::string> shown;
   for (;;) {
     auto doc = ask(socket, "leds");
     if (!doc) return 1;
-    for (const json& led : (*doc)["leds"]) {
-      std::string name = led["name"].get<std::string>();
-      std::string pattern = led["pattern"].get<std::string>();
+    for (const auto& [name, pattern] : ledLines(doc->dump())) {
       auto [it, added] = shown.try_emplace(name, pattern);
       if (!added && it->second == pattern) continue;
       it->second = pattern;
@@ -150,7 +165,8 @@ int ctlMain(int argc, char** argv) {
       "  services  one line per supervised service with its state, pid, restarts,\n"
       "            uptime in seconds and last exit status\n"
       "  leds      one line per LED of the board: its name and the pattern it shows\n"
-      "            (\"STAT heartbeat\"); with --follow, then a line whenever one changes\n"
+      "            (\"STAT heartbeat\"), and \"7SEG 51\" for a 7-segment display (\"7SEG\n"
+      "            off\" while dark); with --follow, then a line whenever one changes\n"
       "  io        one line per service contact (\"CMD1 open\"), then one per output\n"
       "            with its pattern (\"ACK1 on\", \"O3 off\")\n"
       "  input     closes (on) or opens (off) a simulated input, or closes it for\n"

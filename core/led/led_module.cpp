@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -15,13 +17,14 @@ namespace bulwark::led {
 
 namespace {
 
-std::optional<Role> roleOf(const std::string& role) {
-  if (role == "stat") return Role::Stat;
-  if (role == "mod") return Role::Mod;
-  if (role == "info2") return Role::Info2;
-  if (role == "err") return Role::Err;
-  if (role == "fault") return Role::Fault;
-  return std::nullopt;
+// What `name` shows of table 12-3 in `set` (none: no set).
+LedDefinition definitionIn(const LedSet* set, std::string_view name) {
+  if (set) {
+    for (const LedDefinition& d : set->leds) {
+      if (d.name == name) return {name, d.role, d.alsoShows};
+    }
+  }
+  return {name, std::nullopt};
 }
 
 // The run an LED shows at `t`: the first that has not ended; null when none.
@@ -52,7 +55,7 @@ struct LedModule::Impl {
     bool failing = false;  // the last write failed (logged once until it works again)
   };
 
-  // A service contact, watched on the loop through its event descriptor.
+  // A service contact (or the mode button), watched on the loop through its event descriptor.
   struct Contact {
     std::string name;
     std::unique_ptr<platform::InputDevice> device;
@@ -66,6 +69,8 @@ struct LedModule::Impl {
   boost::asio::steady_timer timer;
   std::vector<Device> devices;  // the board's LEDs, then its outputs, in its order
   std::vector<Contact> contacts;
+  std::unique_ptr<platform::DisplayDevice> display;
+  std::optional<std::string> shown;  // on the display, as last set
 };
 
 LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::Log& log,
@@ -76,13 +81,16 @@ LedModule::LedModule(boost::asio::io_context& io, runtime::EventBus& bus, log::L
       board_(board),
       sources_(std::move(sources)),
       paths_(std::move(paths)) {
-  for (const platform::Led& led : board_.leds) definitions_.push_back({led.name, roleOf(led.role)});
+  const LedSet* set = findLedSet(board_.ledSet);
+  if (set) deviations_ = set->deviations;
+  for (const platform::Led& led : board_.leds) definitions_.push_back(definitionIn(set, led.name));
   bound_.resize(definitions_.size() + board_.outputs.size());
   bus_.subscribe<init::SystemStateChanged>(std::bind_front(&LedModule::onSystemState, this));
   bus_.subscribe<runtime::ConfigApplied>(std::bind_front(&LedModule::onConfigApplied, this));
   bus_.subscribe<net::LinkChanged>(std::bind_front(&LedModule::onLinkChanged, this));
   bus_.subscribe<firewall::RuleRecordChanged>(std::bind_front(&LedModule::onRuleRecord, this));
   bus_.subscribe<ipsec::VpnStateChanged>(std::bind_front(&LedModule::onVpnState, this));
+  bus_.subscribe<ModemSignalChanged>(std::bind_front(&LedModule::onModemSignal, this));
 }
 
 LedModule::~LedModule() = default;
@@ -90,6 +98,12 @@ LedModule::~LedModule() = default;
 Status LedModule::start(const config::Snapshot& snapshot) {
   if (Status s = configure(snapshot); !s) log_.write("led", s.message() + "; the service contacts are not bound");
   openDevices();
+  if (board_.smartMode) {
+    // Held since power-up: the monotonic clock counts from boot (smart_mode.hpp).
+    bool held = false;
+    for (const Impl::Contact& contact : impl_->contacts) held = held || (contact.name == "MODE" && contact.closed);
+    smartMode_.emplace(TimePoint{}, held);
+  }
   started_ = true;
   checkPasswords();
   if (sources_.carrier) {
@@ -124,8 +138,14 @@ void LedModule::openDevices() {
     impl_->devices.push_back({orSimulated(platform::openOutput(output, paths_, simulatedOutputs_), simulatedOutputs_,
                                           output.name, log_)});
   }
+  if (board_.display) {
+    auto display = platform::openDisplay(*board_.display, simulatedDisplay_);
+    if (!display) log_.write("led", fmt::format("{}; it is simulated instead", display.error()));
+    impl_->display = display ? std::move(*display) : platform::simulatedDisplay(simulatedDisplay_, board_.display->digits);
+  }
   for (const platform::Input& input : board_.inputs) {
-    if (input.kind != platform::Input::Kind::ServiceContact) continue;
+    bool modeButton = input.kind == platform::Input::Kind::ModeButton;
+    if (modeButton && !board_.smartMode) continue;
     auto device = platform::openInput(input, paths_, simulatedInputs_);
     if (!device) {
       log_.write("led", fmt::format("{}; it is simulated instead", device.error()));
@@ -180,6 +200,7 @@ void LedModule::onInputSettled(std::size_t index, const boost::system::error_cod
 }
 
 void LedModule::onContact(const std::string& name, bool closed) {
+  if (name == "MODE") return onModeButton(closed);
   auto command = commands_.find(name);
   if (command == commands_.end()) return;
   const Command& cmd = command->second;
@@ -282,6 +303,10 @@ void LedModule::stop() {
   for (Impl::Device& d : impl_->devices) {
     if (Status s = d.device->set(false); !s) log_.write("led", s.message());
   }
+  if (impl_->display) {
+    if (Status s = impl_->display->show(""); !s) log_.write("led", s.message());
+    impl_->shown.reset();
+  }
   started_ = false;
 }
 
@@ -341,6 +366,28 @@ void LedModule::onVpnState(const ipsec::VpnStateChanged& event) {
   refresh();
 }
 
+void LedModule::onModemSignal(const ModemSignalChanged& event) {
+  modem_ = event;
+  refresh();
+}
+
+void LedModule::onModeButton(bool closed) {
+  if (!smartMode_) return;
+  TimePoint now = Clock::now();
+  execute(closed ? smartMode_->pressed(now) : smartMode_->released(now));
+  refresh();
+}
+
+void LedModule::execute(std::optional<SmartFunction> function) {
+  if (!function) return;
+  const SmartFunctionDefinition& f = smartFunction(*function);
+  log_.write("led", fmt::format("smart mode: {} ({})", f.description, f.code));
+  if (*function == SmartFunction::ExitWithoutChanges) return;
+  Status s = sources_.smartFunction ? sources_.smartFunction(*function)
+                                    : Status(Error{"not available: no service does it here yet"});
+  if (!s) log_.write("led", fmt::format("smart mode: {}: {}", f.description, s.message()));
+}
+
 std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) const {
   if (!binding.vpn.empty()) {
     auto vpn = vpns_.find(binding.vpn);
@@ -357,7 +404,14 @@ std::optional<Run> LedModule::signalRun(const Binding& binding, TimePoint now) c
 }
 
 std::vector<LedPlan> LedModule::plansAt(TimePoint now) const {
-  std::vector<LedPlan> plans = plan(conditions_, definitions_);
+  std::vector<LedPlan> plans = plan(conditions_, definitions_, deviations_);
+  // Smart mode's mode LEDs and the modem's LEDs, over the plans of table 12-3.
+  std::vector<LedPlan> over = smartMode_ ? smartMode_->modeLeds() : std::vector<LedPlan>{};
+  if (board_.modem) std::ranges::move(signalPlans(modem_), std::back_inserter(over));
+  for (LedPlan& p : plans) {
+    auto o = std::ranges::find(over, p.led, &LedPlan::led);
+    if (o != over.end()) p.runs.insert(p.runs.begin(), o->runs.begin(), o->runs.end());
+  }
   for (const platform::Output& output : board_.outputs) {
     LedPlan& p = plans.emplace_back(LedPlan{output.name, {}});
     if (output.kind != platform::Output::Kind::Alarm) continue;
@@ -391,6 +445,15 @@ std::string LedModule::portOf(const std::string& interface) const {
 void LedModule::refresh() {
   if (!started_) return;
   TimePoint now = Clock::now();
+  if (smartMode_) execute(smartMode_->advance(now));
+  if (impl_->display) {
+    std::string text = *display();
+    if (impl_->shown != text) {
+      Status s = impl_->display->show(text);
+      if (!s) log_.write("led", s.message());
+      impl_->shown = text;
+    }
+  }
   std::vector<LedPlan> plans = plansAt(now);
   Frame frame = frameAt(plans, now);
   // The plans of the LEDs the timer switches (not those blinking in the kernel).
@@ -424,6 +487,7 @@ void LedModule::refresh() {
   publishPatterns(frame);
   impl_->timer.cancel();
   std::optional<TimePoint> next = frameAt(timed, now).next;
+  if (auto due = smartMode_ ? smartMode_->deadline() : std::nullopt; due && (!next || *due < *next)) next = due;
   if (!next) return;
   impl_->timer.expires_at(*next);
   impl_->timer.async_wait([this](const boost::system::error_code& ec) {
@@ -466,13 +530,19 @@ nlohmann::json refusal(const std::string& error) { return {{"ok", false}, {"erro
 
 }  // namespace
 
+std::optional<std::string> LedModule::display() const {
+  if (!board_.display) return std::nullopt;
+  return sevenSegment(smartMode(), conditions_);
+}
+
 std::string LedModule::handleCtlRequest() const {
   nlohmann::json inputs = nlohmann::json::array();
   for (const Impl::Contact& contact : impl_->contacts) {
     inputs.push_back({{"name", contact.name}, {"closed", contact.closed}});
   }
-  return nlohmann::json{{"ok", true}, {"leds", listed(leds())}, {"outputs", listed(outputs())}, {"inputs", inputs}}
-      .dump();
+  nlohmann::json answer{{"ok", true}, {"leds", listed(leds())}, {"outputs", listed(outputs())}, {"inputs", inputs}};
+  if (auto text = display()) answer["display"] = *text;
+  return answer.dump();
 }
 
 std::string LedModule::handleInputRequest(const std::string& request) {

@@ -39,15 +39,26 @@
 // each press, a switch on when switched on and off when switched off. A
 // contact is read once its level has held for kDebounce, and acts on changes
 // only: at start, and when a binding changes, the record keeps its state.
-// The mode button is not read here (smart mode is yet to come).
 //
-// A blink of two
-// steps (blink 50/1500, 500/500, ...) is handed to the backend where it can
-// (the kernel's timer trigger); the timer then leaves that LED alone.
-// Each LED of the board plays the role its board file gives it (STAT,
-// MOD, ...); an LED, input or output whose backend cannot be opened is
-// simulated instead, so that `bulwark ctl leds` still shows what it would
-// show and `bulwark ctl input` can set it.
+// Smart mode (led/smart_mode.hpp), on a board whose file says so (the
+// GT/GT): the mode button is read as the contacts are; held from power-up,
+// it enters smart mode, whose code shows on the 7-segment display (on the
+// GT/GT also "05" once the flash procedure succeeded) and whose pattern
+// shows on the mode LEDs over their own. The selected function is executed
+// through Sources::smartFunction; where no service does it yet (recovery,
+// the flash procedure, the customized default profile are not built), it is
+// logged as not available.
+//
+// The bar graph and SIM LEDs (led/signal.hpp) of a board with a modem show
+// ModemSignalChanged; no modem module publishes it yet.
+//
+// A blink of two steps (blink 50/1500, 500/500, ...) is handed to the
+// backend where it can (the kernel's timer trigger); the timer then leaves
+// that LED alone. Each LED of the board plays the role its board file's LED
+// set gives it (STAT, MOD, ...; led/states.hpp); an LED, input, output or
+// display whose backend cannot be opened is simulated instead, so that
+// `bulwark ctl leds` still shows what it would show and `bulwark ctl input`
+// can set it.
 #pragma once
 
 #include <chrono>
@@ -64,8 +75,11 @@
 #include "firewall/rule_record_event.hpp"
 #include "vpn/ipsec/ipsec_service.hpp"
 #include "init/system_state.hpp"
+#include "display.hpp"
 #include "io.hpp"
 #include "led.hpp"
+#include "led/signal.hpp"
+#include "led/smart_mode.hpp"
 #include "led/states.hpp"
 #include "log/log.hpp"
 #include "net/link_monitor.hpp"
@@ -102,6 +116,9 @@ class LedModule final : public runtime::Module {
     // Activates or deactivates the VPN connection with row id `rowid`
     // (IpsecService::activate|deactivate). None: the contacts start none.
     std::function<Status(const std::string& rowid, bool active)> setVpn;
+    // Executes a function smart mode selected (ExitWithoutChanges needs
+    // none). None, or an error: logged, nothing done.
+    std::function<Status(SmartFunction)> smartFunction;
   };
   // How long a contact's level must hold before it counts (a bouncing
   // contact changes many times within a few milliseconds).
@@ -116,7 +133,7 @@ class LedModule final : public runtime::Module {
   // Takes the service contacts' bindings; refuses one bound to both a rule
   // record and a VPN connection.
   Status reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) override;
-  // Cancels the timer and darkens the LEDs.
+  // Cancels the timer and darkens the LEDs and the display.
   void stop() override;
 
   // Asserts or clears a condition as of now and shows the result.
@@ -127,8 +144,11 @@ class LedModule final : public runtime::Module {
   std::vector<LedState> leds() const;
   // What each output of the board shows now, in the board's order.
   std::vector<LedState> outputs() const;
+  // What the 7-segment display shows now ("" dark; nullopt: the board has none).
+  std::optional<std::string> display() const;
   // The answer to the control request {"ctl": "leds"}: {"ok": true, "leds":
-  // [{"name", "pattern", "on"}], "outputs": [the same], "inputs": [{"name", "closed"}]}.
+  // [{"name", "pattern", "on"}], "outputs": [the same], "inputs": [{"name", "closed"}]},
+  // and "display": its text where the board has one.
   std::string handleCtlRequest() const;
   // The answer to {"ctl": "input", "name": "CMD1", "closed": true}: sets a
   // simulated input; {"ok": true} or {"ok": false, "error": why}.
@@ -138,6 +158,9 @@ class LedModule final : public runtime::Module {
   // The same for outputs and inputs.
   platform::SimulatedLeds& simulatedOutputs() { return simulatedOutputs_; }
   platform::SimulatedInputs& simulatedInputs() { return simulatedInputs_; }
+  platform::SimulatedDisplay& simulatedDisplay() { return simulatedDisplay_; }
+  // Smart mode, on a board that has it (after start).
+  const SmartMode* smartMode() const { return smartMode_ ? &*smartMode_ : nullptr; }
 
  private:
   void onSystemState(const init::SystemStateChanged& event);
@@ -145,6 +168,11 @@ class LedModule final : public runtime::Module {
   void onLinkChanged(const net::LinkChanged& event);
   void onRuleRecord(const firewall::RuleRecordChanged& event);
   void onVpnState(const ipsec::VpnStateChanged& event);
+  void onModemSignal(const ModemSignalChanged& event);
+  // The mode button's level changed to `closed` (smart mode).
+  void onModeButton(bool closed);
+  // Executes what smart mode selected, when it did.
+  void execute(std::optional<SmartFunction> function);
   void openDevices();
   void watchInput(std::size_t index);
   void onInputEvent(std::size_t index, const boost::system::error_code& ec);
@@ -189,8 +217,12 @@ class LedModule final : public runtime::Module {
   platform::SimulatedLeds simulated_;
   platform::SimulatedLeds simulatedOutputs_;
   platform::SimulatedInputs simulatedInputs_;
+  platform::SimulatedDisplay simulatedDisplay_;
+  std::optional<SmartMode> smartMode_;
+  ModemSignalChanged modem_;
   Conditions conditions_;
   std::vector<LedDefinition> definitions_;
+  std::span<const Deviation> deviations_;  // of the board's LED set
   // What each LED, then each output, shows, in the board's order.
   std::vector<Binding> bound_;
   struct Command {

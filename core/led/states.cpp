@@ -31,11 +31,13 @@ std::vector<Claim> flashTrio(Pattern (*pattern)(unsigned position)) {
   return {{Role::Stat, pattern(0)}, {Role::Mod, pattern(1)}, {Role::Info2, pattern(2)}, {Role::Fault, on()}};
 }
 
-Pattern blink50of800(unsigned) { return blink(50ms, 800ms); }
+Pattern blink50of800(unsigned) { return flashSuccessBlink(); }
 
 bool exclusive(Tier tier) { return tier <= Tier::FlashStart; }
 
 }  // namespace
+
+Pattern flashSuccessBlink() { return blink(50ms, 800ms); }
 
 StateDefinition definition(Condition condition) {
   using C = Condition;
@@ -148,13 +150,37 @@ bool Conditions::set(const ConditionId& id, TimePoint now) {
 
 bool Conditions::clear(const ConditionId& id) { return asserted_.erase(id) > 0; }
 
-std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefinition> leds) {
+const LedSet* findLedSet(std::string_view name) {
+  for (const LedSet& set : kLedSets) {
+    if (set.name == name) return &set;
+  }
+  return nullptr;
+}
+
+namespace {
+
+bool shows(const LedDefinition& led, Role role) { return led.role == role || led.alsoShows == role; }
+
+const Deviation* deviationOf(std::span<const Deviation> deviations, Condition condition) {
+  for (const Deviation& d : deviations) {
+    if (d.condition == condition) return &d;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefinition> leds,
+                          std::span<const Deviation> deviations) {
   struct Active {
     StateDefinition definition;
     TimePoint since;
+    const Deviation* deviation;
   };
   std::vector<Active> active;
-  for (const auto& [id, since] : conditions.asserted()) active.push_back({definition(id.condition), since});
+  for (const auto& [id, since] : conditions.asserted()) {
+    active.push_back({definition(id.condition), since, deviationOf(deviations, id.condition)});
+  }
   // asserted() is in table order, then by subject: a stable sort keeps that among equals.
   std::stable_sort(active.begin(), active.end(),
                    [](const Active& a, const Active& b) { return a.definition.tier < b.definition.tier; });
@@ -165,10 +191,15 @@ std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefin
   std::vector<LedPlan> plans;
   for (const LedDefinition& led : leds) {
     LedPlan& p = plans.emplace_back(LedPlan{std::string(led.name), {}});
-    if (!led.role) continue;
     for (const Active& a : active) {
+      if (a.deviation) {
+        if (std::ranges::find(a.deviation->lit, led.name) != a.deviation->lit.end()) {
+          p.runs.push_back({a.deviation->pattern(), a.since});
+        }
+        continue;
+      }
       for (const Claim& claim : a.definition.claims) {
-        if (claim.role == *led.role) p.runs.push_back({claim.pattern, a.since});
+        if (shows(led, claim.role)) p.runs.push_back({claim.pattern, a.since});
       }
     }
   }
@@ -177,6 +208,10 @@ std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefin
 
 Frame display(const Conditions& conditions, std::span<const LedDefinition> leds, TimePoint t) {
   return frameAt(plan(conditions, leds), t);
+}
+
+Frame display(const Conditions& conditions, const LedSet& set, TimePoint t) {
+  return frameAt(plan(conditions, set.leds, set.deviations), t);
 }
 
 }  // namespace bulwark::led

@@ -31,6 +31,15 @@
 // shown again by clearing and asserting it. The flash procedure, the modem
 // and the recovery result are each one state at a time: entering one of
 // their states leaves the others of the same group.
+//
+// Boards. An LED set (LedSet) says which LED shows which column; one LED may
+// show two columns where the board has no LED for one of them (FAIL of
+// platform 3 shows ERR and FAULT), and then the order above decides between
+// their claims as between any two (a flash failure's ERR ON over booting's
+// FAULT ON (12 s), an ECS error's ON (3 s) over an alarm's ON, which shows
+// again after the 3 s). A set may show a condition otherwise than by its
+// columns (a deviation: the flash procedure's start on PF1-PF5); the
+// condition keeps its place in the order.
 #pragma once
 
 #include <compare>
@@ -158,6 +167,27 @@ class Conditions {
 struct LedDefinition {
   std::string_view name;
   std::optional<Role> role;
+  // A second column the LED shows, where its set has no LED for that one.
+  std::optional<Role> alsoShows = std::nullopt;
+};
+
+// The blink of the flash procedure's success in table 12-3: blink 50/800.
+Pattern flashSuccessBlink();
+
+// A condition an LED set shows otherwise than by the columns: while it
+// shows, the LEDs `lit` show `pattern` (in its tier) instead of its claims.
+struct Deviation {
+  Condition condition;
+  std::span<const std::string_view> lit;
+  Pattern (*pattern)() = on;
+};
+
+// The LEDs of a kind of board and how table 12-3 shows on them; a board
+// file names its set ("led_set").
+struct LedSet {
+  std::string_view name;
+  std::span<const LedDefinition> leds;
+  std::span<const Deviation> deviations;
 };
 
 // FL MGUARD RS4000 (12.1): P1 and P2 show the power supplies, Info1 and
@@ -167,12 +197,49 @@ inline constexpr LedDefinition kRs4000Leds[] = {
     {"P1", std::nullopt},   {"P2", std::nullopt}, {"STAT", Role::Stat},   {"MOD", Role::Mod},
     {"INFO2", Role::Info2}, {"ERR", Role::Err},   {"FAULT", Role::Fault}, {"INFO1", std::nullopt},
 };
+inline constexpr LedSet kRs4000{"rs4000", kRs4000Leds, {}};
+
+// Platform 3 (FL MGUARD 2102/4302/2105/3405/4305, 2.18.3.2): PF1 shows the
+// heartbeat when the device is ready, PF1-PF3 the running light and then
+// the blink of the flash procedure, the red FAIL the FAULT column (and the
+// alarms of 3.6.2: "the corresponding FAIL LED"). 2.18.3.2 has the flash
+// procedure start with "PF1-5 light up green", and FAIL lit only from the
+// running light on: that is the set's deviation. The reference names no LED
+// for the ERR column: FAIL, the only red one, shows it too (an assumption,
+// to be checked on a device), so that a severe error or a failed flash
+// procedure is not dark. PF4 and PF5 show nothing else here.
+inline constexpr LedDefinition kPlatform3Leds[] = {
+    {"PF1", Role::Stat},  {"PF2", Role::Mod},  {"PF3", Role::Info2},
+    {"PF4", std::nullopt}, {"PF5", std::nullopt}, {"FAIL", Role::Fault, Role::Err},
+};
+inline constexpr std::string_view kPlatform3FlashStartLit[] = {"PF1", "PF2", "PF3", "PF4", "PF5"};
+inline constexpr Deviation kPlatform3Deviations[] = {{Condition::FlashStarted, kPlatform3FlashStartLit}};
+inline constexpr LedSet kPlatform3{"platform-3", kPlatform3Leds, kPlatform3Deviations};
+
+// FL MGUARD GT/GT (2.16.4): its mode LEDs ACT, SPD and FD show smart mode
+// (smart_mode.hpp) and none of table 12-3's columns; of its states the
+// reference gives one: when the flash procedure has succeeded, "05" is on
+// the display (smart_mode.hpp) "and the LEDs flash green simultaneously"
+// (2.16.4.2), as STAT, MOD and Info2 do on the RS4000.
+inline constexpr LedDefinition kGtGtLeds[] = {{"ACT", std::nullopt}, {"SPD", std::nullopt}, {"FD", std::nullopt}};
+inline constexpr std::string_view kGtGtModeLeds[] = {"ACT", "SPD", "FD"};
+inline constexpr Deviation kGtGtDeviations[] = {{Condition::FlashSucceeded, kGtGtModeLeds, flashSuccessBlink}};
+inline constexpr LedSet kGtGt{"gtgt", kGtGtLeds, kGtGtDeviations};
+
+// The LED sets a board file may name.
+inline constexpr LedSet kLedSets[] = {kRs4000, kPlatform3, kGtGt};
+
+// The set named `name`; null when there is none.
+const LedSet* findLedSet(std::string_view name);
 
 // The runs each LED of `leds` gets from the asserted conditions, in the
 // order of `leds`.
-std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefinition> leds);
+std::vector<LedPlan> plan(const Conditions& conditions, std::span<const LedDefinition> leds,
+                          std::span<const Deviation> deviations = {});
 
 // frameAt(plan(conditions, leds), t).
 Frame display(const Conditions& conditions, std::span<const LedDefinition> leds, TimePoint t);
+// The same for a set's LEDs and deviations.
+Frame display(const Conditions& conditions, const LedSet& set, TimePoint t);
 
 }  // namespace bulwark::led

@@ -577,3 +577,107 @@ TEST_CASE("an LED whose backend cannot be opened is simulated instead, and said 
 
 }  // namespace
 }  // namespace bulwark::led
+
+namespace bulwark::led {
+namespace {
+
+TEST_CASE("the platform-3 board shows the flash procedure's start on PF1-PF5 and a severe error on FAIL", "[led]") {
+  Rig rig(boardNamed("fl-mguard-4305"));
+  rig.start();
+  rig.module.setCondition(Condition::SevereError, true);
+  CHECK(rig.pattern("FAIL") == "on");
+  rig.module.setCondition(Condition::FlashStarted, true);
+  for (const char* led : {"PF1", "PF2", "PF3", "PF4", "PF5"}) CHECK(rig.pattern(led) == "on");
+  CHECK(rig.pattern("FAIL") == "off");
+  rig.module.stop();
+}
+
+TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and mode LEDs; a press selects 55",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  // The button already held when the core starts (the power came on long ago: the monotonic clock's zero).
+  REQUIRE(rig.module.simulatedInputs().add("MODE"));
+  REQUIRE(rig.module.simulatedInputs().set("MODE", true));
+  rig.start();
+  REQUIRE(rig.module.smartMode());
+  CHECK(rig.module.smartMode()->state() == SmartMode::State::Selecting);
+  CHECK(rig.module.display() == "51");
+  CHECK(rig.module.simulatedDisplay().text() == "51");
+  CHECK(rig.pattern("FD") == "blink 200/200 (1200 ms)");
+  CHECK(nlohmann::json::parse(rig.module.handleCtlRequest())["display"] == "51");
+  rig.contact("MODE", false);  // the hold that entered
+  CHECK(rig.module.display() == "51");
+  rig.press("MODE");
+  CHECK(rig.module.display() == "55");
+  CHECK(rig.module.simulatedDisplay().text() == "55");
+  rig.module.setCondition(Condition::FlashSucceeded, true);  // smart mode's LEDs and code show over it
+  CHECK(rig.module.display() == "55");
+  CHECK(rig.pattern("SPD") == "blink 200/200 (1200 ms)");
+  rig.module.stop();
+  CHECK(rig.module.simulatedDisplay().text() == "");
+}
+
+TEST_CASE("the GT/GT executes what smart mode selected after a 5 s hold: exit without changes, or a function no "
+          "service does yet, logged as not available",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  REQUIRE(rig.module.simulatedInputs().add("MODE"));
+  REQUIRE(rig.module.simulatedInputs().set("MODE", true));
+  rig.start();
+  rig.contact("MODE", false);
+  rig.press("MODE");  // 55: the recovery procedure
+  rig.contact("MODE", true);
+  test::runUntil(rig.io, [&] { return rig.module.smartMode()->state() == SmartMode::State::Off; }, 7s);
+  CHECK(rig.module.display() == "");
+  CHECK(rig.logged("smart mode: Activate the recovery procedure (55)"));
+  CHECK(rig.logged("smart mode: Activate the recovery procedure: not available: no service does it here yet"));
+  rig.module.stop();
+}
+
+TEST_CASE("the GT/GT not held at power-up: a dark display, 05 and the mode LEDs blinking once the flash procedure "
+          "succeeded",
+          "[led]") {
+  Rig rig(boardNamed("fl-mguard-gtgt"));
+  rig.start();
+  REQUIRE(rig.module.smartMode());
+  CHECK(rig.module.smartMode()->state() == SmartMode::State::Off);
+  CHECK(rig.module.display() == "");
+  CHECK(nlohmann::json::parse(rig.module.handleCtlRequest())["display"] == "");
+  rig.press("MODE");
+  CHECK(rig.module.display() == "");
+  rig.module.setCondition(Condition::FlashSucceeded, true);
+  CHECK(rig.module.simulatedDisplay().text() == "05");
+  for (const char* led : {"ACT", "SPD", "FD"}) CHECK(rig.pattern(led) == "blink 50/800");
+  rig.module.stop();
+}
+
+TEST_CASE("a board without a display has none in the ctl answer", "[led]") {
+  Rig rig(boardNamed("sim"));
+  rig.start();
+  CHECK_FALSE(rig.module.display());
+  CHECK_FALSE(nlohmann::json::parse(rig.module.handleCtlRequest()).contains("display"));
+  rig.module.stop();
+}
+
+TEST_CASE("the TC MGUARD RS4000 4G shows the modem's signal on the bar graph and its SIM cards on SIM1 and SIM2",
+          "[led]") {
+  Rig rig(boardNamed("tc-mguard-rs4000-4g"));
+  rig.start();
+  for (const char* led : {"BAR1", "BAR2", "BAR3", "SIM1", "SIM2"}) CHECK(rig.pattern(led) == "off");
+  rig.bus.publish(ModemSignalChanged{-80, {SimState::Active, SimState::PinMissing}});
+  rig.deliver();
+  CHECK(rig.pattern("BAR1") == "on");
+  CHECK(rig.pattern("BAR2") == "on");
+  CHECK(rig.pattern("BAR3") == "off");
+  CHECK(rig.pattern("SIM1") == "on");
+  CHECK(rig.pattern("SIM2") == "blink 500/500");
+  rig.bus.publish(ModemSignalChanged{std::nullopt, {SimState::Absent, SimState::Active}});
+  rig.deliver();
+  CHECK(rig.pattern("BAR1") == "off");
+  CHECK(rig.pattern("SIM1") == "off");
+  CHECK(rig.pattern("SIM2") == "on");
+  rig.module.stop();
+}
+
+}  // namespace
+}  // namespace bulwark::led

@@ -1,13 +1,19 @@
-// Helpers of the LED tests: a fake monotonic clock, and the on/off edges of
-// a pattern found two independent ways, by following nextChange and by
-// sampling levelAt every millisecond, so that each checks the other.
+// Helpers of the LED tests: a fake monotonic clock, the on/off edges of a
+// pattern found two independent ways, by following nextChange and by
+// sampling levelAt every millisecond, so that each checks the other, and
+// what the LEDs of a set show for asserted conditions.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <ostream>
+#include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "led/pattern.hpp"
+#include "led/states.hpp"
 
 namespace bulwark::led::test {
 
@@ -69,5 +75,61 @@ inline std::vector<Edge> repeated(std::vector<long> onOff, int periods) {
   }
   return edges;
 }
+
+// The LEDs of a set from `t0` on a fake clock, and its conditions.
+struct LedsOf {
+  explicit LedsOf(const LedSet& s) : set(s) {}
+  const LedSet& set;
+  FakeClock clock;
+  TimePoint t0 = clock.now;
+  Conditions conditions;
+
+  // What it shows at `t`: "LED pattern" for each LED with a pattern, in the order of the set.
+  std::string shows(TimePoint t) const {
+    std::string out;
+    for (const LedState& led : display(conditions, set, t).leds) {
+      if (led.pattern == "off") continue;
+      if (!out.empty()) out += ", ";
+      out += led.led + " " + led.pattern;
+    }
+    return out;
+  }
+
+  // The LEDs lit at `t`.
+  std::string lit(TimePoint t) const {
+    std::string out;
+    for (const LedState& led : display(conditions, set, t).leds) {
+      if (!led.on) continue;
+      if (!out.empty()) out += " ";
+      out += led.led;
+    }
+    return out;
+  }
+
+  std::optional<TimePoint> next(TimePoint t) const { return display(conditions, set, t).next; }
+
+  // A row whose LED is steadily on for as long as the condition holds.
+  void checkSteady(const ConditionId& id, const std::string& led) {
+    REQUIRE(conditions.set(id, t0));
+    CHECK(shows(t0) == led + " on");
+    CHECK(lit(t0) == led);
+    CHECK(lit(t0 + 24h) == led);
+    CHECK_FALSE(next(t0));
+    REQUIRE(conditions.clear(id));
+    CHECK(shows(t0 + 24h) == "");
+    CHECK(lit(t0 + 24h) == "");
+  }
+
+  // A row whose LED is on for `seconds` from the assertion, then off although the condition holds.
+  void checkOnFor(Condition condition, const std::string& led, std::chrono::seconds seconds) {
+    REQUIRE(conditions.set(condition, t0));
+    CHECK(shows(t0) == led + " on (" + std::to_string(seconds.count()) + " s)");
+    CHECK(lit(t0 + seconds - 1ms) == led);
+    CHECK(next(t0) == t0 + seconds);
+    CHECK(lit(t0 + seconds) == "");
+    CHECK(shows(t0 + seconds) == "");
+    CHECK(conditions.holds(condition));
+  }
+};
 
 }  // namespace bulwark::led::test

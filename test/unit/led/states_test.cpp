@@ -15,58 +15,8 @@ using namespace bulwark::led::test;
 
 namespace {
 
-// An RS4000 from `t0` on a fake clock, and its conditions.
-struct Rs4000 {
-  FakeClock clock;
-  TimePoint t0 = clock.now;
-  Conditions conditions;
-
-  // What it shows at `t`: "LED pattern" for each LED with a pattern, in the order of the LED set.
-  std::string shows(TimePoint t) const {
-    std::string out;
-    for (const LedState& led : display(conditions, kRs4000Leds, t).leds) {
-      if (led.pattern == "off") continue;
-      if (!out.empty()) out += ", ";
-      out += led.led + " " + led.pattern;
-    }
-    return out;
-  }
-
-  // The LEDs lit at `t`.
-  std::string lit(TimePoint t) const {
-    std::string out;
-    for (const LedState& led : display(conditions, kRs4000Leds, t).leds) {
-      if (!led.on) continue;
-      if (!out.empty()) out += " ";
-      out += led.led;
-    }
-    return out;
-  }
-
-  std::optional<TimePoint> next(TimePoint t) const { return display(conditions, kRs4000Leds, t).next; }
-
-  // A row whose LED is steadily on for as long as the condition holds.
-  void checkSteady(const ConditionId& id, const std::string& led) {
-    REQUIRE(conditions.set(id, t0));
-    CHECK(shows(t0) == led + " on");
-    CHECK(lit(t0) == led);
-    CHECK(lit(t0 + 24h) == led);
-    CHECK_FALSE(next(t0));
-    REQUIRE(conditions.clear(id));
-    CHECK(shows(t0 + 24h) == "");
-    CHECK(lit(t0 + 24h) == "");
-  }
-
-  // A row whose LED is on for `seconds` from the assertion, then off although the condition holds.
-  void checkOnFor(Condition condition, const std::string& led, std::chrono::seconds seconds) {
-    REQUIRE(conditions.set(condition, t0));
-    CHECK(shows(t0) == led + " on (" + std::to_string(seconds.count()) + " s)");
-    CHECK(lit(t0 + seconds - 1ms) == led);
-    CHECK(next(t0) == t0 + seconds);
-    CHECK(lit(t0 + seconds) == "");
-    CHECK(shows(t0 + seconds) == "");
-    CHECK(conditions.holds(condition));
-  }
+struct Rs4000 : LedsOf {
+  Rs4000() : LedsOf(kRs4000) {}
 };
 
 }  // namespace
@@ -461,7 +411,7 @@ TEST_CASE_METHOD(Rs4000, "every condition has a unique name and lights only LEDs
     CHECK_FALSE(d.claims.empty());
     Conditions conditions;
     conditions.set(condition, clock.now);
-    for (const LedState& led : display(conditions, kRs4000Leds, clock.now).leds) {
+    for (const LedState& led : display(conditions, kRs4000, clock.now).leds) {
       if (led.led == "P1" || led.led == "P2" || led.led == "INFO1") CHECK(led.pattern == "off");
     }
   }

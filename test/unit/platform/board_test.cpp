@@ -1,10 +1,12 @@
 #include "board.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "json_schema.hpp"
 #include "led/states.hpp"
 
 namespace bulwark::platform {
@@ -33,6 +35,63 @@ TEST_CASE("every board file is valid and named after its board") {
     REQUIRE(board);
     CHECK(std::string(file.name) == board->name + ".json");
     CHECK(findBoard(board->name));
+  }
+}
+
+TEST_CASE("every board file satisfies the schema by itself, before the loader's checks") {
+  json schema = json::parse(boardSchema());
+  for (const BoardFile& file : boardFiles()) {
+    INFO(file.name);
+    json doc = json::parse(file.text, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    CHECK(validate(schema, doc));
+  }
+}
+
+// A board's ports as "name interface role", with the other generation's name and the switch port where it has them.
+std::vector<std::string> portsOf(const std::string& board) {
+  auto b = findBoard(board);
+  REQUIRE(b);
+  std::vector<std::string> out;
+  for (const Port& p : b->ports) {
+    std::string line = p.name + " " + p.interface + " " + std::string(p.role == Port::Role::External   ? "external"
+                                                                      : p.role == Port::Role::Internal ? "internal"
+                                                                                                       : "dmz");
+    const std::string& other = b->generation == 10 ? p.name8 : p.name10;
+    if (!other.empty()) line += " (" + other + ")";
+    if (!p.switchPort.empty()) line += " switch";
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_CASE("each board's ports and interfaces are those of table 3-4 for its device") {
+  using V = std::vector<std::string>;
+  CHECK(portsOf("sim").empty());
+  CHECK(portsOf("qemu") == V{"XF1 eth0 external (WAN)", "XF2 eth1 internal (LAN1)", "XF5 eth2 dmz (DMZ)"});
+  CHECK(portsOf("fl-mguard-4305") == V{"XF1 eth0 external (WAN)", "XF2 swp0 internal (LAN1) switch",
+                                       "XF3 swp1 internal (LAN2) switch", "XF4 swp2 internal (LAN3) switch",
+                                       "XF5 dmz0 dmz (DMZ) switch"});
+  CHECK(portsOf("fl-mguard-2102") == V{"XF1 eth0 external (WAN)", "XF2 eth1 internal (LAN1)"});
+  CHECK(portsOf("fl-mguard-rs4000-txtx") == V{"WAN eth0 external (XF1)", "LAN eth1 internal (XF2)"});
+  CHECK(portsOf("fl-mguard-gtgt") == V{"WAN eth0 external (XF1)", "LAN eth1 internal (XF2)"});
+  CHECK(portsOf("tc-mguard-rs4000-4g") == V{"LAN1 swp2 internal (XF2) switch", "LAN2 swp0 internal (XF3) switch",
+                                            "LAN3 swp1 internal (XF4) switch", "LAN4 swp3 internal (XF5) switch",
+                                            "DMZ swp4 dmz switch"});
+}
+
+TEST_CASE("a board with switch ports has a switch, and one with a modem has the LEDs of table 12-1 for its slots") {
+  for (const std::string& name : boardNames()) {
+    INFO(name);
+    auto b = findBoard(name);
+    REQUIRE(b);
+    bool switchPorts = std::ranges::any_of(b->ports, [](const Port& p) { return !p.switchPort.empty(); });
+    CHECK(switchPorts == b->hasSwitch);
+    std::set<std::string> leds;
+    for (const Led& led : b->leds) leds.insert(led.name);
+    if (!b->modem) continue;
+    for (const char* bar : {"BAR1", "BAR2", "BAR3"}) CHECK(leds.contains(bar));
+    for (unsigned slot = 1; slot <= b->modem->simSlots; ++slot) CHECK(leds.contains("SIM" + std::to_string(slot)));
   }
 }
 
@@ -107,7 +166,7 @@ TEST_CASE("the FL MGUARD RS4000 TX/TX has the LEDs of 12.1 and the contacts of t
   std::vector<std::string> leds;
   for (const Led& led : b->leds) leds.push_back(led.name);
   CHECK(leds == std::vector<std::string>{"P1", "P2", "STAT", "MOD", "INFO2", "ERR", "FAULT", "INFO1"});
-  CHECK(b->leds[2].role == "stat");
+  CHECK(b->ledSet == "rs4000");
   CHECK(b->leds[2].driver.kind == Driver::Kind::Sysfs);
   CHECK(b->architecture == "mpc83xx");
   CHECK(b->ports[0].name == "WAN");
@@ -155,6 +214,16 @@ TEST_CASE("the FL MGUARD GT/GT has a two-digit display and the mode LEDs ACT, SP
   CHECK(b->leds[1].name == "SPD");
   CHECK(b->leds[2].name == "FD");
   CHECK(b->inputs.at(0).kind == Input::Kind::ModeButton);
+  CHECK(b->smartMode);
+}
+
+TEST_CASE("smart mode without a display is refused") {
+  json doc;
+  for (const BoardFile& file : boardFiles()) {
+    if (file.name == "fl-mguard-gtgt.json") doc = json::parse(file.text);
+  }
+  doc.erase("display");
+  CHECK(errorOf(doc) == "smart mode needs the mode button (MODE) and the display");
 }
 
 TEST_CASE("an unknown board names the known ones") {
@@ -210,11 +279,17 @@ TEST_CASE("a port with the role of another row is refused") {
   CHECK(errorOf(doc) == "port XF2: is internal, not external");
 }
 
-TEST_CASE("two LEDs showing one column of table 12-3 are refused") {
+TEST_CASE("an LED set the LED engine does not know is refused") {
   json doc = qemuJson();
-  doc["leds"] = json::parse(R"([{"name": "STAT", "role": "stat", "driver": {"kind": "simulated"}},
-                                {"name": "PF1", "role": "stat", "driver": {"kind": "simulated"}}])");
-  CHECK(errorOf(doc) == "LED PF1: another LED shows the stat column already");
+  doc["led_set"] = "rs2000";
+  CHECK(errorOf(doc).starts_with("/led_set: "));
+}
+
+TEST_CASE("two LEDs of one name are refused") {
+  json doc = qemuJson();
+  doc["leds"] = json::parse(R"([{"name": "STAT", "driver": {"kind": "simulated"}},
+                                {"name": "STAT", "driver": {"kind": "simulated"}}])");
+  CHECK(errorOf(doc) == "two LEDs named STAT");
 }
 
 TEST_CASE("the alarm output is O3 on mGuard 10 boards") {
@@ -239,10 +314,39 @@ TEST_CASE("the sim and qemu boards have the FL MGUARD RS4000's LEDs, simulated")
       CHECK(b->leds[i].name == led::kRs4000Leds[i].name);
       CHECK(b->leds[i].driver.kind == Driver::Kind::Simulated);
     }
-    CHECK(b->leds[2].role == "stat");
-    CHECK(b->leds[6].role == "fault");
-    CHECK(b->leds[7].role.empty());
+    CHECK(b->ledSet == "rs4000");
   }
+}
+
+TEST_CASE("each board has every LED of its LED set, and the schema names exactly the LED engine's sets") {
+  for (const std::string& name : boardNames()) {
+    INFO(name);
+    auto b = findBoard(name);
+    REQUIRE(b);
+    if (b->ledSet.empty()) continue;
+    const led::LedSet* set = led::findLedSet(b->ledSet);
+    REQUIRE(set);
+    std::set<std::string> leds;
+    for (const Led& led : b->leds) leds.insert(led.name);
+    for (const led::LedDefinition& d : set->leds) CHECK(leds.contains(std::string(d.name)));
+    for (const led::Deviation& dev : set->deviations) {
+      for (std::string_view lit : dev.lit) CHECK(leds.contains(std::string(lit)));
+    }
+  }
+  std::vector<std::string> known;
+  json schema = json::parse(boardSchema());
+  for (const json& n : schema["properties"]["led_set"]["enum"]) known.push_back(n);
+  std::vector<std::string> sets;
+  for (const led::LedSet& set : led::kLedSets) sets.emplace_back(set.name);
+  CHECK(known == sets);
+}
+
+TEST_CASE("the platform-3 boards name the platform-3 LED set, the GT/GT its own, the others the RS4000's") {
+  CHECK(findBoard("fl-mguard-4305")->ledSet == "platform-3");
+  CHECK(findBoard("fl-mguard-2102")->ledSet == "platform-3");
+  CHECK(findBoard("fl-mguard-rs4000-txtx")->ledSet == "rs4000");
+  CHECK(findBoard("tc-mguard-rs4000-4g")->ledSet == "rs4000");
+  CHECK(findBoard("fl-mguard-gtgt")->ledSet == "gtgt");
 }
 
 }  // namespace

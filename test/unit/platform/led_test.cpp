@@ -82,9 +82,9 @@ TEST_CASE("a write the kernel refuses is reported with the file") {
 TEST_CASE("openLed finds a board's sysfs LED and refuses one that is not there") {
   SysfsTree tree;
   SimulatedLeds simulated;
-  Led stat{"STAT", "green", "stat", {Driver::Kind::Sysfs, "mguard:green:stat"}};
+  Led stat{"STAT", "green", {Driver::Kind::Sysfs, "mguard:green:stat"}};
   CHECK(openLed(stat, {tree.root}, simulated));
-  Led err{"ERR", "red", "err", {Driver::Kind::Sysfs, "mguard:red:err"}};
+  Led err{"ERR", "red", {Driver::Kind::Sysfs, "mguard:red:err"}};
   auto missing = openLed(err, {tree.root}, simulated);
   REQUIRE_FALSE(missing);
   CHECK(missing.error() == fmt::format("LED ERR: no {}", (tree.root / "mguard:red:err").string()));
@@ -96,7 +96,7 @@ TEST_CASE("openLed finds a board's sysfs LED and refuses one that is not there")
 TEST_CASE("a GPIO LED on a chip that is not there is refused with the chip and the line") {
   SysfsTree dev;  // a directory without gpiochip1
   SimulatedLeds simulated;
-  Led pf1{"PF1", "green", "stat", {Driver::Kind::Gpio, "", "gpiochip1", 5}};
+  Led pf1{"PF1", "green", {Driver::Kind::Gpio, "", "gpiochip1", 5}};
   auto led = openLed(pf1, {"/nonexistent", dev.root}, simulated);
   REQUIRE_FALSE(led);
   CHECK(led.error() == fmt::format("LED PF1: gpiochip1 line 5: cannot open {}: No such file or directory",
@@ -108,7 +108,7 @@ TEST_CASE("a GPIO LED on a file that is no GPIO chip is refused") {
   SysfsTree dev;
   std::ofstream(dev.root / "gpiochip0") << "not a device\n";
   SimulatedLeds simulated;
-  Led fail{"FAIL", "red", "fault", {Driver::Kind::Gpio, "", "gpiochip0", 0, true}};
+  Led fail{"FAIL", "red", {Driver::Kind::Gpio, "", "gpiochip0", 0, true}};
   auto led = openLed(fail, {"/nonexistent", dev.root}, simulated);
   REQUIRE_FALSE(led);
   CHECK(led.error() == fmt::format("LED FAIL: gpiochip0 line 0: cannot open {}: not a GPIO character device",
@@ -128,7 +128,7 @@ TEST_CASE("the simulated backend's state is observable") {
   simulated.observe([&](const std::string& led, const SimulatedLeds::State& state) {
     seen.push_back(fmt::format("{} {}", led, state.on ? "on" : "off"));
   });
-  auto led = openLed({"STAT", "green", "stat", {}}, {"/nonexistent"}, simulated);
+  auto led = openLed({"STAT", "green", {}}, {"/nonexistent"}, simulated);
   REQUIRE(led);
   CHECK(simulated.states().at("STAT").on == false);
   REQUIRE((*led)->set(true));
