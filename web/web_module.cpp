@@ -236,8 +236,9 @@ WebModule::~WebModule() { stop(); }
 
 std::string WebModule::listeningOn() const { return impl_->listen; }
 
-void WebModule::showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs) {
-  impl_->leds.update(std::move(leds), std::move(outputs));
+void WebModule::showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs,
+                         std::optional<std::string> display) {
+  impl_->leds.update(std::move(leds), std::move(outputs), std::move(display));
 }
 
 Status WebModule::start(const config::Snapshot& snapshot) {

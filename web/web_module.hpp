@@ -67,7 +67,8 @@ class WebModule final : public runtime::Module {
   // Where the server listens, "" when it does not.
   std::string listeningOn() const;
   // What the LEDs and outputs show now (led::LedsChanged), for /api/v1/leds.
-  void showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs);
+  void showLeds(std::vector<api::LedFeed::Shown> leds, std::vector<api::LedFeed::Shown> outputs,
+                std::optional<std::string> display);
 
  private:
   struct Impl;

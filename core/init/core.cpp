@@ -244,7 +244,7 @@ int runCore(const CoreOptions& options, int* stopSignal) {
       for (const led::LedState& s : states) out.push_back({s.led, s.pattern});
       return out;
     };
-    webModule.showLeds(shown(event.leds), shown(event.outputs));
+    webModule.showLeds(shown(event.leds), shown(event.outputs), event.display);
   });
 
   auto control = runtime::ControlServer::listen(

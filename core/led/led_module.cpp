@@ -498,10 +498,12 @@ void LedModule::refresh() {
 void LedModule::publishPatterns(const Frame& frame) {
   std::vector<std::string> patterns;
   for (const LedState& s : frame.leds) patterns.push_back(s.pattern);
+  std::optional<std::string> shown = display();
+  if (shown) patterns.push_back("display " + *shown);
   if (patterns == published_) return;
   published_ = std::move(patterns);
   auto split = frame.leds.begin() + static_cast<std::ptrdiff_t>(definitions_.size());
-  bus_.publish(LedsChanged{{frame.leds.begin(), split}, {split, frame.leds.end()}});
+  bus_.publish(LedsChanged{{frame.leds.begin(), split}, {split, frame.leds.end()}, std::move(shown)});
 }
 
 std::vector<LedState> LedModule::leds() const {

@@ -95,12 +95,13 @@ class error_code;
 
 namespace bulwark::led {
 
-// Published when the pattern an LED or an output shows changes (not at each
-// step of a blink): what each shows now, in the board's order. The WBM's
+// Published when the pattern an LED or an output shows, or the display's
+// text, changes (not at each step of a blink): what each shows now, in the board's order. The WBM's
 // /api/v1/leds stream follows it.
 struct LedsChanged {
   std::vector<LedState> leds;
   std::vector<LedState> outputs;
+  std::optional<std::string> display;  // the 7-segment display's text ("" dark); none without one
 };
 
 class LedModule final : public runtime::Module {
@@ -236,7 +237,7 @@ class LedModule final : public runtime::Module {
   std::map<std::string, bool> records_;  // each rule record's state, as last published
   std::map<std::string, ipsec::VpnState> vpns_;  // each VPN connection's, as last published
   bool started_ = false;
-  std::vector<std::string> published_;  // the patterns of the last LedsChanged, LEDs then outputs
+  std::vector<std::string> published_;  // the patterns of the last LedsChanged, LEDs then outputs, then the display
 };
 
 }  // namespace bulwark::led

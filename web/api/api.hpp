@@ -16,7 +16,8 @@
 //   GET    /api/v1/logs?since=&until=&tag=&text=&offset=&limit=   newest page first
 //   GET    /api/v1/snapshot                the support snapshot (.tar.gz)
 //   GET    /api/v1/leds                    what each LED and output shows: {"leds": [{"name",
-//                                          "pattern"}], "outputs": [...]}; ?follow=1 streams it as
+//                                          "pattern"}], "outputs": [...], "display" (GT/GT: the
+//                                          7-segment text)}; ?follow=1 streams it as
 //                                          server-sent events (see led_feed.hpp)
 //   GET    /api/v1/certificates            machine and CA certificates (row id, name, subject,
 //                                          validity) and CRLs (issuer, updates, how many revoked)

@@ -14,8 +14,9 @@ nlohmann::json listed(const std::vector<LedFeed::Shown>& shown) {
 
 }  // namespace
 
-void LedFeed::update(std::vector<Shown> leds, std::vector<Shown> outputs) {
+void LedFeed::update(std::vector<Shown> leds, std::vector<Shown> outputs, std::optional<std::string> display) {
   current_ = nlohmann::json{{"leds", listed(leds)}, {"outputs", listed(outputs)}};
+  if (display) (*current_)["display"] = *display;
   for (const auto& stream : followers_) send(stream);
 }
 

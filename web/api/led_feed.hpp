@@ -24,9 +24,11 @@ class LedFeed {
     std::string name;
     std::string pattern;  // "heartbeat", "blink 500/500", "off"
   };
-  // The LEDs and the outputs as they show now, in the board's order.
-  void update(std::vector<Shown> leds, std::vector<Shown> outputs);
-  // {"leds": [{"name", "pattern"}], "outputs": [...]}; nullopt before the first update.
+  // The LEDs and the outputs as they show now, in the board's order, and
+  // the 7-segment display's text (none: the board has no display).
+  void update(std::vector<Shown> leds, std::vector<Shown> outputs, std::optional<std::string> display);
+  // {"leds": [{"name", "pattern"}], "outputs": [...], "display": "51" (with a display)};
+  // nullopt before the first update.
   const std::optional<nlohmann::json>& current() const { return current_; }
   // The response of GET /api/v1/leds?follow=1.
   Response follow();

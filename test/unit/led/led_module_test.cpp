@@ -595,10 +595,15 @@ TEST_CASE("the platform-3 board shows the flash procedure's start on PF1-PF5 and
 TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and mode LEDs; a press selects 55",
           "[led]") {
   Rig rig(boardNamed("fl-mguard-gtgt"));
+  std::vector<std::optional<std::string>> displayed;  // what LedsChanged says, in order
+  rig.bus.subscribe<LedsChanged>([&](const LedsChanged& e) { displayed.push_back(e.display); });
   // The button already held when the core starts (the power came on long ago: the monotonic clock's zero).
   REQUIRE(rig.module.simulatedInputs().add("MODE"));
   REQUIRE(rig.module.simulatedInputs().set("MODE", true));
   rig.start();
+  rig.deliver();
+  REQUIRE_FALSE(displayed.empty());
+  CHECK(displayed.back() == "51");
   REQUIRE(rig.module.smartMode());
   CHECK(rig.module.smartMode()->state() == SmartMode::State::Selecting);
   CHECK(rig.module.display() == "51");
@@ -610,6 +615,8 @@ TEST_CASE("the GT/GT held from power-up shows smart mode's 51 on its display and
   rig.press("MODE");
   CHECK(rig.module.display() == "55");
   CHECK(rig.module.simulatedDisplay().text() == "55");
+  rig.deliver();
+  CHECK(displayed.back() == "55");
   rig.module.setCondition(Condition::FlashSucceeded, true);  // smart mode's LEDs and code show over it
   CHECK(rig.module.display() == "55");
   CHECK(rig.pattern("SPD") == "blink 200/200 (1200 ms)");
