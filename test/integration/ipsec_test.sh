@@ -19,13 +19,16 @@
 #     forms of the enabled connection; once disabled, up starts it (the
 #     tunnel comes up, synstat says activated), down ends it, syndown waits
 #     for the SAs to go, vpn/start and vpn/stop do the same as up and down;
-#     the preconditions of reference 11.3; a wrong key logs the failure;
+#     the preconditions of reference 11.3 (CONNECTION_STARTUP wait refuses
+#     up, synup and syndown; initiate with REMOTE_GATEWAY %any is refused as
+#     a configuration); a wrong key logs the failure;
 #   - synup streams its progress lines (each as it happens: the lines before
 #     a wait arrive before it ends) and one final line decided from what
 #     happened: OKVUP, OKVACT, EVPEERNOENT1 (wrong key; peer without a
 #     connection for our identity), EVPEERNOENT2 (peer without our tunnel),
 #     EVDIFFALG1 and EVDIFFALG2 (peer accepting only 3DES/MODP1024 in IKE or
-#     ESP), EVTOUT1RESP with "P ikeping" (the peer drops IKE: the core's
+#     ESP; our ISAKMP_PROPOSALS or IPSEC_PROPOSALS offering only 3DES/MD5),
+#     an IKEv1 connection with proposals and PFS (OKVUP with "P IKEv1" lines), EVTOUT1RESP with "P ikeping" (the peer drops IKE: the core's
 #     initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
 #     4500: 8 s), EVIFDOWN (no carrier), EVLOOKUPROUT (no route),
 #     EVLOOKUPGW (a name no name server knows); a client that goes away withdraws the activation;
@@ -150,6 +153,7 @@ VPN_CONNECTION = {
     AUTH_METHOD = "psk"
     PSK = "plant-psk-2026"
     REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
     TUNNEL = {
       { ROWID = "MAIv200000002" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
     }
@@ -317,11 +321,20 @@ answers "nph-action.cgi?action=vpn/start&rowid=MAIv999999999" "F ENOENT msg=No V
 
 # --- 10. the preconditions and a failure ---
 answers "nph-vpn.cgi?cmd=up&name=nothing" "unknown"
-gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY %any >/dev/null || fail "the gateway edit was refused"
-answers "nph-vpn.cgi?cmd=up&name=plant" "F EINVAL msg=The VPN connection plant waits for its peer (REMOTE_GATEWAY \
-%any: Connection startup Wait), which cannot be switched this way (reference 11.3.2)."
+# 11.3.2: a connection that waits (CONNECTION_STARTUP wait) is not switched.
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP wait >/dev/null || fail "the startup edit was refused"
+waits="F EINVAL msg=The VPN connection plant waits for its peer (CONNECTION_STARTUP wait), which cannot be switched \
+this way (reference 11.3.2)."
+answers "nph-vpn.cgi?cmd=up&name=plant" "$waits"
+answers "nph-vpn.cgi?cmd=synup&name=plant" "$waits"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "$waits"
 answers "nph-vpn.cgi?cmd=status&name=plant" "void"
-gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 10.0.2.2 >/dev/null || fail "the gateway edit was refused"
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP initiate >/dev/null || fail "the startup edit was refused"
+# Initiating needs a peer: %any with initiate is refused, and nothing changes.
+if refused=$(gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY %any 2>&1); then fail "initiate with %any was taken"; fi
+grep -qF "The VPN connection plant: CONNECTION_STARTUP is initiate but REMOTE_GATEWAY is %any" <<<"$refused" ||
+  fail "initiate with %any was refused otherwise: $refused"
+[ "$(gaiconfig --get VPN_CONNECTION:0.REMOTE_GATEWAY)" = 10.0.2.2 ] || fail "the refused change changed the gateway"
 gaiconfig --set VPN_CONNECTION:0.PSK wrong-key-2026 >/dev/null || fail "the key edit was refused"
 answers "nph-vpn.cgi?cmd=up&name=plant" "ready"
 eventually logged "ipsec: connection plant failed: received AUTHENTICATION_FAILED notify error" ||
@@ -357,13 +370,13 @@ synup_ends() {
   fi
 }
 # The peer's connection, changed for one case: proposals, the identity it
-# expects of us, the network it expects behind us.
+# expects of us, the network it expects behind us, the IKE version.
 peer_conf() {
-  local ike=${1:-default} esp=${2:-default} id=${3:-10.0.2.1} ts=${4:-192.168.1.0/24}
+  local ike=${1:-default} esp=${2:-default} id=${3:-10.0.2.1} ts=${4:-192.168.1.0/24} version=${5:-2}
   cat >"$tmp/peer/case.conf" <<CONF
 connections {
   gw {
-    version = 2
+    version = $version
     local_addrs = 10.0.2.2
     remote_addrs = 10.0.2.1
     proposals = $ike
@@ -385,6 +398,28 @@ secrets {
 CONF
   swanctl --load-all --noprompt --file "$tmp/peer/case.conf" --uri "unix://$tmp/peer/charon.vici" >/dev/null ||
     fail "the peer's $1 $2 $3 $4 did not load"
+}
+
+# Our connection (disabled, started by synup) with further cells $1.
+plant_options() {
+  gaiconfig --set-all >/dev/null <<ATV || fail "the connection with $1 was refused"
+VPN_CONNECTION = {
+  {
+    ROWID = "MAIv200000001"
+    AUTH_METHOD = "psk"
+    PSK = "plant-psk-2026"
+    ENABLED = "no"
+    REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
+    TUNNEL = {
+      { ROWID = "MAIv200000002" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
+    }
+    VPN_NAME = "plant"
+    $1
+  }
+}
+// End of configuration profile
+ATV
 }
 
 # The key is still wrong from 10: the peer refuses our authentication.
@@ -409,6 +444,14 @@ peer_conf 3des-sha1-modp1024
 synup_ends "F EVDIFFALG1" deactivated
 peer_conf default 3des-sha1
 synup_ends "F EVDIFFALG2" deactivated
+# The same from our side: proposals (ISAKMP_PROPOSALS, IPSEC_PROPOSALS) the
+# peer's defaults do not take.
+peer_conf
+plant_options 'ISAKMP_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" DH_GROUP = "MODP-1024" } }'
+synup_ends "F EVDIFFALG1" deactivated
+plant_options 'IPSEC_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" } }'
+synup_ends "F EVDIFFALG2" deactivated
+plant_options ''
 peer_conf default default 10.9.9.9
 synup_ends "F EVPEERNOENT1" deactivated
 peer_conf default default 10.0.2.1 192.168.77.0/24
@@ -570,6 +613,7 @@ VPN_CONNECTION = {
     LOCAL_CERT_REF = "$machine"
     REMOTE_CA_REF = "$caRow"
     REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
     TUNNEL = {
       { ROWID = "MAIv200000004" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
     }

@@ -101,6 +101,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   void charonDisconnected(const std::string& reason);
   void charonEvent(const std::string& name, const vici::Message& message);
   bool reconcile();
+  Connection forThisCharon(const Connection& connection) const;
   void load(const Connection& connection);
   void loadCredentials(const Connection& connection);
   void unload(std::string id);
