@@ -448,6 +448,27 @@ plant no 'ISAKMP_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" DH_GROUP = "MO
 synup_ends "F EVDIFFALG1" deactivated
 plant no 'IPSEC_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" } }'
 synup_ends "F EVDIFFALG2" deactivated
+# IKEv1 (Main Mode, Quick Mode) with proposals and PFS on both sides: the
+# progress lines are IKEv1's.
+peer_conf aes256-sha256-modp2048 aes256-sha256-modp2048 10.0.2.1 192.168.1.0/24 1
+plant no 'IKE_VERSION = "ikev1" PFS = "yes"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" DH_GROUP = "MODP-2048" } }
+    IPSEC_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" } }'
+t0=$(now_ms)
+synup_ends "R OKVUP" activated
+echo "TIME synup to OKVUP with IKEv1: $(($(now_ms) - t0)) ms"
+for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=main-i1 send=ID_PROT" \
+  "newstate=main-i3 send=ID_PROT" "newstate=main-i4 rcvd=ID_PROT" "isakmp-sa=established id=#[0-9]*" \
+  "newstate=quick-i1 send=QUICK_MODE" \
+  "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
+  grep -q " P IKEv1 uptime=[0-9.]* $step$" <<<"$out" || fail "synup: no IKEv1 line $step: $out"
+done
+if grep -q " P IKEv2 " <<<"$out"; then fail "IKEv2 lines for an IKEv1 connection: $out"; fi
+gw_sas | grep -q "MAIv200000001: #[0-9]*, ESTABLISHED, IKEv1" || fail "not IKEv1: $(gw_sas)"
+gw_sas | grep -q "AES_CBC-256/HMAC_SHA2_256_128/MODP_2048" || fail "not the proposals asked for: $(gw_sas)"
+eventually ping_through || fail "no traffic through the IKEv1 tunnel"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
+plant no
 peer_conf default default 10.9.9.9
 synup_ends "F EVPEERNOENT1" deactivated
 peer_conf default default 10.0.2.1 192.168.77.0/24
