@@ -83,14 +83,21 @@ std::string joinedWithDashes(const std::vector<std::string_view>& parts) {
   return out;
 }
 
+// "encryption-hash[-group...]" of one row.
+std::string proposalText(const Proposal& p, const std::vector<std::string_view>& groups) {
+  std::vector<std::string_view> parts;
+  addAlgorithms(parts, kEncryptions, p.encryption);
+  addAlgorithms(parts, kHashes, p.hash);
+  parts.insert(parts.end(), groups.begin(), groups.end());
+  return joinedWithDashes(parts);
+}
+
 std::vector<std::string> ikeProposals(const Connection& c) {
   std::vector<std::string> out;
   for (const Proposal& p : c.ikeProposals) {
-    std::vector<std::string_view> parts;
-    addAlgorithms(parts, kEncryptions, p.encryption);
-    addAlgorithms(parts, kHashes, p.hash);
-    addAlgorithms(parts, kDhGroups, p.dhGroup);
-    out.push_back(joinedWithDashes(parts));
+    std::vector<std::string_view> groups;
+    addAlgorithms(groups, kDhGroups, p.dhGroup);
+    out.push_back(proposalText(p, groups));
   }
   return out;
 }
@@ -99,7 +106,6 @@ std::vector<std::string> ikeProposals(const Connection& c) {
 // defaults are used there), and an IPsec proposal of every algorithm when
 // the table is empty: charon's default ESP proposals carry no group.
 std::vector<std::string> espProposals(const Connection& c) {
-  std::vector<std::string> out;
   std::vector<std::string_view> groups;
   if (c.pfs) {
     for (const Proposal& p : c.ikeProposals) addAlgorithms(groups, kDhGroups, p.dhGroup);
@@ -107,13 +113,8 @@ std::vector<std::string> espProposals(const Connection& c) {
   }
   std::vector<Proposal> rows = c.espProposals;
   if (rows.empty() && c.pfs) rows.push_back({"all", "all", ""});
-  for (const Proposal& p : rows) {
-    std::vector<std::string_view> parts;
-    addAlgorithms(parts, kEncryptions, p.encryption);
-    addAlgorithms(parts, kHashes, p.hash);
-    parts.insert(parts.end(), groups.begin(), groups.end());
-    out.push_back(joinedWithDashes(parts));
-  }
+  std::vector<std::string> out;
+  for (const Proposal& p : rows) out.push_back(proposalText(p, groups));
   return out;
 }
 

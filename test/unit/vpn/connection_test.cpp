@@ -222,6 +222,36 @@ TEST_CASE("with PFS the ESP proposals carry the groups of the ISAKMP proposals",
   CHECK_THAT(loadConn(config), Catch::Contains(" esp_proposals=[aes128-sha256-modp2048-modp1536] "));
 }
 
+TEST_CASE("every algorithm the schema offers has a charon keyword", "[ipsec]") {
+  const config::Variable* table = config::Schema::builtin().find("VPN_CONNECTION");
+  const config::Variable* isakmp = config::Schema::findColumn(*table, "ISAKMP_PROPOSALS");
+  const config::Variable* ipsec = config::Schema::findColumn(*table, "IPSEC_PROPOSALS");
+  // One keyword for each part of a proposal of single algorithms: two dashes.
+  auto dashes = [](const Proposal& p) {
+    Connection c = connectionsOf(withConnection("10.0.2.2"))[0];
+    c.ikeProposals = {p};
+    vici::Message message = loadConnMessage(c);
+    const std::vector<std::string>* list = message.section("MAIv000000001")->list("proposals");
+    REQUIRE(list);
+    return std::count(list->at(0).begin(), list->at(0).end(), '-');
+  };
+  for (std::string_view column : {"ENCRYPTION", "HASH", "DH_GROUP"}) {
+    for (std::string_view choice : config::Schema::findColumn(*isakmp, column)->choices) {
+      if (choice == "all") continue;
+      Proposal p{"AES-128", "SHA-1", "MODP-2048"};
+      (column == "ENCRYPTION" ? p.encryption : column == "HASH" ? p.hash : p.dhGroup) = std::string(choice);
+      CAPTURE(column, choice);
+      CHECK(dashes(p) == 2);
+    }
+  }
+  // The IPsec table offers the same encryptions and hashes.
+  for (std::string_view column : {"ENCRYPTION", "HASH"}) {
+    auto a = config::Schema::findColumn(*isakmp, column)->choices;
+    auto b = config::Schema::findColumn(*ipsec, column)->choices;
+    CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+  }
+}
+
 TEST_CASE("an algorithm the schema does not list is refused", "[ipsec]") {
   const config::Schema& schema = config::Schema::builtin();
   config::Config config = withConnection("10.0.2.2");
