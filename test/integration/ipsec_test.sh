@@ -28,8 +28,9 @@
 #     connection for our identity), EVPEERNOENT2 (peer without our tunnel),
 #     EVDIFFALG1 and EVDIFFALG2 (peer accepting only 3DES/MODP1024 in IKE or
 #     ESP; our ISAKMP_PROPOSALS or IPSEC_PROPOSALS offering only 3DES/MD5),
-#     an IKEv1 connection with proposals and PFS (OKVUP with "P IKEv1" lines), EVTOUT1RESP with "P ikeping" (the peer drops IKE: the core's
-#     initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
+#     an IKEv1 connection with proposals and PFS (OKVUP with "P IKEv1" lines;
+#     EVDIFFALG1/2 from its informational exchanges), EVTOUT1RESP with "P
+#     ikeping" (the peer drops IKE: the core's initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
 #     4500: 8 s), EVIFDOWN (no carrier), EVLOOKUPROUT (no route),
 #     EVLOOKUPGW (a name no name server knows); a client that goes away withdraws the activation;
 #     the lines go into the support snapshot.
@@ -468,6 +469,15 @@ gw_sas | grep -q "MAIv200000001: #[0-9]*, ESTABLISHED, IKEv1" || fail "not IKEv1
 gw_sas | grep -q "AES_CBC-256/HMAC_SHA2_256_128/MODP_2048" || fail "not the proposals asked for: $(gw_sas)"
 eventually ping_through || fail "no traffic through the IKEv1 tunnel"
 answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
+# IKEv1's mismatches come in an informational exchange: the same codes.
+plant no 'IKE_VERSION = "ikev1"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" DH_GROUP = "MODP-1024" } }'
+synup_ends "F EVDIFFALG1" deactivated
+grep -q " P IKEv1 uptime=[0-9.]* state=main-i1 notify=NO_PROPOSAL_CHOSEN$" <<<"$out" || fail "synup: $out"
+plant no 'IKE_VERSION = "ikev1" PFS = "yes"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" DH_GROUP = "MODP-2048" } }
+    IPSEC_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" } }'
+synup_ends "F EVDIFFALG2" deactivated
 plant no
 peer_conf default default 10.9.9.9
 synup_ends "F EVPEERNOENT1" deactivated

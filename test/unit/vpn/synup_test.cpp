@@ -242,7 +242,7 @@ TEST_CASE("IKEv1's NO_PROPOSAL_CHOSEN error notify is EVDIFFALG1 in Main Mode an
                              "parsed INFORMATIONAL_V1 request 1136605099 [ HASH N(NO_PROP) ]",
                              "received NO_PROPOSAL_CHOSEN error notify",
                          },
-                     kTimedOut, true);
+                     kFailed);
   CHECK(phase2.lines.back() == "state=quick-i1 notify=NO_PROPOSAL_CHOSEN ipsec-sa=none");
   CHECK(phase2.verdict.code == "EVDIFFALG2");
 }
