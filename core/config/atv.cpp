@@ -463,6 +463,14 @@ class Loader {
         if (auto e = build(*column, f, fieldPath, cell)) return e;
         row.fields[f.name] = std::move(cell);
       }
+      // Before CONNECTION_STARTUP existed, a peer address meant "initiate";
+      // such a profile now waits (the reference's default), and is told so.
+      if (var.name == "VPN_CONNECTION" && !fieldsSeen.contains("CONNECTION_STARTUP") &&
+          fieldsSeen.contains("REMOTE_GATEWAY") && row.fields["REMOTE_GATEWAY"].text != "%any") {
+        note(fmt::format("{}.CONNECTION_STARTUP is not given: wait, the default (reference 7.3.1.1); set it to "
+                         "initiate for the connection to start by itself.",
+                         rowPath));
+      }
       if (legacy_ && var.name == "OPENVPN_CONNECTION" && !fieldsSeen.contains("VPN_AUTH_HMAC")) {
         row.fields["VPN_AUTH_HMAC"] = Value::scalar("SHA-1");
         note(fmt::format("{}.VPN_AUTH_HMAC set to SHA-1, the hash of firmware 8.x (reference 3.6.2).", rowPath));

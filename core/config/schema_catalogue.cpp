@@ -133,6 +133,16 @@ constexpr SV kRecordStates[] = {"inactive", "active"};
 constexpr SV kNoRef[] = {""};
 constexpr SV kIgnoreRef[] = {"ignore"};
 constexpr SV kAuthMethods[] = {"x509", "psk"};
+// An IPsec connection's options (reference 7.3.1 / 8.3.1, tabs "General" and
+// "IKE Options"). The algorithms are the ones charon's openssl plugin does;
+// "all" is the reference's "All algorithms".
+constexpr SV kVpnStartups[] = {"wait", "initiate", "initiate-on-traffic"};
+constexpr SV kIkeVersions[] = {"ikev1", "ikev2"};
+constexpr SV kVpnEncryptions[] = {"all", "3DES", "AES-128", "AES-192", "AES-256"};
+constexpr SV kVpnHashes[] = {"all", "MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"};
+constexpr SV kVpnDhGroups[] = {"all",       "MODP-1024", "MODP-1536", "MODP-2048", "MODP-3072", "MODP-4096",
+                               "MODP-6144", "MODP-8192", "ECP-256",   "ECP-384",   "ECP-521"};
+constexpr SV kNatTraversal[] = {"yes", "force"};
 constexpr SV kOvpnCiphers[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
                                "AES-128-CBC", "AES-192-CBC", "AES-256-CBC"};
 constexpr SV kOvpnHmacs[] = {"SHA-1", "SHA-256", "SHA-512"};
@@ -275,12 +285,37 @@ constexpr Variable kUserFwColumns[] = {
            {kMenuUserFw, "firewall", "IPsec connection the template applies to, or none."}),
 };
 
+// The reference names no variables for the IKE options; these are ours.
+constexpr Variable kIsakmpProposalColumns[] = {
+    oneOf("DH_GROUP", "all", kVpnDhGroups, {kMenuIpsec, "ipsec", "Diffie-Hellman group of the key exchange."}),
+    oneOf("ENCRYPTION", "AES-256", kVpnEncryptions, {kMenuIpsec, "ipsec", "Encryption of the ISAKMP SA."}),
+    oneOf("HASH", "all", kVpnHashes, {kMenuIpsec, "ipsec", "Hash (integrity and PRF) of the ISAKMP SA."}),
+};
+constexpr Variable kIpsecProposalColumns[] = {
+    oneOf("ENCRYPTION", "AES-256", kVpnEncryptions, {kMenuIpsec, "ipsec", "Encryption of the IPsec SAs (ESP)."}),
+    oneOf("HASH", "SHA-256", kVpnHashes, {kMenuIpsec, "ipsec", "Hash (HMAC) of the IPsec SAs (ESP)."}),
+};
+
 constexpr Variable kTunnelColumns[] = {
     cidr("LOCAL_NET", "192.168.1.0/24", {kMenuIpsec, "ipsec", "Local network of the tunnel."}),
     cidr("REMOTE_NET", "10.0.0.0/24", {kMenuIpsec, "ipsec", "Remote network of the tunnel."}),
 };
 constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
+    // "Connection startup" (reference 7.3.1.1, 11.3.1); the reference names no variable: ours.
+    oneOf("CONNECTION_STARTUP", "wait", kVpnStartups,
+          {kMenuIpsec, "ipsec",
+           "wait: the peer starts the connection (and nph-vpn.cgi cannot switch it); initiate: started at once and "
+           "kept up; initiate-on-traffic: started by the first packet for the tunnel (needs kernel ESP; with "
+           "ESP in user space it is started at once). initiate needs a REMOTE_GATEWAY other than %any."}),
+    // Dead peer detection (reference 7.3.1.4 "IKE Options"); the reference names no variables: ours.
+    yesNo("DPD", "yes", {kMenuIpsec, "ipsec", "Dead peer detection: a silent peer's connection is ended."}),
+    duration("DPD_DELAY", "00:00:30", 1, 3600,
+             {kMenuIpsec, "ipsec", "Time without traffic from the peer after which it is asked for a sign of life."}),
+    duration("DPD_TIMEOUT", "00:02:30", 1, 3600,
+             {kMenuIpsec, "ipsec",
+              "IKEv1: time without an answer after which the peer counts as dead (IKEv2 gives up after its "
+              "retransmissions, about 165 s)."}),
     yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
     // The connection's firewall (reference 4.4.14): empty tables let nothing through the tunnel.
     table("FW_INCOMING", kFirewallRuleColumns,
@@ -291,7 +326,15 @@ constexpr Variable kVpnColumns[] = {
           {kMenuIpsec, "firewall", "Firewall rules for connections into the tunnel to the remote networks."}),
     yesNo("FW_OUTGOING_LOG_DEFAULT", "no",
           {kMenuIpsec, "firewall", "Log outgoing packets into the tunnel no rule matches."}),
-    duration("IKE_LIFETIME", "03:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IKE SA (hh:mm:ss)."}),
+    duration("IKE_LIFETIME", "12:00:00", 60, 86400,
+             {kMenuIpsec, "ipsec", "ISAKMP SA lifetime (hh:mm:ss, reference 7.3.1.4); renewed at 90 %."}),
+    oneOf("IKE_VERSION", "ikev2", kIkeVersions, {kMenuIpsec, "ipsec", "IKE version of the connection."}),
+    table("IPSEC_PROPOSALS", kIpsecProposalColumns,
+          {kMenuIpsec, "ipsec",
+           "IPsec SA (data exchange) proposals, in order of preference; empty: charon's defaults."}),
+    table("ISAKMP_PROPOSALS", kIsakmpProposalColumns,
+          {kMenuIpsec, "ipsec",
+           "ISAKMP SA (key exchange) proposals, in order of preference; empty: charon's defaults."}),
     // X.509 (reference ch. 5.8): the reference names no variables for these; they are ours.
     rowRef("LOCAL_CERT_REF", "", "MACHINE_CERTIFICATES", kNoRef,
            {kMenuIpsec, "ipsec", "Machine certificate the device authenticates with when AUTH_METHOD is x509."}),
@@ -299,6 +342,14 @@ constexpr Variable kVpnColumns[] = {
          {kMenuIpsec, "ipsec",
           "Local VPN identifier (X.509): a DN such as \"C=DE, O=Plant, CN=gw\" or a name the certificate "
           "holds; empty: the subject DN of LOCAL_CERT_REF."}),
+    // "NAT-T" (ours): charon always detects NAT and then moves to UDP 4500; force
+    // encapsulates ESP in UDP even without NAT. It cannot be switched off.
+    oneOf("NAT_T", "yes", kNatTraversal,
+          {kMenuIpsec, "ipsec", "NAT traversal: yes (ESP in UDP when a NAT is detected) or force (always)."}),
+    yesNo("PFS", "no",
+          {kMenuIpsec, "ipsec",
+           "Perfect forward secrecy: the IPsec SAs get their own Diffie-Hellman exchange (the groups of "
+           "ISAKMP_PROPOSALS). The peer must have the same setting."}),
     // The reference names no variable for the key; it is ours.
     {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
      .menu = kMenuIpsec, .module = "ipsec", .max = 255},
@@ -309,12 +360,13 @@ constexpr Variable kVpnColumns[] = {
                 {kMenuIpsec, "ipsec",
                  "The peer's certificate in PEM (X.509, reference 5.8: the connection certificate): only this "
                  "certificate is accepted; empty: any certificate issued by REMOTE_CA_REF."}),
-    text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any."}),
+    text("REMOTE_GATEWAY", "%any", {kMenuIpsec, "ipsec", "Address or host name of the peer; %any accepts any peer (and only waits for it)."}),
     text("REMOTE_ID", "",
          {kMenuIpsec, "ipsec",
           "Remote VPN identifier (X.509); empty: the subject DN of REMOTE_CERTIFICATE, or any identity a "
           "certificate of REMOTE_CA_REF holds."}),
-    duration("SA_LIFETIME", "01:00:00", 60, 86400, {kMenuIpsec, "ipsec", "Lifetime of the IPsec SAs (hh:mm:ss)."}),
+    duration("SA_LIFETIME", "04:00:00", 60, 86400,
+             {kMenuIpsec, "ipsec", "IPsec SA lifetime (hh:mm:ss, reference 7.3.1.4); renewed at 90 %."}),
     table("TUNNEL", kTunnelColumns, {kMenuIpsec, "ipsec", "Networks connected by the connection."}),
     text("VPN_NAME", "", {kMenuIpsec, "ipsec", "Name of the connection (used by nph-vpn.cgi)."}, 64, 1),
 };

@@ -19,14 +19,18 @@
 #     forms of the enabled connection; once disabled, up starts it (the
 #     tunnel comes up, synstat says activated), down ends it, syndown waits
 #     for the SAs to go, vpn/start and vpn/stop do the same as up and down;
-#     the preconditions of reference 11.3; a wrong key logs the failure;
+#     the preconditions of reference 11.3 (CONNECTION_STARTUP wait refuses
+#     up, synup and syndown; initiate with REMOTE_GATEWAY %any is refused as
+#     a configuration); a wrong key logs the failure;
 #   - synup streams its progress lines (each as it happens: the lines before
 #     a wait arrive before it ends) and one final line decided from what
 #     happened: OKVUP, OKVACT, EVPEERNOENT1 (wrong key; peer without a
 #     connection for our identity), EVPEERNOENT2 (peer without our tunnel),
 #     EVDIFFALG1 and EVDIFFALG2 (peer accepting only 3DES/MODP1024 in IKE or
-#     ESP), EVTOUT1RESP with "P ikeping" (the peer drops IKE: the core's
-#     initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
+#     ESP; our ISAKMP_PROPOSALS or IPSEC_PROPOSALS offering only 3DES/MD5),
+#     an IKEv1 connection with proposals and PFS (OKVUP with "P IKEv1" lines;
+#     EVDIFFALG1/2 from its informational exchanges), EVTOUT1RESP with "P
+#     ikeping" (the peer drops IKE: the core's initiate timeout, 8 s), EVTOUTWRESP (the peer drops IKE_AUTH on port
 #     4500: 8 s), EVIFDOWN (no carrier), EVLOOKUPROUT (no route),
 #     EVLOOKUPGW (a name no name server knows); a client that goes away withdraws the activation;
 #     the lines go into the support snapshot.
@@ -142,22 +146,30 @@ sleep 0.3
 if logged "starting charon"; then fail "charon started without a connection"; fi
 
 # --- 1. the connection: up, and traffic through the tunnel ---
-t0=$(now_ms)
-gaiconfig --set-all >/dev/null <<ATV || fail "the connection was refused"
+# The connection "plant" (PSK, to the peer, initiated), ENABLED $1, with
+# further cells $2.
+plant() {
+  gaiconfig --set-all >/dev/null <<ATV || fail "the connection (ENABLED $1, $2) was refused"
 VPN_CONNECTION = {
   {
     ROWID = "MAIv200000001"
     AUTH_METHOD = "psk"
     PSK = "plant-psk-2026"
+    ENABLED = "$1"
     REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
     TUNNEL = {
       { ROWID = "MAIv200000002" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
     }
     VPN_NAME = "plant"
+    ${2:-}
   }
 }
 // End of configuration profile
 ATV
+}
+t0=$(now_ms)
+plant yes
 eventually tunnel_up || fail "the tunnel did not come up: $(gw_sas)"
 t1=$(now_ms)
 echo "TIME tunnel up after the change (charon started, loaded, IKEv2 PSK): $((t1 - t0)) ms"
@@ -201,6 +213,18 @@ gaiconfig --set WWW_TIMEOUT 900 >/dev/null
 sleep 0.3
 [ "$(grep -cF "ipsec: connection plant loaded" "$tmp/core.log")" = $((loads + 1)) ] ||
   fail "an unrelated change reloaded the connection"
+# initiate-on-traffic: where ESP is in user space (kernel-libipsec, as on
+# this machine) a trap never triggers, so it is initiated at once, and the
+# log says so; with kernel ESP the first packet starts it.
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP initiate-on-traffic >/dev/null || fail "on-traffic was refused"
+if logged "ipsec: starting charon (ESP in user space: kernel-libipsec)"; then
+  eventually logged "ipsec: connection plant: initiate-on-traffic needs kernel ESP; with ESP in user space" ||
+    fail "no line saying that initiate-on-traffic is initiated at once"
+  eventually tunnel_up || fail "initiate-on-traffic did not come up: $(gw_sas)"
+else
+  eventually ping_through || fail "traffic did not start the connection"
+fi
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP initiate >/dev/null || fail "initiate was refused"
 
 # --- 3. charon dies: restarted, reconnected, reloaded ---
 charon=$(BULWARK_RUN_DIR=$tmp/run "$bin" ctl services | awk '$1 == "charon" {print $3}')
@@ -317,11 +341,20 @@ answers "nph-action.cgi?action=vpn/start&rowid=MAIv999999999" "F ENOENT msg=No V
 
 # --- 10. the preconditions and a failure ---
 answers "nph-vpn.cgi?cmd=up&name=nothing" "unknown"
-gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY %any >/dev/null || fail "the gateway edit was refused"
-answers "nph-vpn.cgi?cmd=up&name=plant" "F EINVAL msg=The VPN connection plant waits for its peer (REMOTE_GATEWAY \
-%any: Connection startup Wait), which cannot be switched this way (reference 11.3.2)."
+# 11.3.2: a connection that waits (CONNECTION_STARTUP wait) is not switched.
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP wait >/dev/null || fail "the startup edit was refused"
+waits="F EINVAL msg=The VPN connection plant waits for its peer (CONNECTION_STARTUP wait), which cannot be switched \
+this way (reference 11.3.2)."
+answers "nph-vpn.cgi?cmd=up&name=plant" "$waits"
+answers "nph-vpn.cgi?cmd=synup&name=plant" "$waits"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "$waits"
 answers "nph-vpn.cgi?cmd=status&name=plant" "void"
-gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY 10.0.2.2 >/dev/null || fail "the gateway edit was refused"
+gaiconfig --set VPN_CONNECTION:0.CONNECTION_STARTUP initiate >/dev/null || fail "the startup edit was refused"
+# Initiating needs a peer: %any with initiate is refused, and nothing changes.
+if refused=$(gaiconfig --set VPN_CONNECTION:0.REMOTE_GATEWAY %any 2>&1); then fail "initiate with %any was taken"; fi
+grep -qF "The VPN connection plant: CONNECTION_STARTUP is initiate but REMOTE_GATEWAY is %any" <<<"$refused" ||
+  fail "initiate with %any was refused otherwise: $refused"
+[ "$(gaiconfig --get VPN_CONNECTION:0.REMOTE_GATEWAY)" = 10.0.2.2 ] || fail "the refused change changed the gateway"
 gaiconfig --set VPN_CONNECTION:0.PSK wrong-key-2026 >/dev/null || fail "the key edit was refused"
 answers "nph-vpn.cgi?cmd=up&name=plant" "ready"
 eventually logged "ipsec: connection plant failed: received AUTHENTICATION_FAILED notify error" ||
@@ -357,13 +390,13 @@ synup_ends() {
   fi
 }
 # The peer's connection, changed for one case: proposals, the identity it
-# expects of us, the network it expects behind us.
+# expects of us, the network it expects behind us, the IKE version.
 peer_conf() {
-  local ike=${1:-default} esp=${2:-default} id=${3:-10.0.2.1} ts=${4:-192.168.1.0/24}
+  local ike=${1:-default} esp=${2:-default} id=${3:-10.0.2.1} ts=${4:-192.168.1.0/24} version=${5:-2}
   cat >"$tmp/peer/case.conf" <<CONF
 connections {
   gw {
-    version = 2
+    version = $version
     local_addrs = 10.0.2.2
     remote_addrs = 10.0.2.1
     proposals = $ike
@@ -409,6 +442,43 @@ peer_conf 3des-sha1-modp1024
 synup_ends "F EVDIFFALG1" deactivated
 peer_conf default 3des-sha1
 synup_ends "F EVDIFFALG2" deactivated
+# The same from our side: proposals (ISAKMP_PROPOSALS, IPSEC_PROPOSALS) the
+# peer's defaults do not take.
+peer_conf
+plant no 'ISAKMP_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" DH_GROUP = "MODP-1024" } }'
+synup_ends "F EVDIFFALG1" deactivated
+plant no 'IPSEC_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" } }'
+synup_ends "F EVDIFFALG2" deactivated
+# IKEv1 (Main Mode, Quick Mode) with proposals and PFS on both sides: the
+# progress lines are IKEv1's.
+peer_conf aes256-sha256-modp2048 aes256-sha256-modp2048 10.0.2.1 192.168.1.0/24 1
+plant no 'IKE_VERSION = "ikev1" PFS = "yes"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" DH_GROUP = "MODP-2048" } }
+    IPSEC_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" } }'
+t0=$(now_ms)
+synup_ends "R OKVUP" activated
+echo "TIME synup to OKVUP with IKEv1: $(($(now_ms) - t0)) ms"
+for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=main-i1 send=ID_PROT" \
+  "newstate=main-i3 send=ID_PROT" "newstate=main-i4 rcvd=ID_PROT" "isakmp-sa=established id=#[0-9]*" \
+  "newstate=quick-i1 send=QUICK_MODE" \
+  "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
+  grep -q " P IKEv1 uptime=[0-9.]* $step$" <<<"$out" || fail "synup: no IKEv1 line $step: $out"
+done
+if grep -q " P IKEv2 " <<<"$out"; then fail "IKEv2 lines for an IKEv1 connection: $out"; fi
+gw_sas | grep -q "MAIv200000001: #[0-9]*, ESTABLISHED, IKEv1" || fail "not IKEv1: $(gw_sas)"
+gw_sas | grep -q "AES_CBC-256/HMAC_SHA2_256_128/MODP_2048" || fail "not the proposals asked for: $(gw_sas)"
+eventually ping_through || fail "no traffic through the IKEv1 tunnel"
+answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
+# IKEv1's mismatches come in an informational exchange: the same codes.
+plant no 'IKE_VERSION = "ikev1"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" DH_GROUP = "MODP-1024" } }'
+synup_ends "F EVDIFFALG1" deactivated
+grep -q " P IKEv1 uptime=[0-9.]* state=main-i1 notify=NO_PROPOSAL_CHOSEN$" <<<"$out" || fail "synup: $out"
+plant no 'IKE_VERSION = "ikev1" PFS = "yes"
+    ISAKMP_PROPOSALS = { { ENCRYPTION = "AES-256" HASH = "SHA-256" DH_GROUP = "MODP-2048" } }
+    IPSEC_PROPOSALS = { { ENCRYPTION = "3DES" HASH = "MD5" } }'
+synup_ends "F EVDIFFALG2" deactivated
+plant no
 peer_conf default default 10.9.9.9
 synup_ends "F EVPEERNOENT1" deactivated
 peer_conf default default 10.0.2.1 192.168.77.0/24
@@ -570,6 +640,7 @@ VPN_CONNECTION = {
     LOCAL_CERT_REF = "$machine"
     REMOTE_CA_REF = "$caRow"
     REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
     TUNNEL = {
       { ROWID = "MAIv200000004" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" }
     }

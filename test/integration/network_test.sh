@@ -448,6 +448,7 @@ start_strongswan_peer "$wan" "$tmp/peer" || fail "the peer's charon did not star
 in_appliance "$bin" gaiconfig --set-all >/dev/null <<ATV || fail "the IPsec connection was refused"
 VPN_CONNECTION = {
   { ROWID = "MAIv711498711" VPN_NAME = "plant" AUTH_METHOD = "psk" PSK = "plant-psk-2026" REMOTE_GATEWAY = "10.0.2.2"
+    CONNECTION_STARTUP = "initiate"
     TUNNEL = { { ROWID = "MAIv144871511" LOCAL_NET = "192.168.1.0/24" REMOTE_NET = "10.0.0.0/24" } }
     FW_OUTGOING = { { PROTO = "icmp" LOG = "yes" } }
     FW_OUTGOING_LOG_DEFAULT = "yes"

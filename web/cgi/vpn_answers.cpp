@@ -35,7 +35,7 @@ void tunnelBlock(std::string& out, const ConnectionStatus& c, const TunnelStatus
   line(out, "leftport", "");
   line(out, "rightnet", t.remoteNet);
   // Before there is an IKE SA, the peer is the configured one (unless any).
-  line(out, "rightgw", ike ? ike->remoteHost : c.initiates ? c.remoteGateway : "");
+  line(out, "rightgw", ike ? ike->remoteHost : c.remoteGateway != "%any" ? c.remoteGateway : "");
   line(out, "rightnatport", ike && ike->natRemote ? ike->remotePort : "");
   line(out, "rightid", ike ? ike->remoteId : "");
   line(out, "rightproto", "");

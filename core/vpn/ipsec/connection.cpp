@@ -1,5 +1,8 @@
 #include "vpn/ipsec/connection.hpp"
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "common/ipv4.hpp"
@@ -42,6 +45,128 @@ std::chrono::seconds durationCell(const config::Row& row, std::string_view colum
 std::string seconds(std::chrono::seconds s) { return fmt::format("{}s", s.count()); }
 std::string rekeyAt(std::chrono::seconds lifetime) { return seconds(lifetime * 9 / 10); }
 
+Startup startupOf(std::string_view text) {
+  if (text == "initiate") return Startup::Initiate;
+  if (text == "initiate-on-traffic") return Startup::OnTraffic;
+  return Startup::Wait;
+}
+
+std::vector<Proposal> proposalsOf(const config::Row& row, std::string_view table) {
+  std::vector<Proposal> out;
+  auto rows = row.fields.find(table);
+  if (rows == row.fields.end()) return out;
+  for (const config::Row& p : rows->second.rows) {
+    out.push_back({cell(p, "ENCRYPTION"), cell(p, "HASH"), cell(p, "DH_GROUP")});
+  }
+  return out;
+}
+
+// The schema's algorithm names in charon's proposal keywords. "all" is
+// every one, the strong and common first: the responder takes the first of
+// its own list the initiator offers, and an IKEv2 initiator's key exchange
+// guesses the first group (2048-bit MODP: strong and still fast).
+struct Algorithm {
+  std::string_view schema, charon;
+};
+constexpr Algorithm kEncryptions[] = {{"AES-256", "aes256"}, {"AES-192", "aes192"}, {"AES-128", "aes128"},
+                                      {"3DES", "3des"}};
+constexpr Algorithm kHashes[] = {{"SHA-256", "sha256"}, {"SHA-384", "sha384"}, {"SHA-512", "sha512"},
+                                 {"SHA-1", "sha1"},     {"MD5", "md5"}};
+constexpr Algorithm kDhGroups[] = {{"MODP-2048", "modp2048"}, {"ECP-256", "ecp256"},     {"MODP-3072", "modp3072"},
+                                   {"ECP-384", "ecp384"},     {"MODP-4096", "modp4096"}, {"ECP-521", "ecp521"},
+                                   {"MODP-6144", "modp6144"}, {"MODP-8192", "modp8192"}, {"MODP-1536", "modp1536"},
+                                   {"MODP-1024", "modp1024"}};
+
+// `name` ("all" or one of `table`) as charon's keywords, appended to `out`
+// unless there already.
+void addAlgorithms(std::vector<std::string_view>& out, std::span<const Algorithm> table, std::string_view name) {
+  for (const Algorithm& a : table) {
+    if ((name == "all" || name == a.schema) && std::find(out.begin(), out.end(), a.charon) == out.end()) {
+      out.push_back(a.charon);
+    }
+  }
+}
+
+std::string joinedWithDashes(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (std::string_view p : parts) out += fmt::format("{}{}", out.empty() ? "" : "-", p);
+  return out;
+}
+
+// "encryption-hash[-group...]" of one row.
+std::string proposalText(const Proposal& p, const std::vector<std::string_view>& groups) {
+  std::vector<std::string_view> parts;
+  addAlgorithms(parts, kEncryptions, p.encryption);
+  addAlgorithms(parts, kHashes, p.hash);
+  parts.insert(parts.end(), groups.begin(), groups.end());
+  return joinedWithDashes(parts);
+}
+
+std::vector<std::string> ikeProposals(const Connection& c) {
+  std::vector<std::string> out;
+  for (const Proposal& p : c.ikeProposals) {
+    std::vector<std::string_view> groups;
+    addAlgorithms(groups, kDhGroups, p.dhGroup);
+    out.push_back(proposalText(p, groups));
+  }
+  return out;
+}
+
+// With PFS, the groups of the ISAKMP proposals (all of them when charon's
+// defaults are used there), and an IPsec proposal of every algorithm when
+// the table is empty: charon's default ESP proposals carry no group.
+std::vector<std::string> espProposals(const Connection& c) {
+  std::vector<std::string_view> groups;
+  if (c.pfs) {
+    for (const Proposal& p : c.ikeProposals) addAlgorithms(groups, kDhGroups, p.dhGroup);
+    if (c.ikeProposals.empty()) addAlgorithms(groups, kDhGroups, "all");
+  }
+  std::vector<Proposal> rows = c.espProposals;
+  if (rows.empty() && c.pfs) rows.push_back({"all", "all", ""});
+  std::vector<std::string> out;
+  for (const Proposal& p : rows) out.push_back(proposalText(p, groups));
+  return out;
+}
+
+// What charon does to start the connection, after a failed attempt and
+// when the peer is found dead.
+struct StartActions {
+  std::string_view start, dpd, keyingtries;
+};
+StartActions startActionsOf(const Connection& c) {
+  switch (c.startup) {
+    case Startup::Initiate: return {"start", "restart", "0"};
+    // A failed attempt is not repeated: the next packet tries again.
+    case Startup::OnTraffic: return {"trap", "trap", "1"};
+    case Startup::Wait: break;
+  }
+  return {"none", "clear", "1"};
+}
+
+vici::Message childOf(const Connection& c, const Tunnel& t) {
+  StartActions actions = startActionsOf(c);
+  vici::Message child;
+  child.addList("local_ts", {t.localNet})
+      .addList("remote_ts", {t.remoteNet})
+      .add("rekey_time", rekeyAt(c.saLifetime))
+      .add("life_time", seconds(c.saLifetime));
+  if (std::vector<std::string> esp = espProposals(c); !esp.empty()) child.addList("esp_proposals", esp);
+  child.add("start_action", actions.start).add("dpd_action", actions.dpd);
+  return child;
+}
+
+// The IKE options of load-conn before its local/remote sections.
+void addIkeOptions(vici::Message& conn, const Connection& c) {
+  conn.add("version", std::to_string(c.ikeVersion));
+  if (c.remoteGateway != "%any") conn.addList("remote_addrs", {c.remoteGateway});
+  if (std::vector<std::string> ike = ikeProposals(c); !ike.empty()) conn.addList("proposals", ike);
+  conn.add("rekey_time", rekeyAt(c.ikeLifetime)).add("over_time", seconds(c.ikeLifetime - c.ikeLifetime * 9 / 10));
+  conn.add("dpd_delay", c.dpd ? seconds(c.dpdDelay) : "0s");
+  if (c.dpd && c.ikeVersion == 1) conn.add("dpd_timeout", seconds(c.dpdTimeout));
+  if (c.forceEncap) conn.add("encap", "yes");
+  conn.add("keyingtries", startActionsOf(c).keyingtries);
+}
+
 }  // namespace
 
 std::vector<Connection> connectionsOf(const config::Config& config) {
@@ -73,8 +198,17 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
       }
     }
     c.remoteGateway = cell(row, "REMOTE_GATEWAY");
+    c.startup = startupOf(cell(row, "CONNECTION_STARTUP"));
+    c.ikeVersion = cell(row, "IKE_VERSION") == "ikev1" ? 1 : 2;
+    c.ikeProposals = proposalsOf(row, "ISAKMP_PROPOSALS");
+    c.espProposals = proposalsOf(row, "IPSEC_PROPOSALS");
+    c.pfs = cell(row, "PFS") == "yes";
     c.ikeLifetime = durationCell(row, "IKE_LIFETIME");
     c.saLifetime = durationCell(row, "SA_LIFETIME");
+    c.dpd = cell(row, "DPD") != "no";
+    c.dpdDelay = durationCell(row, "DPD_DELAY");
+    c.dpdTimeout = durationCell(row, "DPD_TIMEOUT");
+    c.forceEncap = cell(row, "NAT_T") == "force";
     if (auto tunnels = row.fields.find("TUNNEL"); tunnels != row.fields.end()) {
       for (const config::Row& t : tunnels->second.rows) {
         c.tunnels.push_back({t.id, cell(t, "LOCAL_NET"), cell(t, "REMOTE_NET")});
@@ -85,8 +219,29 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
   return out;
 }
 
+namespace {
+
+std::string startupProblem(const Connection& c) {
+  if (!c.initiates() || c.remoteGateway != "%any") return "";
+  return fmt::format("CONNECTION_STARTUP is {} but REMOTE_GATEWAY is %any: a connection is initiated only to a "
+                     "known peer (use wait, or name the peer)",
+                     c.startup == Startup::Initiate ? "initiate" : "initiate-on-traffic");
+}
+
+}  // namespace
+
+std::string configurationError(const std::vector<Connection>& connections) {
+  for (const Connection& c : connections) {
+    if (std::string why = startupProblem(c); !why.empty()) {
+      return fmt::format("The VPN connection {}: {}.", c.name.empty() ? c.id : c.name, why);
+    }
+  }
+  return "";
+}
+
 std::string unsupportedReason(const Connection& c) {
   if (c.tunnels.empty()) return "it has no tunnel";
+  if (std::string why = startupProblem(c); !why.empty()) return why;
   if (c.auth == AuthMethod::Psk) return c.psk.empty() ? "AUTH_METHOD is psk but PSK is empty" : "";
   const X509Credentials& x = c.x509;
   if (x.localCertRef.empty()) return "AUTH_METHOD is x509 but LOCAL_CERT_REF names no machine certificate";
@@ -101,15 +256,7 @@ std::string unsupportedReason(const Connection& c) {
 
 vici::Message loadConnMessage(const Connection& c) {
   vici::Message children;
-  for (const Tunnel& t : c.tunnels) {
-    children.addSection(t.id, vici::Message{}
-                                  .addList("local_ts", {t.localNet})
-                                  .addList("remote_ts", {t.remoteNet})
-                                  .add("rekey_time", rekeyAt(c.saLifetime))
-                                  .add("life_time", seconds(c.saLifetime))
-                                  .add("start_action", c.initiates() ? "start" : "none")
-                                  .add("dpd_action", c.initiates() ? "restart" : "clear"));
-  }
+  for (const Tunnel& t : c.tunnels) children.addSection(t.id, childOf(c, t));
   vici::Message local, remote;
   if (c.auth == AuthMethod::Psk) {
     // The peer's identity is its address, as charon's default; naming it lets
@@ -132,13 +279,8 @@ vici::Message loadConnMessage(const Connection& c) {
     remote.add("id", remoteId);
   }
   vici::Message conn;
-  conn.add("version", "2");
-  if (c.initiates()) conn.addList("remote_addrs", {c.remoteGateway});
-  conn.add("rekey_time", rekeyAt(c.ikeLifetime))
-      .add("over_time", seconds(c.ikeLifetime - c.ikeLifetime * 9 / 10))
-      .add("dpd_delay", "30s")
-      .add("keyingtries", c.initiates() ? "0" : "1")
-      .addSection("local", std::move(local))
+  addIkeOptions(conn, c);
+  conn.addSection("local", std::move(local))
       .addSection("remote", std::move(remote))
       .addSection("children", std::move(children));
   return vici::Message{}.addSection(c.id, std::move(conn));

@@ -4,18 +4,33 @@
 //
 // charon knows a connection by its row id (stable across renames and
 // reordering), and each tunnel, a CHILD_SA, by the tunnel row's id.
-// What the schema has today maps as follows: REMOTE_GATEWAY is the peer
-// (remote_addrs; %any accepts any peer and then only waits), IKE_LIFETIME and
-// SA_LIFETIME are hard lifetimes (rekeyed at 90 %), AUTH_METHOD psk with PSK
-// is the secret, owned by the peer's address when REMOTE_GATEWAY is one,
-// which is then also the peer's identity. AUTH_METHOD x509 authenticates
-// with the machine certificate LOCAL_CERT_REF (its key is loaded with
-// load-key, credentials.hpp) and accepts the peer's certificate pinned in
-// REMOTE_CERTIFICATE or any issued by the CA certificate REMOTE_CA_REF;
-// LOCAL_ID and REMOTE_ID are the identities, by default the certificates'
-// subject DNs (any identity for a CA). IKEv2 only, charon's default
-// proposals; a connection with a peer address is initiated by us and retried
-// forever, with dead peer detection restarting it.
+// The schema maps as follows (the reference names no variables for these
+// options; the names are ours):
+// - REMOTE_GATEWAY is the peer (remote_addrs; %any accepts any peer).
+// - CONNECTION_STARTUP: wait (start_action none; a failed attempt is not
+//   repeated, a dead peer's SAs are cleared), initiate (start, retried
+//   forever, a dead peer's connection restarted), initiate-on-traffic (trap:
+//   the kernel's acquire for the first packet starts it; a dead peer's is
+//   trapped again). Initiating needs a peer: with %any it is refused
+//   (configurationError).
+// - IKE_VERSION is load-conn's version (1 or 2).
+// - ISAKMP_PROPOSALS rows are IKE proposals, "encryption-hash-group" with
+//   "all" expanded (charon takes the hash as integrity and PRF);
+//   IPSEC_PROPOSALS rows are ESP proposals "encryption-hash", with the
+//   ISAKMP groups appended when PFS is yes. An empty table leaves charon's
+//   defaults.
+// - IKE_LIFETIME and SA_LIFETIME are hard lifetimes (rekeyed at 90 %; IKEv1
+//   IKE SAs are reauthenticated instead, as charon does).
+// - DPD, DPD_DELAY, DPD_TIMEOUT: dpd_delay (0: off) and, for IKEv1,
+//   dpd_timeout.
+// - NAT_T: force is encap=yes (ESP in UDP even without a NAT).
+// - AUTH_METHOD psk with PSK is the secret, owned by the peer's address when
+//   REMOTE_GATEWAY is one, which is then also the peer's identity.
+//   AUTH_METHOD x509 authenticates with the machine certificate LOCAL_CERT_REF
+//   (its key is loaded with load-key, credentials.hpp) and accepts the peer's
+//   certificate pinned in REMOTE_CERTIFICATE or any issued by the CA
+//   certificate REMOTE_CA_REF; LOCAL_ID and REMOTE_ID are the identities, by
+//   default the certificates' subject DNs (any identity for a CA).
 #pragma once
 
 #include <chrono>
@@ -35,6 +50,16 @@ struct Tunnel {
 };
 
 enum class AuthMethod { X509, Psk };
+
+// "Connection startup" (reference 7.3.1.1, 11.3).
+enum class Startup { Wait, Initiate, OnTraffic };
+
+// One row of ISAKMP_PROPOSALS or IPSEC_PROPOSALS, as the schema spells the
+// algorithms ("AES-256", "SHA-1", "MODP-2048", "all"); dhGroup is "" for ESP.
+struct Proposal {
+  std::string encryption, hash, dhGroup;
+  bool operator==(const Proposal&) const = default;
+};
 
 // The certificates of an X.509 connection. The PEM texts are part of the
 // value, so that a changed certificate makes a changed connection (loaded again).
@@ -60,12 +85,19 @@ struct Connection {
   std::string psk;
   X509Credentials x509;
   std::string remoteGateway;  // "%any", a host name or an IPv4 address
+  Startup startup = Startup::Wait;
+  int ikeVersion = 2;
+  std::vector<Proposal> ikeProposals, espProposals;
+  bool pfs = false;
   std::chrono::seconds ikeLifetime{0}, saLifetime{0};
+  bool dpd = true;
+  std::chrono::seconds dpdDelay{30}, dpdTimeout{150};
+  bool forceEncap = false;  // NAT_T force
   std::vector<Tunnel> tunnels;
   bool operator==(const Connection&) const = default;
 
-  // We start it (a known peer), rather than wait for the peer.
-  bool initiates() const { return remoteGateway != "%any"; }
+  // We start it (at once or on traffic), rather than wait for the peer.
+  bool initiates() const { return startup != Startup::Wait; }
 };
 
 // Every VPN_CONNECTION row, in order.
@@ -75,6 +107,11 @@ std::vector<Connection> connectionsOf(const config::Config& config);
 // supported and has what it needs (for X.509: the certificates, see
 // resolveMachineCertificates).
 std::string unsupportedReason(const Connection& connection);
+
+// What the configuration asks of the connections that cannot be ("" when
+// nothing): a connection that initiates without a peer address. The IPsec
+// module refuses such a change (nothing changes).
+std::string configurationError(const std::vector<Connection>& connections);
 
 // The load-conn argument: one section named by the row id.
 vici::Message loadConnMessage(const Connection& connection);

@@ -20,8 +20,8 @@ constexpr std::string_view kTag = "ipsec";
 // "giving up after 5 retransmissions", "received TS_UNACCEPTABLE notify, no
 // CHILD_SA built", "tried 1 shared key for 'a' - 'b', but MAC mismatched".
 bool reportsFailure(std::string_view message) {
-  for (std::string_view words :
-       {"failed", "notify error", "giving up", "not responding", "no CHILD_SA built", "MAC mismatched"}) {
+  for (std::string_view words : {"failed", "notify error", "error notify", "giving up", "not responding",
+                                 "no CHILD_SA built", "MAC mismatched"}) {
     if (message.find(words) != std::string_view::npos) return true;
   }
   return false;
@@ -39,8 +39,8 @@ Status switchable(const Connection& c) {
     return Error{fmt::format("The VPN connection {} has no tunnel (reference 11.3.1).", c.name)};
   }
   if (!c.initiates()) {
-    return Error{fmt::format("The VPN connection {} waits for its peer (REMOTE_GATEWAY %any: Connection startup "
-                             "Wait), which cannot be switched this way (reference 11.3.2).",
+    return Error{fmt::format("The VPN connection {} waits for its peer (CONNECTION_STARTUP wait), which cannot be "
+                             "switched this way (reference 11.3.2).",
                              c.name)};
   }
   return {};
@@ -103,12 +103,28 @@ Status IpsecModule::start(const config::Snapshot& snapshot) {
 }
 
 Status IpsecModule::reconfigure(const config::Snapshot& snapshot, const config::Diff& diff) {
+  if (diff.touches("VPN_CONNECTION")) {
+    if (std::string why = configurationError(connectionsOf(*snapshot)); !why.empty()) return Error{why};
+  }
   // The certificate tables: a connection's certificates are part of it.
   if (diff.touches("VPN_CONNECTION") || diff.touches("CA_CERTIFICATES") || diff.touches("MACHINE_CERTIFICATES") ||
       diff.touches("CRLS")) {
     apply(*snapshot);
   }
   return {};
+}
+
+// The connection as this charon can have it: without kernel ESP, the
+// kernel's acquire that a trap waits for never comes (kernel-libipsec), so
+// initiate-on-traffic is initiated at once, and said so.
+Connection IpsecModule::forThisCharon(const Connection& c) const {
+  if (c.startup != Startup::OnTraffic || options_.kernelEsp) return c;
+  log_.write(kTag, fmt::format("connection {}: initiate-on-traffic needs kernel ESP; with ESP in user space "
+                               "(kernel-libipsec) traffic does not start a connection, so it is initiated at once",
+                               c.name));
+  Connection out = c;
+  out.startup = Startup::Initiate;
+  return out;
 }
 
 void IpsecModule::stop() {
@@ -278,7 +294,8 @@ void IpsecModule::load(const Connection& c) {
   } else {
     loadCredentials(c);
   }
-  vici::Message conn = synups_.running(c.id) ? withoutStart(loadConnMessage(c)) : loadConnMessage(c);
+  vici::Message conn = loadConnMessage(forThisCharon(c));
+  if (synups_.running(c.id)) conn = withoutStart(conn);
   client_->request("load-conn", std::move(conn), [this, id, name](Result<vici::Message> r) {
     std::string error = r ? responseError(*r) : r.error();
     if (error.empty()) {
@@ -424,6 +441,7 @@ ConnectionStatus IpsecModule::statusOf(const Connection& c) const {
   s.enabled = c.enabled;
   s.activated = activated_.contains(c.id);
   s.initiates = c.initiates();
+  s.ikeVersion = c.ikeVersion;
   s.armed = armed_.contains(c.id);
   if (s.wanted()) s.error = errorOf(c);
   s.remoteGateway = c.remoteGateway;

@@ -24,6 +24,13 @@
 // attempts that fail (for which charon raises no event) from its `log`
 // event: the first failure charon reports for an IKE SA of ours.
 //
+// A change that would have a connection initiated without a peer address
+// (CONNECTION_STARTUP initiate or initiate-on-traffic with REMOTE_GATEWAY
+// %any) is refused, so that the configuration service rolls it back. Where
+// ESP is in user space (kernel-libipsec) a trap never fires: an
+// initiate-on-traffic connection is then loaded as initiate, and the log
+// says so.
+//
 // synup (synup.hpp) runs here too: a connection activated by it is loaded
 // without charon's own start, so that synup's initiate is the attempt.
 #pragma once
@@ -104,6 +111,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   void charonDisconnected(const std::string& reason);
   void charonEvent(const std::string& name, const vici::Message& message);
   bool reconcile();
+  Connection forThisCharon(const Connection& connection) const;
   void load(const Connection& connection);
   void loadCredentials(const Connection& connection);
   void unload(std::string id);

@@ -6,9 +6,9 @@
 // A connection is `enabled` in the configuration (ENABLED) or `activated`,
 // temporarily, through these commands (reference 11.4.3.4: "temporarily
 // active"); activation is the core's run-time state, not saved, and only a
-// disabled connection that initiates (a peer address, not %any: the
-// reference's "Connection startup" Initiate, which this model derives from
-// REMOTE_GATEWAY) and has a tunnel can be activated (11.3.1, 11.3.2).
+// disabled connection that initiates (CONNECTION_STARTUP initiate or
+// initiate-on-traffic, the reference's "Connection startup", not wait) and
+// has a tunnel can be activated (11.3.1, 11.3.2).
 #pragma once
 
 #include <chrono>
@@ -41,7 +41,8 @@ struct ConnectionStatus {
   std::string name;
   bool enabled = false;    // ENABLED
   bool activated = false;  // switched on at run time
-  bool initiates = false;  // Connection startup Initiate (a peer address), not Wait
+  bool initiates = false;  // CONNECTION_STARTUP initiate or initiate-on-traffic, not wait
+  int ikeVersion = 2;      // IKE_VERSION: synup's progress lines are "P IKEv1" or "P IKEv2"
   bool armed = false;      // charon has it loaded
   std::string error;       // why charon does not have it although it should; "" otherwise
   std::string remoteGateway;

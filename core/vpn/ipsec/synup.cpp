@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -49,14 +50,16 @@ std::string tstampText(std::chrono::system_clock::time_point now, char letter) {
 }
 
 std::optional<std::string> SynupDiagnosis::feed(std::string_view m) {
-  if (startsWith(m, "initiating IKE_SA ")) {
+  // "initiating IKE_SA x[1] to ..." (IKEv2), "initiating Main Mode IKE_SA x[1] to ..." (IKEv1)
+  if (startsWith(m, "initiating ") && m.find("IKE_SA ") != std::string_view::npos) {
     auto to = m.rfind(" to ");
     return fmt::format("newstate=connecting id={} to={}", saId(m, '[', ']'),
                        to == std::string_view::npos ? "?" : m.substr(to + 4));
   }
   if (startsWith(m, "generating ") && m.find(" request ") != std::string_view::npos) {
     std::string exchange = wordAfter(m, "generating ");
-    if (exchange == "INFORMATIONAL") return std::nullopt;  // DPD and deletes, not a step
+    if (exchange.starts_with("INFORMATIONAL")) return std::nullopt;  // DPD and deletes, not a step
+    if (std::optional<std::string> v1 = ikev1Request(exchange)) return v1;
     state_ = lower(exchange) + "-i1";
     return fmt::format("newstate={} send={}", state_, exchange);
   }
@@ -67,11 +70,21 @@ std::optional<std::string> SynupDiagnosis::feed(std::string_view m) {
   if (startsWith(m, "parsed ")) {
     heard_ = true;
     std::string exchange = wordAfter(m, "parsed ");
-    if (m.find(" response ") != std::string_view::npos && exchange != "INFORMATIONAL") {
+    bool response = m.find(" response ") != std::string_view::npos;
+    if (response && ikev1Modes_.contains(exchange)) return ikev1Response(exchange);
+    if (response && exchange != "INFORMATIONAL") {
       state_ = lower(exchange) + "-i2";
       return fmt::format("newstate={} rcvd={}", state_, exchange);
     }
     return fmt::format("state={} rcvd={}", state_, exchange);
+  }
+  // IKEv1 reports a peer's error in an informational exchange: in the first
+  // phase (no IKE SA yet) or in the second.
+  if (startsWith(m, "received ") && m.find(" error notify") != std::string_view::npos) {
+    std::string notify = wordAfter(m, "received ");
+    (ikeUp_ ? childNotify_ : ikeNotify_) = notify;
+    lastFailure_ = std::string(m);
+    return fmt::format("state={} notify={}{}", state_, notify, ikeUp_ ? " ipsec-sa=none" : "");
   }
   if (startsWith(m, "retransmit ")) return fmt::format("state={} retransmit={}", state_, wordAfter(m, "retransmit "));
   if (startsWith(m, "giving up after ")) {
@@ -120,6 +133,33 @@ std::optional<std::string> SynupDiagnosis::feed(std::string_view m) {
     lastFailure_ = std::string(m);
   }
   return std::nullopt;
+}
+
+// IKEv1's exchanges as the states of the reference's IKEv1 lines (pluto's
+// names, reference 11.4.3.3): the n-th request we send in Main Mode,
+// Aggressive Mode or Quick Mode enters main-i<n>, aggr-i<n>, quick-i<n>;
+// the answer to the third Main Mode request completes phase 1, main-i4.
+// Quick Mode's last request (quick-i2) is logged after charon has reported
+// the CHILD_SA, when initiate has already answered: synup's lines end with
+// quick-i1 and ipsec-sa=established. Mode configuration (TRANSACTION) is
+// modecfg-i<n>.
+std::optional<std::string> SynupDiagnosis::ikev1Request(const std::string& exchange) {
+  static const std::map<std::string, std::string, std::less<>> kModes = {
+      {"ID_PROT", "main"}, {"AGGRESSIVE", "aggr"}, {"QUICK_MODE", "quick"}, {"TRANSACTION", "modecfg"}};
+  auto mode = kModes.find(exchange);
+  if (mode == kModes.end()) return std::nullopt;
+  int& sent = ikev1Modes_[exchange];
+  ++sent;
+  state_ = fmt::format("{}-i{}", mode->second, sent);
+  return fmt::format("newstate={} send={}", state_, exchange);
+}
+
+std::string SynupDiagnosis::ikev1Response(const std::string& exchange) {
+  if (exchange == "ID_PROT" && ikev1Modes_[exchange] == 3) {
+    state_ = "main-i4";
+    return fmt::format("newstate={} rcvd={}", state_, exchange);
+  }
+  return fmt::format("state={} rcvd={}", state_, exchange);
 }
 
 SynupDiagnosis::Verdict SynupDiagnosis::verdict(std::string_view error, bool timedOut) const {
@@ -181,6 +221,7 @@ struct Synups::Run {
   std::string ip, via;
   std::vector<std::string> tunnels;
   std::size_t tunnel = 0;  // the one being initiated
+  int ikeVersion = 2;
   bool activatedHere = false;
   bool waitingArm = false;
   runtime::Timers::Id armTimer = 0;
@@ -244,6 +285,7 @@ std::function<void()> Synups::start(const std::string& id, SynupLine line) {
   run->id = id;
   run->name = status->name;
   run->gateway = status->remoteGateway;
+  run->ikeVersion = status->ikeVersion;
   run->line = std::move(line);
   for (const TunnelStatus& t : status->tunnels) run->tunnels.push_back(t.id);
   runs_[run->key] = run;
@@ -340,7 +382,7 @@ void SynupSteps::initiate(Synups& s, Synups::Run& run) {
     if (fields->starts_with("ipsec-sa=established")) {
       *fields += fmt::format(" msg=IPsec SA {} out of {} is established on this side.", r.tunnel + 1, r.tunnels.size());
     }
-    say(r, fmt::format("P IKEv2 uptime={} {}", up(*self), *fields));
+    say(r, fmt::format("P IKEv{} uptime={} {}", r.ikeVersion, up(*self), *fields));
   };
   client->streamRequest("initiate", std::move(args), "control-log", onLog, [self, key](Result<vici::Message> reply) {
     auto it = self->runs_.find(key);

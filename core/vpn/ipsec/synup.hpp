@@ -7,9 +7,9 @@
 // routeinfo", or F EVLOOKUPROUT, F EVIFDOWN); the connection activated and
 // given to charon without its own start (start_action none), then each
 // tunnel initiated over VICI (`initiate` with its streamed control-log,
-// which SynupDiagnosis turns into "P IKEv2" lines and, at the end, the final
-// code). An attempt that fails withdraws the activation it made, as does a
-// client that goes away; an established connection stays activated (syndown
+// which SynupDiagnosis turns into "P IKEv2" lines, or "P IKEv1" lines for
+// an IKEv1 connection, and, at the end, the final code). An attempt that
+// fails withdraws the activation it made, as does a client that goes away; an established connection stays activated (syndown
 // ends it). The diagnostics of the last 100 runs are kept for the support
 // snapshot.
 //
@@ -18,8 +18,14 @@
 // client's request deadline) the module's other commands, list-sas for
 // cmd=status among them, wait behind it.
 //
-// With charon, IKEv1 lines do not occur (connections are IKEv2), and "P
-// ikeping" is no separate probe: charon's IKE_SA_INIT request, retransmitted
+// charon's words map to the reference's fields: "generating X request" is
+// newstate=<state> send=X, "parsed X response" newstate= (or state=) rcvd=X,
+// "IKE_SA ... established" isakmp-sa=established, "CHILD_SA ...
+// established" ipsec-sa=established, an error notify notify=N; IKEv2's
+// states are named after its exchanges (ike_sa_init-i1, ike_auth-i2),
+// IKEv1's as pluto named them (main-i1..main-i4, quick-i1; see
+// SynupDiagnosis::ikev1Request). "P
+// ikeping" is no separate probe: charon's first request, retransmitted
 // while the peer stays silent, is the IKE ping; its line reports whether
 // any answer came back.
 #pragma once
@@ -28,6 +34,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,7 +80,7 @@ struct SynupEnvironment {
 
 // charon's control-log of one attempt, read as the reference's progress
 // lines and final code. Pure; the messages are those charon 5.9 logs at
-// level 1 for an IKEv2 initiator.
+// level 1 for an IKEv2 or IKEv1 (Main Mode, Quick Mode) initiator.
 class SynupDiagnosis {
  public:
   // The fields of the "P IKEv2" line for one log message (after uptime=),
@@ -92,7 +99,11 @@ class SynupDiagnosis {
   bool sendFailed() const { return sendFailed_; }
 
  private:
-  std::string state_ = "start";  // the exchange under way, "ike_sa_init-i1"
+  std::optional<std::string> ikev1Request(const std::string& exchange);
+  std::string ikev1Response(const std::string& exchange);
+
+  std::string state_ = "start";  // the exchange under way, "ike_sa_init-i1", "main-i2"
+  std::map<std::string, int, std::less<>> ikev1Modes_;  // IKEv1 exchange -> requests sent in it
   bool heard_ = false;           // a packet came from the peer
   bool sendFailed_ = false;
   bool ikeUp_ = false;           // the IKE SA was established

@@ -54,6 +54,8 @@ void addConnection(config::Config& c, const std::string& id, const std::string& 
   row.fields["AUTH_METHOD"].text = "psk";
   row.fields["PSK"].text = "key of " + name;
   row.fields["REMOTE_GATEWAY"].text = peer;
+  // A known peer is started by us; %any can only be waited for.
+  row.fields["CONNECTION_STARTUP"].text = peer == "%any" ? "wait" : "initiate";
   c.values["VPN_CONNECTION"].rows.push_back(row);
 }
 
@@ -328,6 +330,44 @@ TEST_CASE("a failure charon reports for a connection's IKE SA is logged once", "
                                            "connection plant failed: giving up after 5 retransmissions"});
 }
 
+TEST_CASE("a change that would initiate a connection to %any is refused before anything is loaded", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });
+  config::Config next = f.config;
+  next.values["VPN_CONNECTION"].rows[0].fields["REMOTE_GATEWAY"].text = "%any";
+  REQUIRE(config::validate(schema(), next));
+  Status s = f.module.reconfigure(std::make_shared<const config::Config>(next), config::diff(schema(), f.config, next));
+  REQUIRE_FALSE(s);
+  CHECK(s.message() == "The VPN connection plant: CONNECTION_STARTUP is initiate but REMOTE_GATEWAY is %any: a "
+                       "connection is initiated only to a known peer (use wait, or name the peer).");
+  f.io.poll();
+  CHECK(f.charon.commands.size() == 3);  // nothing unloaded or reloaded
+  // Waiting for any peer is fine.
+  f.change([](config::Config& c) {
+    c.values["VPN_CONNECTION"].rows[0].fields["REMOTE_GATEWAY"].text = "%any";
+    c.values["VPN_CONNECTION"].rows[0].fields["CONNECTION_STARTUP"].text = "wait";
+  });
+  f.until([&] { return f.charon.commands.size() == 5; });
+  CHECK(f.commandsFrom(3) == std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001"});
+}
+
+TEST_CASE("initiate-on-traffic is initiated at once where ESP is in user space, and the log says so", "[ipsec]") {
+  Fixture f;  // kernel-libipsec
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.config.values["VPN_CONNECTION"].rows[0].fields["CONNECTION_STARTUP"].text = "initiate-on-traffic";
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 3; });
+  std::string conn = ipsec::vici::toText(f.charon.commands[1].message);
+  CHECK_THAT(conn, Catch::Contains("start_action=start dpd_action=restart"));
+  CHECK_THAT(conn, Catch::Contains("keyingtries=0"));
+  auto lines = f.sink.messages("ipsec");
+  CHECK(std::find(lines.begin(), lines.end(),
+                  "connection plant: initiate-on-traffic needs kernel ESP; with ESP in user space (kernel-libipsec) "
+                  "traffic does not start a connection, so it is initiated at once") != lines.end());
+}
+
 TEST_CASE("only a disabled connection with a peer address and a tunnel is activated (reference 11.3)", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
@@ -344,8 +384,8 @@ TEST_CASE("only a disabled connection with a peer address and a tunnel is activa
                              "switched on and off this way (reference 11.3.1).");
   auto waits = f.module.deactivate("MAIv300000002");
   REQUIRE_FALSE(waits);
-  CHECK(waits.message() == "The VPN connection office waits for its peer (REMOTE_GATEWAY %any: Connection startup "
-                           "Wait), which cannot be switched this way (reference 11.3.2).");
+  CHECK(waits.message() == "The VPN connection office waits for its peer (CONNECTION_STARTUP wait), which cannot be "
+                           "switched this way (reference 11.3.2).");
   CHECK_FALSE(f.module.activate("MAIv399999999"));
   CHECK(f.module.connections().at(2).state() == ipsec::VpnState::Void);
   f.io.poll();

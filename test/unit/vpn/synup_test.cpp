@@ -172,3 +172,77 @@ TEST_CASE("withoutStart sets start_action none in every CHILD_SA and keeps the r
   CHECK(ipsec::vici::toText(ipsec::withoutStart(conn)) ==
         "{MAIv1 {version=2 remote_addrs=[10.0.2.2] children {MAIv2 {start_action=none}}}}");
 }
+
+namespace {
+
+// IKEv1 Main Mode as charon 5.9 logs it for an initiator.
+const std::vector<std::string> kMainModeSent = {
+    "initiating Main Mode IKE_SA MAIv1[4] to 10.0.2.2",
+    "generating ID_PROT request 0 [ SA V V V V V ]",
+    "sending packet: from 10.0.2.1[500] to 10.0.2.2[500] (236 bytes)",
+};
+const std::vector<std::string> kMainModeDone = {
+    "received packet: from 10.0.2.2[500] to 10.0.2.1[500] (160 bytes)",
+    "parsed ID_PROT response 0 [ SA V V V ]",
+    "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+    "generating ID_PROT request 0 [ KE No NAT-D NAT-D ]",
+    "parsed ID_PROT response 0 [ KE No NAT-D NAT-D ]",
+    "generating ID_PROT request 0 [ ID HASH N(INITIAL_CONTACT) ]",
+    "parsed ID_PROT response 0 [ ID HASH ]",
+    "IKE_SA MAIv1[4] established between 10.0.2.1[10.0.2.1]...10.0.2.2[10.0.2.2]",
+    "generating QUICK_MODE request 2336406004 [ HASH SA No ID ID ]",
+};
+
+}  // namespace
+
+TEST_CASE("IKEv1 Main Mode and Quick Mode give the reference's IKEv1 states", "[ipsec][synup]") {
+  auto p = play(kMainModeSent + kMainModeDone +
+                    std::vector<std::string>{
+                        "parsed QUICK_MODE response 2336406004 [ HASH SA No ID ID ]",
+                        "selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ",
+                        "CHILD_SA MAIv2{6} established with SPIs c1d3a0c4_i c2a1b7e3_o and TS 192.168.1.0/24 === "
+                        "10.0.0.0/24",
+                        "generating QUICK_MODE request 2336406004 [ HASH ]",
+                    },
+                "");
+  CHECK(p.lines == std::vector<std::string>{
+                       "newstate=connecting id=#4 to=10.0.2.2",
+                       "newstate=main-i1 send=ID_PROT",
+                       "state=main-i1 rcvd=ID_PROT",
+                       "state=main-i1 proposal=IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+                       "newstate=main-i2 send=ID_PROT",
+                       "state=main-i2 rcvd=ID_PROT",
+                       "newstate=main-i3 send=ID_PROT",
+                       "newstate=main-i4 rcvd=ID_PROT",
+                       "isakmp-sa=established id=#4",
+                       "newstate=quick-i1 send=QUICK_MODE",
+                       "state=quick-i1 rcvd=QUICK_MODE",
+                       "state=quick-i1 proposal=ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ",
+                       "ipsec-sa=established id=#6",
+                       "newstate=quick-i2 send=QUICK_MODE",
+                   });
+  CHECK(p.verdict.code.empty());
+}
+
+TEST_CASE("IKEv1's NO_PROPOSAL_CHOSEN error notify is EVDIFFALG1 in Main Mode and EVDIFFALG2 in Quick Mode",
+          "[ipsec][synup]") {
+  auto phase1 = play(kMainModeSent + std::vector<std::string>{
+                                         "received packet: from 10.0.2.2[500] to 10.0.2.1[500] (40 bytes)",
+                                         "parsed INFORMATIONAL_V1 request 3851683074 [ N(NO_PROP) ]",
+                                         "received NO_PROPOSAL_CHOSEN error notify",
+                                     },
+                     kFailed);
+  CHECK(phase1.lines.back() == "state=main-i1 notify=NO_PROPOSAL_CHOSEN");
+  CHECK(phase1.verdict.code == "EVDIFFALG1");
+  CHECK(phase1.verdict.msg ==
+        "The peer accepts none of the IKE SA proposals (charon: received NO_PROPOSAL_CHOSEN error notify).");
+
+  auto phase2 = play(kMainModeSent + kMainModeDone +
+                         std::vector<std::string>{
+                             "parsed INFORMATIONAL_V1 request 1136605099 [ HASH N(NO_PROP) ]",
+                             "received NO_PROPOSAL_CHOSEN error notify",
+                         },
+                     kFailed);
+  CHECK(phase2.lines.back() == "state=quick-i1 notify=NO_PROPOSAL_CHOSEN ipsec-sa=none");
+  CHECK(phase2.verdict.code == "EVDIFFALG2");
+}

@@ -217,6 +217,17 @@ TEST_CASE("status without a name gives the block of 11.4.2.3 per tunnel of each 
   CHECK(f.ipsec.calls == std::vector<std::string>{"refresh"});  // charon was asked first
 }
 
+TEST_CASE("before there is an IKE SA, rightgw is the configured peer, also of a connection that waits",
+          "[web][cgi][ipsec]") {
+  Fixture f;
+  f.ipsec.states[1].initiates = false;  // CONNECTION_STARTUP wait with a peer name
+  f.ipsec.states[1].activated = true;
+  f.ipsec.states[2].activated = true;  // %any
+  std::string status = run(f.services, Script::Vpn, "cmd=status");
+  CHECK_THAT(status, Catch::Contains("fullname Service2\n") && Catch::Contains("rightgw vpn.example.com\n"));
+  CHECK_THAT(status, Catch::Contains("fullname Service3\n") && Catch::Contains("rightgw\nrightnatport"));
+}
+
 TEST_CASE("up and down switch a disabled connection and answer its state", "[web][cgi][ipsec]") {
   Fixture f;
   CHECK(run(f.services, Script::Vpn, "cmd=up&name=Service2") == "ready\n");
