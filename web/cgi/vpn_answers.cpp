@@ -83,6 +83,17 @@ std::string vpnSynstat(const ConnectionStatus& c) {
   return out + "\n";
 }
 
+std::string vpnClearLines(const std::vector<ipsec::ChannelInstance>& cleared) {
+  if (cleared.empty()) return "unknown\n";
+  std::string out;
+  for (const ipsec::ChannelInstance& i : cleared) {
+    std::string instance = fmt::format("\"{}_{}\"[{}]", i.connectionId, i.tunnelNumber, i.ikeUniqueId);
+    out += fmt::format("002 {} {}: deleting connection\n{} instance with peer {} {{isakmp=#0/ipsec=#0}}\n", instance,
+                       i.peer, instance, i.peer);
+  }
+  return out + "cleared\n";
+}
+
 std::string vpnConStatus(const std::vector<ConnectionStatus>& connections) {
   std::string out;
   for (const ConnectionStatus& c : connections) {

@@ -413,6 +413,7 @@ ConnectionStatus IpsecModule::statusOf(const Connection& c) const {
   s.remoteGateway = c.remoteGateway;
   std::vector<const IkeSa*> sas = sas_.of(c.id);
   if (!sas.empty()) s.ike = *sas.front();
+  for (const IkeSa* sa : sas) s.sas.push_back(*sa);
   for (const Tunnel& t : c.tunnels) {
     TunnelStatus ts{t.id, t.localNet, t.remoteNet, std::nullopt};
     for (const IkeSa* sa : sas) {
@@ -488,6 +489,17 @@ void IpsecModule::refresh(std::function<void()> done) {
     }
     if (done) done();
   });
+}
+
+void IpsecModule::terminateIke(std::uint32_t ikeUniqueId, std::function<void(Status)> done) {
+  if (!charonConnected()) return done(Error{"charon is not running"});
+  std::string ike = std::to_string(ikeUniqueId);
+  client_->request("terminate", vici::Message{}.add("ike-id", ike).add("timeout", "2000"),
+                   [this, ike, done = std::move(done)](Result<vici::Message> r) {
+                     std::string error = r ? responseError(*r) : r.error();
+                     if (!error.empty()) log_.write(kTag, fmt::format("terminating IKE SA #{} failed: {}", ike, error));
+                     refresh([done, error] { done(error.empty() ? Status{} : Status{Error{error}}); });
+                   });
 }
 
 Status IpsecModule::activate(const std::string& id) {
