@@ -301,6 +301,26 @@ TEST_CASE("list-sas on connecting finds the SAs charon already has", "[ipsec]") 
   CHECK(f.module.connections().at(0).ike->uniqueId == 7);
 }
 
+TEST_CASE("terminateIke deletes one IKE SA by its unique id and lists the SAs again", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "group", "%any");
+  f.start();
+  f.until([&] { return f.module.connections().at(0).armed; });
+  for (std::string uid : {"7", "8"}) f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa(uid, "ESTABLISHED"), true));
+  f.until([&] { return f.module.connections().at(0).sas.size() == 2; });
+  // charon has only the other one left.
+  f.charon.streamed["list-sas"] = {"list-sa", {updown("MAIv300000001", ikeSa("8", "ESTABLISHED"), false)}};
+  std::size_t from = f.charon.commands.size();
+  std::optional<Status> result;
+  f.module.terminateIke(7, [&result](Status s) { result = s; });
+  f.until([&] { return result.has_value(); });
+  CHECK(*result);
+  CHECK(f.commandsFrom(from) == std::vector<std::string>{"terminate 7", "list-sas "});
+  CHECK(f.charon.commands[from].message.valueOr("ike-id", "") == "7");
+  REQUIRE(f.module.connections().at(0).sas.size() == 1);
+  CHECK(f.module.connections().at(0).sas[0].uniqueId == 8);
+}
+
 TEST_CASE("a failure charon reports for a connection's IKE SA is logged once", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
