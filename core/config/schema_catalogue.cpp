@@ -129,6 +129,8 @@ constexpr SV kRecordStates[] = {"inactive", "active"};
 constexpr SV kNoRef[] = {""};
 constexpr SV kIgnoreRef[] = {"ignore"};
 constexpr SV kAuthMethods[] = {"x509", "psk"};
+constexpr SV kModeCfg[] = {"off", "server"};
+constexpr SV kModeCfgLocal[] = {"fixed", "table"};
 constexpr SV kOvpnCiphers[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
                                "AES-128-CBC", "AES-192-CBC", "AES-256-CBC"};
 constexpr SV kOvpnHmacs[] = {"SHA-1", "SHA-256", "SHA-512"};
@@ -275,6 +277,9 @@ constexpr Variable kTunnelColumns[] = {
     cidr("LOCAL_NET", "192.168.1.0/24", {kMenuIpsec, "ipsec", "Local network of the tunnel."}),
     cidr("REMOTE_NET", "10.0.0.0/24", {kMenuIpsec, "ipsec", "Remote network of the tunnel."}),
 };
+constexpr Variable kModeCfgNetColumns[] = {
+    cidr("NETWORK", "192.168.1.0/24", {kMenuIpsec, "ipsec", "A local network the peer reaches through the tunnel."}),
+};
 constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
     yesNo("ENABLED", "yes", {kMenuIpsec, "ipsec", "The connection is started."}),
@@ -295,6 +300,27 @@ constexpr Variable kVpnColumns[] = {
          {kMenuIpsec, "ipsec",
           "Local VPN identifier (X.509): a DN such as \"C=DE, O=Plant, CN=gw\" or a name the certificate "
           "holds; empty: the subject DN of LOCAL_CERT_REF."}),
+    // Mode configuration (reference 7.3.1 and 8.3.1, the section "Mode
+    // Configuration"): the reference names no variables for it; these are ours.
+    oneOf("MODECFG", "off", kModeCfg,
+          {kMenuIpsec, "ipsec",
+           "Mode configuration: off, or server: the peer is given an address of MODECFG_REMOTE_POOL and reaches the "
+           "networks of MODECFG_LOCAL (the TUNNEL table is not used then)."}),
+    oneOf("MODECFG_LOCAL", "fixed", kModeCfgLocal,
+          {kMenuIpsec, "ipsec",
+           "Local networks of mode configuration: fixed (MODECFG_LOCAL_NET) or table (from the table "
+           "MODECFG_LOCAL_NETS)."}),
+    cidr("MODECFG_LOCAL_NET", "0.0.0.0/0",
+         {kMenuIpsec, "ipsec", "Local IP network of mode configuration when MODECFG_LOCAL is fixed; 0.0.0.0/0: all of "
+                               "the peer's traffic goes through the tunnel."}),
+    table("MODECFG_LOCAL_NETS", kModeCfgNetColumns,
+          {kMenuIpsec, "ipsec", "Local networks of mode configuration when MODECFG_LOCAL is table."}),
+    cidr("MODECFG_REMOTE_POOL", "172.16.101.0/24",
+         {kMenuIpsec, "ipsec", "Remote IP network pool: the addresses mode configuration gives the peers."}),
+    integer("MODECFG_REMOTE_TRANCHE", "32", 0, 32,
+            {kMenuIpsec, "ipsec",
+             "Tranches of size (network size between 0 and 32) given to each peer from MODECFG_REMOTE_POOL; charon "
+             "gives one address, so only 32 is served."}),
     // The reference names no variable for the key; it is ours.
     {.name = "PSK", .kind = Kind::Secret, .help = "Pre-shared key of the connection when AUTH_METHOD is psk.",
      .menu = kMenuIpsec, .module = "ipsec", .max = 255},

@@ -1,5 +1,7 @@
 #include "vpn/ipsec/connection.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "common/ipv4.hpp"
@@ -31,6 +33,37 @@ std::chrono::seconds durationCell(const config::Row& row, std::string_view colum
 // charon's times: rekeyed at 90 % of the lifetime, gone at the lifetime.
 std::string seconds(std::chrono::seconds s) { return fmt::format("{}s", s.count()); }
 std::string rekeyAt(std::chrono::seconds lifetime) { return seconds(lifetime * 9 / 10); }
+
+// MODECFG server: the mode configuration, and its tunnel instead of the
+// TUNNEL rows (its local networks joined by ',' as charon lists selectors).
+void readModeConfig(const config::Row& row, Connection& c) {
+  if (cell(row, "MODECFG") != "server") return;
+  ModeConfig& m = c.modeConfig;
+  m.server = true;
+  if (cell(row, "MODECFG_LOCAL") == "table") {
+    if (auto nets = row.fields.find("MODECFG_LOCAL_NETS"); nets != row.fields.end()) {
+      for (const config::Row& net : nets->second.rows) m.localNets.push_back(cell(net, "NETWORK"));
+    }
+  } else {
+    m.localNets.push_back(cell(row, "MODECFG_LOCAL_NET"));
+  }
+  m.pool = cell(row, "MODECFG_REMOTE_POOL");
+  const std::string& tranche = cell(row, "MODECFG_REMOTE_TRANCHE");  // the schema checked it: 0 to 32
+  std::from_chars(tranche.data(), tranche.data() + tranche.size(), m.tranche);
+  std::string local;
+  for (const std::string& net : m.localNets) local += (local.empty() ? "" : ",") + net;
+  c.tunnels = {{c.id + "-modecfg", local, m.pool}};
+}
+
+// A tunnel's selectors: its networks; for mode configuration the local ones
+// listed, and the peer's address from the pool ("dynamic": charon puts in
+// the address it gave).
+std::vector<std::string> localSelectors(const Connection& c, const Tunnel& t) {
+  return c.modeConfig.server ? c.modeConfig.localNets : std::vector<std::string>{t.localNet};
+}
+std::vector<std::string> remoteSelectors(const Connection& c, const Tunnel& t) {
+  return {c.modeConfig.server ? "dynamic" : t.remoteNet};
+}
 
 }  // namespace
 
@@ -69,12 +102,29 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
         c.tunnels.push_back({t.id, cell(t, "LOCAL_NET"), cell(t, "REMOTE_NET")});
       }
     }
+    readModeConfig(row, c);
     out.push_back(std::move(c));
   }
   return out;
 }
 
+namespace {
+
+std::string modeConfigProblem(const ModeConfig& m) {
+  if (!m.server) return "";
+  if (m.localNets.empty()) return "MODECFG_LOCAL is table but MODECFG_LOCAL_NETS has no network";
+  if (m.tranche != 32) {
+    return fmt::format("MODECFG_REMOTE_TRANCHE is {}: charon gives each peer one address, so only tranches of size 32 "
+                       "are served",
+                       m.tranche);
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string unsupportedReason(const Connection& c) {
+  if (std::string why = modeConfigProblem(c.modeConfig); !why.empty()) return why;
   if (c.tunnels.empty()) return "it has no tunnel";
   if (c.auth == AuthMethod::Psk) return c.psk.empty() ? "AUTH_METHOD is psk but PSK is empty" : "";
   const X509Credentials& x = c.x509;
@@ -92,8 +142,8 @@ vici::Message loadConnMessage(const Connection& c) {
   vici::Message children;
   for (const Tunnel& t : c.tunnels) {
     children.addSection(t.id, vici::Message{}
-                                  .addList("local_ts", {t.localNet})
-                                  .addList("remote_ts", {t.remoteNet})
+                                  .addList("local_ts", localSelectors(c, t))
+                                  .addList("remote_ts", remoteSelectors(c, t))
                                   .add("rekey_time", rekeyAt(c.saLifetime))
                                   .add("life_time", seconds(c.saLifetime))
                                   .add("start_action", c.initiates() ? "start" : "none")
@@ -122,6 +172,7 @@ vici::Message loadConnMessage(const Connection& c) {
   }
   vici::Message conn;
   conn.add("version", "2");
+  if (c.modeConfig.server) conn.addList("pools", {c.id});
   if (c.initiates()) conn.addList("remote_addrs", {c.remoteGateway});
   conn.add("rekey_time", rekeyAt(c.ikeLifetime))
       .add("over_time", seconds(c.ikeLifetime - c.ikeLifetime * 9 / 10))
@@ -131,6 +182,10 @@ vici::Message loadConnMessage(const Connection& c) {
       .addSection("remote", std::move(remote))
       .addSection("children", std::move(children));
   return vici::Message{}.addSection(c.id, std::move(conn));
+}
+
+vici::Message loadPoolMessage(const Connection& c) {
+  return vici::Message{}.addSection(c.id, vici::Message{}.add("addrs", c.modeConfig.pool));
 }
 
 vici::Message loadSharedMessage(const Connection& c) {

@@ -105,6 +105,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   void load(const Connection& connection);
   void loadCredentials(const Connection& connection);
   void unload(std::string id);
+  void syncPool(const Connection* before, const Connection* now);
   void initiateIdle(const Connection& connection);
   void logSaEvent(const std::string& event, const vici::Message& message);
   void charonLog(const vici::Message& message);

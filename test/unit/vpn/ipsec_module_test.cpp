@@ -181,6 +181,34 @@ TEST_CASE("an edit reloads that connection only, a disabled one is unloaded, the
   CHECK(f.sink.messages("ipsec").back() == "no IPsec connection is enabled: charon stopped");
 }
 
+TEST_CASE("a mode configuration server's pool is loaded before it and unloaded after it", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "mobile", "%any");
+  addConnection(f.config, "MAIv300000002", "office", "10.0.3.2");
+  f.config.values["VPN_CONNECTION"].rows[0].fields["MODECFG"].text = "server";
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 6; });
+  CHECK(f.commandsFrom(0) == std::vector<std::string>{"load-pool MAIv300000001", "load-shared MAIv300000001",
+                                                      "load-conn MAIv300000001", "load-shared MAIv300000002",
+                                                      "load-conn MAIv300000002", "list-sas "});
+  CHECK(ipsec::vici::toText(f.charon.commands[0].message) == "{MAIv300000001 {addrs=172.16.101.0/24}}");
+  // An edit that keeps the pool does not load it again; a new pool is loaded.
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["SA_LIFETIME"].text = "02:00:00"; });
+  f.until([&] { return f.charon.commands.size() == 8; });
+  CHECK(f.commandsFrom(6) == std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001"});
+  f.change([](config::Config& c) {
+    c.values["VPN_CONNECTION"].rows[0].fields["MODECFG_REMOTE_POOL"].text = "172.16.102.0/24";
+  });
+  f.until([&] { return f.charon.commands.size() == 11; });
+  CHECK(f.commandsFrom(8) == std::vector<std::string>{"load-pool MAIv300000001", "load-shared MAIv300000001",
+                                                      "load-conn MAIv300000001"});
+  // Disabled: the pool goes after the connection.
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "no"; });
+  f.until([&] { return f.charon.commands.size() == 15; });
+  CHECK(f.commandsFrom(11) == std::vector<std::string>{"terminate MAIv300000001", "unload-conn MAIv300000001",
+                                                       "unload-shared MAIv300000001", "unload-pool MAIv300000001"});
+}
+
 TEST_CASE("charon coming back is given everything again", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
