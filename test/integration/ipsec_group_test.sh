@@ -183,3 +183,19 @@ answers "nph-vpn.cgi?cmd=clear&channel=192.168.1.0/24:10.0.2.0/24" "unknown"
 # The peer does not initiate again by itself.
 sleep 1
 answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24:10.0.2.0/24" "unknown"
+
+# --- 4. mode configuration: a peer asking for an address gets one of the pool ---
+gaiconfig --set VPN_CONNECTION:0.MODECFG_LOCAL_NET 192.168.1.0/24 >/dev/null || fail "MODECFG_LOCAL_NET was refused"
+gaiconfig --set VPN_CONNECTION:0.MODECFG server >/dev/null || fail "MODECFG server was refused"
+eventually bash -c "swanctl --list-pools --uri unix://$tmp/run/charon.vici | grep -q '^MAIv300000001 *172.16.101.0'" ||
+  fail "the pool was not loaded: $(swanctl --list-pools --uri "unix://$tmp/run/charon.vici" 2>&1)"
+swanctl --terminate --ike gw --uri "unix://$tmp/peer3/charon.vici" >/dev/null 2>&1 || fail "peer3 could not end its SA"
+peer_conf 3 "vips = 0.0.0.0" dynamic
+swanctl --initiate --child net --timeout 10 --uri "unix://$tmp/peer3/charon.vici" >"$tmp/initiate3" 2>&1 ||
+  fail "peer3 could not establish with a virtual IP: $(tail -5 "$tmp/initiate3")"
+vip=$(peer_sas 3 | sed -n "s/^  local .*\[4500\] \[\(172\.16\.101\.[0-9]*\)\]$/\1/p")
+[ -n "$vip" ] || fail "peer3 got no address of the pool: $(peer_sas 3)"
+gw_sas | grep -q "^    remote $vip/32$" || fail "the gateway's CHILD_SA is not to $vip: $(gw_sas)"
+swanctl --list-pools --leases --uri "unix://$tmp/run/charon.vici" | grep -q "$vip *online *'172.16.3.1'" ||
+  fail "no lease of $vip: $(swanctl --list-pools --leases --uri "unix://$tmp/run/charon.vici" 2>&1)"
+answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24:$vip/32" "active"
