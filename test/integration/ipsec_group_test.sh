@@ -199,3 +199,4 @@ gw_sas | grep -q "^    remote $vip/32$" || fail "the gateway's CHILD_SA is not t
 swanctl --list-pools --leases --uri "unix://$tmp/run/charon.vici" | grep -q "$vip *online *'172.16.3.1'" ||
   fail "no lease of $vip: $(swanctl --list-pools --leases --uri "unix://$tmp/run/charon.vici" 2>&1)"
 answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24:$vip/32" "active"
+ip netns exec "${peers[2]}" busybox ping -c 1 -W 2 -I "$vip" 192.168.1.10 || fail "peer3 ($vip) does not reach hostA"
