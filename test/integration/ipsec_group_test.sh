@@ -13,6 +13,7 @@
 #   - nph-vpn.cgi?cmd=status&channel=LNET:RNET: active for each peer's /24,
 #     ready for the group's own networks (loaded, waiting), unknown for a
 #     /24 no peer has; a channel that is not LNET:RNET is F EINVAL;
+#     cmd=status without a name has a block per peer;
 #   - cmd=clear&channel= for peer2's /24 answers the reference's lines
 #     (NAME = the connection's row id and tunnel number, [N] = the IKE SA's
 #     unique id, the peer's address) and deletes exactly that IKE SA: peer2
@@ -158,6 +159,12 @@ for n in 1 2 3; do
     fail "the channel of peer$n is $(channel "10.0.$n.0/24")"
 done
 answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24:10.0.0.0/16" "ready"
+# Without a name: a block per peer, with the network it narrowed the tunnel to.
+full=$(cgi "nph-vpn.cgi?cmd=status")
+[ "$(grep -c '^fullname group$' <<<"$full")" = 3 ] || fail "cmd=status has not three blocks: $full"
+for n in 1 2 3; do
+  grep -A1 -x "rightnet 10.0.$n.0/24" <<<"$full" | grep -qx "rightgw 172.16.$n.1" || fail "no block of peer$n: $full"
+done
 answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24:10.0.9.0/24" "unknown"
 answers "nph-vpn.cgi?cmd=status&channel=192.168.2.0/24:10.0.1.0/24" "unknown"
 answers "nph-vpn.cgi?cmd=status&channel=192.168.1.0/24" "F EINVAL msg=the channel is not LNET:RNET (two networks joined by ':')"

@@ -472,3 +472,29 @@ TEST_CASE("without the IPsec service no channel is known", "[web][cgi][ipsec]") 
   CHECK(run(services, Script::Vpn, "cmd=status&channel=10.1.0.0/16:192.168.23.0/24") == "unknown\n");
   CHECK(run(services, Script::Vpn, "cmd=clear&channel=10.1.0.0/16:192.168.23.0/24") == "unknown\n");
 }
+
+TEST_CASE("status without a name gives a block per peer of a tunnel group, with its narrowed networks",
+          "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  std::string all = run(f.services, Script::Vpn, "cmd=status");
+  auto blockOf = [&all](std::string_view peer) {
+    auto at = all.find(fmt::format("rightgw {}\n", peer));
+    REQUIRE(at != std::string::npos);
+    auto start = all.rfind("fullname ", at);
+    return all.substr(start, all.find("fullname ", at) - start);
+  };
+  CHECK(blockOf("10.0.2.11") ==
+        "fullname Service3\nname MAIv6\nleftnet 192.168.1.0/24\nleftgw 10.1.0.48\nleftnatport\nleftid 10.1.0.48\n"
+        "leftproto\nleftport\nrightnet 10.0.1.0/24\nrightgw 10.0.2.11\nrightnatport 4500\nrightid 77.245.33.67\n"
+        "rightproto\nrightport\nisakmp 7\nisakmp-txt ESTABLISHED\nisakmp-ltime 157s\n"
+        "isakmp-algo AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-CURVE_25519\nipsec 107\nipsec-txt INSTALLED\n"
+        "ipsec-ltime 25526s\nipsec-algo AES_GCM_16_128\n");
+  CHECK(blockOf("10.0.2.12").find("rightnet 10.0.2.0/24\n") != std::string::npos);
+  CHECK(blockOf("10.0.2.12").find("isakmp 9\n") != std::string::npos);
+  // One peer left: the tunnel's one block, with its configured networks.
+  f.ipsec.states[2].sas.pop_back();
+  all = run(f.services, Script::Vpn, "cmd=status");
+  CHECK(blockOf("10.0.2.11").find("rightnet 10.0.0.0/16\n") != std::string::npos);
+  CHECK(all.find("rightgw 10.0.2.12") == std::string::npos);
+}
