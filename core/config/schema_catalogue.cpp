@@ -143,6 +143,8 @@ constexpr SV kVpnHashes[] = {"all", "MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-5
 constexpr SV kVpnDhGroups[] = {"all",       "MODP-1024", "MODP-1536", "MODP-2048", "MODP-3072", "MODP-4096",
                                "MODP-6144", "MODP-8192", "ECP-256",   "ECP-384",   "ECP-521"};
 constexpr SV kNatTraversal[] = {"yes", "force"};
+constexpr SV kModeCfg[] = {"off", "server"};
+constexpr SV kModeCfgLocal[] = {"fixed", "table"};
 constexpr SV kOvpnCiphers[] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
                                "AES-128-CBC", "AES-192-CBC", "AES-256-CBC"};
 constexpr SV kOvpnHmacs[] = {"SHA-1", "SHA-256", "SHA-512"};
@@ -300,6 +302,9 @@ constexpr Variable kTunnelColumns[] = {
     cidr("LOCAL_NET", "192.168.1.0/24", {kMenuIpsec, "ipsec", "Local network of the tunnel."}),
     cidr("REMOTE_NET", "10.0.0.0/24", {kMenuIpsec, "ipsec", "Remote network of the tunnel."}),
 };
+constexpr Variable kModeCfgNetColumns[] = {
+    cidr("NETWORK", "192.168.1.0/24", {kMenuIpsec, "ipsec", "A local network the peer reaches through the tunnel."}),
+};
 constexpr Variable kVpnColumns[] = {
     oneOf("AUTH_METHOD", "x509", kAuthMethods, {kMenuIpsec, "ipsec", "How the peers authenticate."}),
     // "Connection startup" (reference 7.3.1.1, 11.3.1); the reference names no variable: ours.
@@ -342,6 +347,27 @@ constexpr Variable kVpnColumns[] = {
          {kMenuIpsec, "ipsec",
           "Local VPN identifier (X.509): a DN such as \"C=DE, O=Plant, CN=gw\" or a name the certificate "
           "holds; empty: the subject DN of LOCAL_CERT_REF."}),
+    // Mode configuration (reference 7.3.1 and 8.3.1, the section "Mode
+    // Configuration"): the reference names no variables for it; these are ours.
+    oneOf("MODECFG", "off", kModeCfg,
+          {kMenuIpsec, "ipsec",
+           "Mode configuration: off, or server: the peer is given an address of MODECFG_REMOTE_POOL and reaches the "
+           "networks of MODECFG_LOCAL (the TUNNEL table is not used then)."}),
+    oneOf("MODECFG_LOCAL", "fixed", kModeCfgLocal,
+          {kMenuIpsec, "ipsec",
+           "Local networks of mode configuration: fixed (MODECFG_LOCAL_NET) or table (from the table "
+           "MODECFG_LOCAL_NETS)."}),
+    cidr("MODECFG_LOCAL_NET", "0.0.0.0/0",
+         {kMenuIpsec, "ipsec", "Local IP network of mode configuration when MODECFG_LOCAL is fixed; 0.0.0.0/0: all of "
+                               "the peer's traffic goes through the tunnel."}),
+    table("MODECFG_LOCAL_NETS", kModeCfgNetColumns,
+          {kMenuIpsec, "ipsec", "Local networks of mode configuration when MODECFG_LOCAL is table."}),
+    cidr("MODECFG_REMOTE_POOL", "172.16.101.0/24",
+         {kMenuIpsec, "ipsec", "Remote IP network pool: the addresses mode configuration gives the peers."}),
+    integer("MODECFG_REMOTE_TRANCHE", "32", 0, 32,
+            {kMenuIpsec, "ipsec",
+             "Tranches of size (network size between 0 and 32) given to each peer from MODECFG_REMOTE_POOL; charon "
+             "gives one address, so only 32 is served."}),
     // "NAT-T" (ours): charon always detects NAT and then moves to UDP 4500; force
     // encapsulates ESP in UDP even without NAT. It cannot be switched off.
     oneOf("NAT_T", "yes", kNatTraversal,

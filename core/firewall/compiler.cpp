@@ -811,21 +811,56 @@ Status vpnFirewalls(const config::Config& config, const Interfaces& ifs, const S
 
 }  // namespace
 
+namespace {
+
+// A tunnel's networks as written in the configuration, and where.
+struct TunnelNets {
+  std::string id, local, remote, localAt, remoteAt;
+};
+
+// The tunnels charon is given for the connection `row` (the `index`th): its
+// TUNNEL rows, or with mode configuration (MODECFG server) one tunnel
+// "<ROWID>-modecfg" from each local network to MODECFG_REMOTE_POOL, in
+// which the peers' addresses are.
+std::vector<TunnelNets> tunnelNets(const config::Row& row, std::size_t index) {
+  std::vector<TunnelNets> out;
+  std::string at = fmt::format("VPN_CONNECTION:{}.", index);
+  if (cell(row, "MODECFG") == "server") {
+    std::string pool = cell(row, "MODECFG_REMOTE_POOL"), poolAt = at + "MODECFG_REMOTE_POOL";
+    if (cell(row, "MODECFG_LOCAL") != "table") {
+      out.push_back({row.id + "-modecfg", cell(row, "MODECFG_LOCAL_NET"), pool, at + "MODECFG_LOCAL_NET", poolAt});
+      return out;
+    }
+    const std::vector<config::Row>& nets = innerRows(row, "MODECFG_LOCAL_NETS");
+    for (std::size_t j = 0; j < nets.size(); ++j) {
+      out.push_back({row.id + "-modecfg", cell(nets[j], "NETWORK"), pool,
+                     fmt::format("{}MODECFG_LOCAL_NETS:{}.NETWORK", at, j), poolAt});
+    }
+    return out;
+  }
+  const std::vector<config::Row>& tunnels = innerRows(row, "TUNNEL");
+  for (std::size_t j = 0; j < tunnels.size(); ++j) {
+    std::string tunnelAt = fmt::format("{}TUNNEL:{}.", at, j);
+    out.push_back({tunnels[j].id, cell(tunnels[j], "LOCAL_NET"), cell(tunnels[j], "REMOTE_NET"),
+                   tunnelAt + "LOCAL_NET", tunnelAt + "REMOTE_NET"});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<VpnTunnel>> vpnTunnels(const config::Config& config) {
   std::vector<VpnTunnel> out;
   const config::Value* table = config.find("VPN_CONNECTION");
   if (!table) return out;
   for (std::size_t i = 0; i < table->rows.size(); ++i) {
     const config::Row& row = table->rows[i];
-    auto tunnels = row.fields.find("TUNNEL");
-    if (tunnels == row.fields.end()) continue;
-    for (std::size_t j = 0; j < tunnels->second.rows.size(); ++j) {
-      const config::Row& tunnel = tunnels->second.rows[j];
-      std::string at = fmt::format("VPN_CONNECTION:{}.TUNNEL:{}", i, j);
-      VpnTunnel t{row.id, tunnel.id, cell(row, "VPN_NAME"), {}, {}};
-      for (auto [column, net] : {std::pair{"LOCAL_NET", &t.local}, std::pair{"REMOTE_NET", &t.remote}}) {
-        auto p = parsePrefix(cell(tunnel, column));
-        if (!p) return Error{fmt::format("{}.{}: {}", at, column, p.error())};
+    for (const TunnelNets& nets : tunnelNets(row, i)) {
+      VpnTunnel t{row.id, nets.id, cell(row, "VPN_NAME"), {}, {}};
+      for (auto [text, at, net] : {std::tuple{&nets.local, &nets.localAt, &t.local},
+                                   std::tuple{&nets.remote, &nets.remoteAt, &t.remote}}) {
+        auto p = parsePrefix(*text);
+        if (!p) return Error{fmt::format("{}: {}", *at, p.error())};
         *net = p->value_or(Prefix{0, 0});
       }
       out.push_back(std::move(t));

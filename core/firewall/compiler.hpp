@@ -142,7 +142,8 @@ Result<Chain> userFirewall(const config::Config& config, const State& state,
 // OpenVPN room must give the connection this device.
 std::string openvpnDevice(std::size_t index);
 
-// The tunnels of the IPsec connections (VPN_CONNECTION's TUNNEL rows), in
+// The tunnels of the IPsec connections (VPN_CONNECTION's TUNNEL rows, or
+// for a mode configuration server its local networks to its pool), in
 // table order; an error names a network that is not one.
 Result<std::vector<VpnTunnel>> vpnTunnels(const config::Config& config);
 

@@ -27,9 +27,47 @@ class Switch final : public platform::SwitchControl {
   Status resetPhyCounters() override { return Error{"no"}; }
 };
 
+// A central gateway's tunnel group (10.0.0.0/16 behind any peer) with one
+// peer up, narrowed to 10.0.1.0/24: the channel commands find and clear it.
+class GroupIpsec final : public ipsec::IpsecService {
+ public:
+  std::vector<ipsec::ConnectionStatus> connections() const override {
+    ipsec::ChildSa child{.uniqueId = 2, .name = "MAIv2", .state = "INSTALLED", .algorithms = "AES_GCM_16_128",
+                         .rekeyAt = std::nullopt, .localTs = {"192.168.1.0/24"}, .remoteTs = {"10.0.1.0/24"}};
+    ipsec::IkeSa ike;
+    ike.uniqueId = 1;
+    ike.name = "MAIv1";
+    ike.state = "ESTABLISHED";
+    ike.remoteHost = "10.0.2.11";
+    ike.children = {child};
+    ipsec::ConnectionStatus group;
+    group.id = "MAIv1";
+    group.name = "group";
+    group.enabled = group.armed = true;
+    group.remoteGateway = "%any";
+    group.ike = ike;
+    group.sas = {ike};
+    group.tunnels = {{"MAIv2", "192.168.1.0/24", "10.0.0.0/16", child}};
+    return {group};
+  }
+  void refresh(std::function<void()> done) override { done(); }
+  Status activate(const std::string&) override { return Error{"waits"}; }
+  Status deactivate(const std::string&) override { return Error{"waits"}; }
+  void whenGone(const std::string&, std::chrono::milliseconds, std::function<void(bool)> done) override { done(true); }
+  std::function<void()> synup(const std::string&, ipsec::SynupLine line) override {
+    line("F EINVAL msg=waits\n", true);
+    return [] {};
+  }
+  void terminateIke(std::uint32_t, std::function<void(Status)> done) override { done({}); }
+  std::string synupDiagnostics() const override { return ""; }
+};
+
 void dispatchAll(std::string_view query) {
   static Switch sw;
+  static GroupIpsec group;
+  (void)ipsec::parseChannel(query);
   cgi::CgiServices services;
+  services.ipsec = &group;
   services.device = {"bulwark sim", "SIM", "00000000", "0.1.0.default"};
   services.ntpState = [] { return std::string("disabled"); };
   services.timeSync = [] { return std::string("not_synced"); };

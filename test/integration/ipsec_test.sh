@@ -59,27 +59,18 @@ fail() {
   echo "--- peer log"; tail -20 "$tmp/peer.log" || true
   exit 1
 }
-# eventually, start_strongswan_peer
+# eventually, start_strongswan_peer; gaiconfig, gw_sas, cgi, answers, addr, make_namespaces, start_core
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ipsec_lib.sh"
 logged() { grep -qF -- "$1" "$tmp/core.log"; }
 logged_times() { [ "$(grep -cF -- "$1" "$tmp/core.log")" -ge "$2" ]; }
 now_ms() { date +%s%3N; }
-gaiconfig() { BULWARK_RUN_DIR=$tmp/run "$bin" gaiconfig "$@"; }
-gw_sas() { swanctl --list-sas --uri "unix://$tmp/run/charon.vici" 2>&1; }
 tunnel_up() {
   local sas
   sas=$(gw_sas) || return 1
   grep -q "ESTABLISHED" <<<"$sas" && grep -q "INSTALLED, TUNNEL" <<<"$sas"
 }
 ping_through() { ip netns exec "$hostA" busybox ping -c 1 -W 1 10.0.0.10; }
-# A CGI command over HTTPS as admin, as the reference's curl does it.
-cgi() { ip netns exec "$gw" curl -sk --max-time 20 "https://admin:mGuard@127.0.0.1:8443/$1"; }
-# Fails with what was answered unless the answer is exactly $2.
-answers() {
-  local got
-  got=$(cgi "$1") || fail "curl $1 failed"
-  [ "$got" = "$2" ] || fail "$1 answered '$got', not '$2'"
-}
 # nph-status.cgi's /vpn/con lines of the connection: armed, ipsec, isakmp, sa_count.
 vpn_con() {
   printf '/vpn/con/MAIv200000001/%s\n' "armed=$1" "ipsec=$2" "isakmp=$3" "sa_count=$4" "sa_count_conf=1"
@@ -90,14 +81,10 @@ ike_id() { gw_sas | sed -n 's/^MAIv200000001: #\([0-9]*\),.*/\1/p'; }
 child_id() { gw_sas | sed -n 's/^  MAIv200000002: #\([0-9]*\),.*/\1/p'; }
 
 # --- the network ---
-for ns in "$hostA" "$gw" "$peer" "$hostB"; do
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-done
+make_namespaces "$hostA" "$gw" "$peer" "$hostB"
 ip link add lan0 netns "$gw" type veth peer name eth0 netns "$hostA"
 ip link add wan0 netns "$gw" type veth peer name wan0 netns "$peer"
 ip link add lan0 netns "$peer" type veth peer name eth0 netns "$hostB"
-addr() { ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" link set "$2" up; }
 addr "$hostA" eth0 192.168.1.10/24
 addr "$gw" lan0 192.168.1.1/24
 addr "$gw" wan0 10.0.2.1/24
@@ -137,11 +124,7 @@ eventually swanctl --load-all --noprompt --file "$tmp/peer/swanctl.conf" --uri "
   fail "the peer's swanctl.conf did not load"
 
 # --- the appliance: bulwark's core, with no connection: no charon ---
-ip netns exec "$gw" "$bin" init --data-dir "$tmp/data" --run-dir "$tmp/run" --board sim \
-  --listen 127.0.0.1:8443 --console-log >"$tmp/core.log" 2>&1 &
-core=$!
-pids+=("$core")
-eventually test -S "$tmp/run/bulwark.sock" || fail "the core did not start"
+start_core
 sleep 0.3
 if logged "starting charon"; then fail "charon started without a connection"; fi
 

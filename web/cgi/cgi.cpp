@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -218,6 +219,45 @@ void runVpn(const Command& command, CgiServices& services, std::function<void(Re
   });
 }
 
+// clear (11.4.4.2): the IKE SA of each instance is deleted; the answer
+// comes once charon has done all of them (and its SAs were listed again, so
+// that a status right after it no longer sees them).
+void clearInstances(ipsec::IpsecService* ipsec, std::vector<ipsec::ChannelInstance> instances,
+                    std::function<void(Response)> reply) {
+  struct Clearing {
+    std::vector<ipsec::ChannelInstance> instances;
+    std::size_t left;
+    std::string error;
+    std::function<void(Response)> reply;
+  };
+  auto clearing = std::make_shared<Clearing>(Clearing{instances, instances.size(), {}, std::move(reply)});
+  for (const ipsec::ChannelInstance& i : instances) {
+    ipsec->terminateIke(i.ikeUniqueId, [clearing, uid = i.ikeUniqueId](Status s) {
+      // One already gone (its peer ended it meanwhile) is cleared as well.
+      if (!s && s.message().find("no matching") == std::string::npos) {
+        clearing->error = fmt::format("charon did not delete the IKE SA #{}: {}", uid, s.message());
+      }
+      if (--clearing->left > 0) return;
+      if (!clearing->error.empty()) return clearing->reply(answer(fmt::format("F EBUSY msg={}\n", clearing->error)));
+      clearing->reply(answer(vpnClearLines(clearing->instances)));
+    });
+  }
+}
+
+// The central gateway's commands on one tunnel (11.4.4): status and clear
+// with channel=LNET:RNET.
+void runChannel(const Command& command, CgiServices& services, std::function<void(Response)> reply) {
+  auto channel = ipsec::parseChannel(*command.param("channel"));
+  if (!channel) return reply(invalid(channel.error()));
+  std::vector<ipsec::ConnectionStatus> all = vpnConnections(services);
+  if (command.name == "status") {
+    return reply(answer(fmt::format("{}\n", ipsec::channelStateName(ipsec::channelState(all, *channel)))));
+  }
+  std::vector<ipsec::ChannelInstance> instances = ipsec::channelInstances(all, *channel);
+  if (instances.empty()) return reply(answer("unknown\n"));
+  clearInstances(services.ipsec, std::move(instances), std::move(reply));
+}
+
 }  // namespace
 
 std::optional<Script> scriptFor(std::string_view path) {
@@ -337,8 +377,7 @@ void run(const Command& command, CgiServices& services, std::function<void(Respo
                                         "mGuardVersion={}\n",
                                         d.productName, d.hardware, d.hardwareVersion, d.version)));
       }
-      // Tunnel groups (11.4.4) are not built: no channel is known.
-      if (name == "clear" || command.param("channel")) return reply(answer("unknown\n"));
+      if (name == "clear" || command.param("channel")) return runChannel(command, services, std::move(reply));
       return runVpn(command, services, std::move(reply));
     }
     case Script::Diag:

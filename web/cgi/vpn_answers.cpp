@@ -22,8 +22,8 @@ std::string seconds(const std::optional<std::chrono::seconds>& at, std::chrono::
 
 std::string id(std::uint32_t uniqueId) { return uniqueId ? std::to_string(uniqueId) : ""; }
 
-void tunnelBlock(std::string& out, const ConnectionStatus& c, const TunnelStatus& t, std::chrono::seconds now) {
-  const std::optional<ipsec::IkeSa>& ike = c.ike;
+void tunnelBlock(std::string& out, const ConnectionStatus& c, const TunnelStatus& t,
+                 const std::optional<ipsec::IkeSa>& ike, std::chrono::seconds now) {
   const std::optional<ipsec::ChildSa>& sa = t.sa;
   line(out, "fullname", c.name);
   line(out, "name", t.id);
@@ -50,6 +50,28 @@ void tunnelBlock(std::string& out, const ConnectionStatus& c, const TunnelStatus
   line(out, "ipsec-algo", sa ? sa->algorithms : "");
 }
 
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// A tunnel's block, or with several peers up in it (a tunnel group), one
+// block per peer: its IKE SA and its CHILD_SA with the networks it narrowed
+// the tunnel to.
+void tunnelBlocks(std::string& out, const ConnectionStatus& c, const TunnelStatus& t, std::chrono::seconds now) {
+  std::vector<std::pair<const ipsec::IkeSa*, const ipsec::ChildSa*>> peers;
+  for (const ipsec::IkeSa& ike : c.sas) {
+    for (const ipsec::ChildSa& child : ike.children) {
+      if (child.name == t.id && child.established()) peers.emplace_back(&ike, &child);
+    }
+  }
+  if (peers.size() < 2) return tunnelBlock(out, c, t, c.ike, now);
+  for (auto [ike, child] : peers) {
+    tunnelBlock(out, c, TunnelStatus{t.id, joined(child->localTs), joined(child->remoteTs), *child}, *ike, now);
+  }
+}
+
 }  // namespace
 
 std::string vpnStateLines(const std::vector<ConnectionStatus>& connections) {
@@ -62,7 +84,7 @@ std::string vpnFullStatus(const std::vector<ConnectionStatus>& connections, std:
   std::string out;
   for (const ConnectionStatus& c : connections) {
     if (!c.wanted()) continue;
-    for (const TunnelStatus& t : c.tunnels) tunnelBlock(out, c, t, uptime);
+    for (const TunnelStatus& t : c.tunnels) tunnelBlocks(out, c, t, uptime);
   }
   return out;
 }
@@ -81,6 +103,17 @@ std::string vpnSynstat(const ConnectionStatus& c) {
     out += fmt::format(" ike={} ipsec={}", ike, ipsec);
   }
   return out + "\n";
+}
+
+std::string vpnClearLines(const std::vector<ipsec::ChannelInstance>& cleared) {
+  if (cleared.empty()) return "unknown\n";
+  std::string out;
+  for (const ipsec::ChannelInstance& i : cleared) {
+    std::string instance = fmt::format("\"{}_{}\"[{}]", i.connectionId, i.tunnelNumber, i.ikeUniqueId);
+    out += fmt::format("002 {} {}: deleting connection\n{} instance with peer {} {{isakmp=#0/ipsec=#0}}\n", instance,
+                       i.peer, instance, i.peer);
+  }
+  return out + "cleared\n";
 }
 
 std::string vpnConStatus(const std::vector<ConnectionStatus>& connections) {

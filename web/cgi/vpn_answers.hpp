@@ -23,7 +23,10 @@ namespace bulwark::web::cgi {
 std::string vpnStateLines(const std::vector<ipsec::ConnectionStatus>& connections);
 
 // 11.4.2.3: for every enabled or activated connection, one block of
-// "key value" lines (fullname ... ipsec-algo) per tunnel. `uptime` is now.
+// "key value" lines (fullname ... ipsec-algo) per tunnel; a tunnel of a
+// tunnel group with several peers up has one block per peer, whose leftnet
+// and rightnet are the networks its CHILD_SA was narrowed to (11.4.4: the
+// status of all tunnels). `uptime` is now.
 std::string vpnFullStatus(const std::vector<ipsec::ConnectionStatus>& connections, std::chrono::seconds uptime);
 
 // 11.4.3.4: "R OKVST1 id=… enabled=… activated=…" and, while activated,
@@ -31,6 +34,18 @@ std::string vpnFullStatus(const std::vector<ipsec::ConnectionStatus>& connection
 // while it is being established or deleted. With several tunnels, ipsec is
 // OK when all are established, else the first other tunnel's value.
 std::string vpnSynstat(const ipsec::ConnectionStatus& connection);
+
+// 11.4.4.2: for each instance cleared,
+//   002 "NAME"[N] PEER: deleting connection
+//   "NAME"[N] instance with peer PEER {isakmp=#0/ipsec=#0}
+// then "cleared"; "unknown" when there is none. NAME is what the
+// reference's device calls the tunnel ("MAI1693250436_1"): the connection's
+// row id (synstat's id=) and the tunnel's number from 1, joined by '_' (not
+// VPN_NAME, which may hold the quotes and blanks these lines delimit with);
+// N is the instance: charon's unique id of the peer's IKE SA (swanctl's
+// "#N"); PEER the peer's address. {isakmp=#0/ipsec=#0} says what is left of
+// it: nothing.
+std::string vpnClearLines(const std::vector<ipsec::ChannelInstance>& cleared);
 
 // 11.7 /vpn/con: armed (charon has it loaded), ipsec (down, some or up
 // tunnels established), isakmp (an IKE SA established), sa_count (tunnels

@@ -1,6 +1,7 @@
 #include "vpn/ipsec/connection.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <span>
 
 #include <fmt/format.h>
@@ -143,11 +144,21 @@ StartActions startActionsOf(const Connection& c) {
   return {"none", "clear", "1"};
 }
 
+// A tunnel's selectors: its networks; for mode configuration the local ones
+// listed, and the peer's address from the pool ("dynamic": charon puts in
+// the address it gave).
+std::vector<std::string> localSelectors(const Connection& c, const Tunnel& t) {
+  return c.modeConfig.server ? c.modeConfig.localNets : std::vector<std::string>{t.localNet};
+}
+std::vector<std::string> remoteSelectors(const Connection& c, const Tunnel& t) {
+  return {c.modeConfig.server ? "dynamic" : t.remoteNet};
+}
+
 vici::Message childOf(const Connection& c, const Tunnel& t) {
   StartActions actions = startActionsOf(c);
   vici::Message child;
-  child.addList("local_ts", {t.localNet})
-      .addList("remote_ts", {t.remoteNet})
+  child.addList("local_ts", localSelectors(c, t))
+      .addList("remote_ts", remoteSelectors(c, t))
       .add("rekey_time", rekeyAt(c.saLifetime))
       .add("life_time", seconds(c.saLifetime));
   if (std::vector<std::string> esp = espProposals(c); !esp.empty()) child.addList("esp_proposals", esp);
@@ -158,6 +169,7 @@ vici::Message childOf(const Connection& c, const Tunnel& t) {
 // The IKE options of load-conn before its local/remote sections.
 void addIkeOptions(vici::Message& conn, const Connection& c) {
   conn.add("version", std::to_string(c.ikeVersion));
+  if (c.modeConfig.server) conn.addList("pools", {c.id});
   if (c.remoteGateway != "%any") conn.addList("remote_addrs", {c.remoteGateway});
   if (std::vector<std::string> ike = ikeProposals(c); !ike.empty()) conn.addList("proposals", ike);
   conn.add("rekey_time", rekeyAt(c.ikeLifetime)).add("over_time", seconds(c.ikeLifetime - c.ikeLifetime * 9 / 10));
@@ -165,6 +177,27 @@ void addIkeOptions(vici::Message& conn, const Connection& c) {
   if (c.dpd && c.ikeVersion == 1) conn.add("dpd_timeout", seconds(c.dpdTimeout));
   if (c.forceEncap) conn.add("encap", "yes");
   conn.add("keyingtries", startActionsOf(c).keyingtries);
+}
+
+// MODECFG server: the mode configuration, and its tunnel instead of the
+// TUNNEL rows (its local networks joined by ',' as charon lists selectors).
+void readModeConfig(const config::Row& row, Connection& c) {
+  if (cell(row, "MODECFG") != "server") return;
+  ModeConfig& m = c.modeConfig;
+  m.server = true;
+  if (cell(row, "MODECFG_LOCAL") == "table") {
+    if (auto nets = row.fields.find("MODECFG_LOCAL_NETS"); nets != row.fields.end()) {
+      for (const config::Row& net : nets->second.rows) m.localNets.push_back(cell(net, "NETWORK"));
+    }
+  } else {
+    m.localNets.push_back(cell(row, "MODECFG_LOCAL_NET"));
+  }
+  m.pool = cell(row, "MODECFG_REMOTE_POOL");
+  const std::string& tranche = cell(row, "MODECFG_REMOTE_TRANCHE");  // the schema checked it: 0 to 32
+  std::from_chars(tranche.data(), tranche.data() + tranche.size(), m.tranche);
+  std::string local;
+  for (const std::string& net : m.localNets) local += (local.empty() ? "" : ",") + net;
+  c.tunnels = {{c.id + "-modecfg", local, m.pool}};
 }
 
 }  // namespace
@@ -214,6 +247,7 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
         c.tunnels.push_back({t.id, cell(t, "LOCAL_NET"), cell(t, "REMOTE_NET")});
       }
     }
+    readModeConfig(row, c);
     out.push_back(std::move(c));
   }
   return out;
@@ -228,6 +262,17 @@ std::string startupProblem(const Connection& c) {
                      c.startup == Startup::Initiate ? "initiate" : "initiate-on-traffic");
 }
 
+std::string modeConfigProblem(const ModeConfig& m) {
+  if (!m.server) return "";
+  if (m.localNets.empty()) return "MODECFG_LOCAL is table but MODECFG_LOCAL_NETS has no network";
+  if (m.tranche != 32) {
+    return fmt::format("MODECFG_REMOTE_TRANCHE is {}: charon gives each peer one address, so only tranches of size 32 "
+                       "are served",
+                       m.tranche);
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string configurationError(const std::vector<Connection>& connections) {
@@ -240,6 +285,7 @@ std::string configurationError(const std::vector<Connection>& connections) {
 }
 
 std::string unsupportedReason(const Connection& c) {
+  if (std::string why = modeConfigProblem(c.modeConfig); !why.empty()) return why;
   if (c.tunnels.empty()) return "it has no tunnel";
   if (std::string why = startupProblem(c); !why.empty()) return why;
   if (c.auth == AuthMethod::Psk) return c.psk.empty() ? "AUTH_METHOD is psk but PSK is empty" : "";
@@ -284,6 +330,10 @@ vici::Message loadConnMessage(const Connection& c) {
       .addSection("remote", std::move(remote))
       .addSection("children", std::move(children));
   return vici::Message{}.addSection(c.id, std::move(conn));
+}
+
+vici::Message loadPoolMessage(const Connection& c) {
+  return vici::Message{}.addSection(c.id, vici::Message{}.add("addrs", c.modeConfig.pool));
 }
 
 vici::Message loadSharedMessage(const Connection& c) {

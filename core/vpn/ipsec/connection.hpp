@@ -61,6 +61,21 @@ struct Proposal {
   bool operator==(const Proposal&) const = default;
 };
 
+// Mode configuration as a server (reference 7.3.1: MODECFG server): each
+// peer is given an address of `pool` (a tranche of size `tranche`; charon
+// gives single addresses, so only 32 is served) and reaches `localNets`.
+// The connection then has one tunnel of its own, named "<ROWID>-modecfg",
+// from the local networks to the pool (charon narrows it to the peer's
+// address), instead of its TUNNEL rows; the pool is loaded with load-pool
+// under the connection's row id and named in the connection's `pools`.
+struct ModeConfig {
+  bool server = false;
+  std::vector<std::string> localNets;  // MODECFG_LOCAL_NET, or the rows of MODECFG_LOCAL_NETS
+  std::string pool;                    // MODECFG_REMOTE_POOL
+  int tranche = 32;                    // MODECFG_REMOTE_TRANCHE
+  bool operator==(const ModeConfig&) const = default;
+};
+
 // The certificates of an X.509 connection. The PEM texts are part of the
 // value, so that a changed certificate makes a changed connection (loaded again).
 struct X509Credentials {
@@ -94,6 +109,7 @@ struct Connection {
   std::chrono::seconds dpdDelay{30}, dpdTimeout{150};
   bool forceEncap = false;  // NAT_T force
   std::vector<Tunnel> tunnels;
+  ModeConfig modeConfig;
   bool operator==(const Connection&) const = default;
 
   // We start it (at once or on traffic), rather than wait for the peer.
@@ -115,6 +131,9 @@ std::string configurationError(const std::vector<Connection>& connections);
 
 // The load-conn argument: one section named by the row id.
 vici::Message loadConnMessage(const Connection& connection);
+// The load-pool argument of a mode configuration server: its pool, named
+// by the row id.
+vici::Message loadPoolMessage(const Connection& connection);
 // The load-shared argument (id = the row id, so that unload-shared finds it).
 vici::Message loadSharedMessage(const Connection& connection);
 

@@ -283,6 +283,8 @@ bool IpsecModule::reconcile() {
 }
 
 void IpsecModule::load(const Connection& c) {
+  auto before = loaded_.find(c.id);
+  syncPool(before == loaded_.end() ? nullptr : &before->second, &c);
   loaded_[c.id] = c;
   refused_.erase(c.id);
   std::string id = c.id, name = c.name;
@@ -335,7 +337,8 @@ void IpsecModule::loadCredentials(const Connection& c) {
 // goes), waiting up to 2 s for the peer to confirm. `id` is a copy: the
 // caller's may be the key of loaded_ erased here.
 void IpsecModule::unload(std::string id) {
-  std::string name = loaded_.at(id).name;
+  Connection gone = loaded_.at(id);
+  std::string name = gone.name;
   loaded_.erase(id);
   armed_.erase(id);
   refused_.erase(id);
@@ -353,6 +356,28 @@ void IpsecModule::unload(std::string id) {
                                    : fmt::format("connection {}: unloading failed: {}", name, error));
   });
   client_->request("unload-shared", vici::Message{}.add("id", id), [](Result<vici::Message>) {});
+  syncPool(&gone, nullptr);
+}
+
+// A mode configuration server's pool, loaded before the connection that
+// names it and unloaded after the connection (charon keeps a pool with
+// leases). `before` is what charon was given, `now` what it is to have.
+void IpsecModule::syncPool(const Connection* before, const Connection* now) {
+  bool had = before && before->modeConfig.server, has = now && now->modeConfig.server;
+  const Connection& c = now ? *now : *before;
+  std::string name = c.name;
+  if (has && (!had || before->modeConfig.pool != now->modeConfig.pool)) {
+    client_->request("load-pool", loadPoolMessage(c), [this, name](Result<vici::Message> r) {
+      std::string error = r ? responseError(*r) : r.error();
+      if (!error.empty()) log_.write(kTag, fmt::format("connection {}: charon refused its pool: {}", name, error));
+    });
+  }
+  if (had && !has) {
+    client_->request("unload-pool", vici::Message{}.add("name", c.id), [this, name](Result<vici::Message> r) {
+      std::string error = r ? responseError(*r) : r.error();
+      if (!error.empty()) log_.write(kTag, fmt::format("connection {}: unloading its pool failed: {}", name, error));
+    });
+  }
 }
 
 // "plant (MAIv…)" for a row id charon names, or the id alone.
@@ -447,6 +472,7 @@ ConnectionStatus IpsecModule::statusOf(const Connection& c) const {
   s.remoteGateway = c.remoteGateway;
   std::vector<const IkeSa*> sas = sas_.of(c.id);
   if (!sas.empty()) s.ike = *sas.front();
+  for (const IkeSa* sa : sas) s.sas.push_back(*sa);
   for (const Tunnel& t : c.tunnels) {
     TunnelStatus ts{t.id, t.localNet, t.remoteNet, std::nullopt};
     for (const IkeSa* sa : sas) {
@@ -522,6 +548,17 @@ void IpsecModule::refresh(std::function<void()> done) {
     }
     if (done) done();
   });
+}
+
+void IpsecModule::terminateIke(std::uint32_t ikeUniqueId, std::function<void(Status)> done) {
+  if (!charonConnected()) return done(Error{"charon is not running"});
+  std::string ike = std::to_string(ikeUniqueId);
+  client_->request("terminate", vici::Message{}.add("ike-id", ike).add("timeout", "2000"),
+                   [this, ike, done = std::move(done)](Result<vici::Message> r) {
+                     std::string error = r ? responseError(*r) : r.error();
+                     if (!error.empty()) log_.write(kTag, fmt::format("terminating IKE SA #{} failed: {}", ike, error));
+                     refresh([done, error] { done(error.empty() ? Status{} : Status{Error{error}}); });
+                   });
 }
 
 Status IpsecModule::activate(const std::string& id) {

@@ -90,6 +90,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   Status deactivate(const std::string& id) override;
   void whenGone(const std::string& id, std::chrono::milliseconds timeout, std::function<void(bool)> done) override;
   std::function<void()> synup(const std::string& id, SynupLine line) override;
+  void terminateIke(std::uint32_t ikeUniqueId, std::function<void(Status)> done) override;
   std::string synupDiagnostics() const override { return synups_.diagnostics(); }
 
   // What synup needs from the other rooms (names, routes, the device).
@@ -115,6 +116,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   void load(const Connection& connection);
   void loadCredentials(const Connection& connection);
   void unload(std::string id);
+  void syncPool(const Connection* before, const Connection* now);
   void initiateIdle(const Connection& connection);
   void logSaEvent(const std::string& event, const vici::Message& message);
   void charonLog(const vici::Message& message);

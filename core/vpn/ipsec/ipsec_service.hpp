@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ipv4.hpp"
 #include "common/status.hpp"
 #include "vpn/ipsec/sa_state.hpp"
 
@@ -47,6 +48,10 @@ struct ConnectionStatus {
   std::string error;       // why charon does not have it although it should; "" otherwise
   std::string remoteGateway;
   std::optional<IkeSa> ike;  // its IKE SA (an established one first), if any
+  // All its IKE SAs, established ones first: a tunnel group (REMOTE_GATEWAY
+  // %any and a large REMOTE_NET) has one per peer, each with the CHILD_SAs
+  // charon narrowed to the subnet that peer asked for.
+  std::vector<IkeSa> sas;
   std::vector<TunnelStatus> tunnels;
 
   bool wanted() const { return enabled || activated; }
@@ -62,6 +67,41 @@ struct VpnStateChanged {
   VpnState state = VpnState::Void;
   std::size_t tunnelsUp = 0, tunnels = 0;
 };
+
+// A tunnel by its networks (reference 11.4.4: channel=LNET:RNET), as the
+// network addresses with their prefix lengths.
+struct Channel {
+  Ipv4Prefix local, remote;
+  bool operator==(const Channel&) const = default;
+};
+
+// "10.1.0.0/16:192.168.23.0/24": two IPv4 networks (a.b.c.d/n, or a.b.c.d
+// for a /32) joined by ':'; host bits are dropped. The error says what is
+// wrong with the text, which it does not repeat.
+Result<Channel> parseChannel(std::string_view text);
+
+// Reference 11.4.4.1: unknown, ready or active.
+enum class ChannelState { Unknown, Ready, Active };
+std::string_view channelStateName(ChannelState state);
+
+// One peer's instance of a connection whose established CHILD_SA has
+// exactly the channel's networks as its traffic selectors (one each).
+struct ChannelInstance {
+  std::string connectionId, connectionName;
+  std::size_t tunnelNumber = 0;  // the tunnel (TUNNEL row) the CHILD_SA is of, from 1
+  std::uint32_t ikeUniqueId = 0;  // charon's unique id of the IKE SA
+  std::string peer;               // the IKE SA's remote address
+  bool operator==(const ChannelInstance&) const = default;
+};
+
+// The instances carrying `channel`, in the order of `all` and of the IKE SAs.
+std::vector<ChannelInstance> channelInstances(const std::vector<ConnectionStatus>& all, const Channel& channel);
+
+// active: an established CHILD_SA has exactly those networks, whether of a
+// tunnel configured with them or narrowed within a tunnel group; ready: a
+// tunnel of a wanted connection charon has loaded (without an error) is
+// configured with those networks and waits; unknown otherwise.
+ChannelState channelState(const std::vector<ConnectionStatus>& all, const Channel& channel);
 
 // One line of a synup answer, with its "\n"; `last` for the final one.
 using SynupLine = std::function<void(std::string line, bool last)>;
@@ -91,6 +131,10 @@ class IpsecService {
   // then the final one. The result cancels: `line` is not called again and
   // an activation the attempt made is withdrawn.
   virtual std::function<void()> synup(const std::string& id, SynupLine line) = 0;
+  // Deletes the IKE SA with charon's unique id `ikeUniqueId` (with its
+  // CHILD_SAs, telling the peer), then asks charon for its SAs again, so that
+  // connections() no longer has it, and calls `done`.
+  virtual void terminateIke(std::uint32_t ikeUniqueId, std::function<void(Status)> done) = 0;
   // The lines of the last 100 synup commands, oldest first (reference 11.5.1).
   virtual std::string synupDiagnostics() const = 0;
 };

@@ -398,6 +398,48 @@ TEST_CASE("the VPN connections' firewalls and the throttling of remote access", 
   CHECK(bad.error().find("VPN_CONNECTION:0.TUNNEL:1.REMOTE_NET") != std::string::npos);
 }
 
+TEST_CASE("a mode configuration server's tunnels go from its local networks to its pool", "[firewall]") {
+  config::Config c = profile(fixture("vpn.atv"));
+  config::Row& row = c.values["VPN_CONNECTION"].rows.at(0);
+  row.fields["MODECFG"].text = "server";
+  row.fields["MODECFG_LOCAL_NET"].text = "192.168.1.0/24";
+  row.fields["MODECFG_REMOTE_POOL"].text = "172.16.101.0/24";
+  auto tunnels = firewall::vpnTunnels(c);
+  REQUIRE(tunnels);
+  // Its TUNNEL rows are not charon's then.
+  REQUIRE(tunnels->size() == 1);
+  CHECK(tunnels->at(0).tunnel == "MAIv711498711-modecfg");
+  CHECK(tunnels->at(0).local == Ipv4Prefix{0xc0a80100, 24});
+  CHECK(tunnels->at(0).remote == Ipv4Prefix{0xac106500, 24});
+  auto rs = firewall::compile(c, kQemu);
+  REQUIRE(rs);
+  std::size_t in = 0;
+  for (const auto& r : rs->chain("forward")->rules) {
+    if (r.target != "fw-vpn-in_MAIv711498711") continue;
+    ++in;
+    CHECK(r.saddr == firewall::Prefix{0xac106500, 24});
+    CHECK(r.daddr == firewall::Prefix{0xc0a80100, 24});
+  }
+  CHECK(in == 2);  // kernel ESP and ipsec0
+  // From the table: one tunnel per local network; a bad one says where it is.
+  row.fields["MODECFG_LOCAL"].text = "table";
+  const config::Variable* nets =
+      config::Schema::findColumn(*config::Schema::builtin().find("VPN_CONNECTION"), "MODECFG_LOCAL_NETS");
+  for (auto [id, net] : {std::pair{"MAIv711498901", "192.168.1.0/24"}, {"MAIv711498902", "10.1.0.0/16"}}) {
+    config::Row r = config::defaultRow(*nets, id);
+    r.fields["NETWORK"].text = net;
+    row.fields["MODECFG_LOCAL_NETS"].rows.push_back(r);
+  }
+  tunnels = firewall::vpnTunnels(c);
+  REQUIRE(tunnels);
+  REQUIRE(tunnels->size() == 2);
+  CHECK(tunnels->at(1).local == Ipv4Prefix{0x0a010000, 16});
+  row.fields["MODECFG_LOCAL_NETS"].rows.at(1).fields["NETWORK"].text = "10.1/16";
+  auto bad = firewall::vpnTunnels(c);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("VPN_CONNECTION:0.MODECFG_LOCAL_NETS:1.NETWORK") != std::string::npos);
+}
+
 TEST_CASE("the user firewall opens a template's rules for the login's address", "[firewall]") {
   config::Config c = profile(fixture("userfw.atv"));
   auto nobody = firewall::compile(c, kQemu);

@@ -292,3 +292,46 @@ TEST_CASE("ESP is there when esp4 is loaded, built in or loadable", "[ipsec]") {
   write("proc/modules", "esp4 24576 0 - Live 0x0\n");
   CHECK(kernelHasEsp(root.path(), "6.2.0"));
 }
+
+TEST_CASE("a mode configuration server hands out addresses of its pool to the networks it names", "[ipsec]") {
+  const config::Schema& schema = config::Schema::builtin();
+  config::Config config = withConnection("%any");
+  for (auto [path, value] : {std::pair{"MODECFG", "server"}, {"MODECFG_LOCAL_NET", "172.16.100.0/24"},
+                             {"MODECFG_REMOTE_POOL", "172.16.101.0/24"}}) {
+    REQUIRE(config::setScalar(schema, config, std::string("VPN_CONNECTION:0.") + path, value));
+  }
+  REQUIRE(config::validate(schema, config));
+  Connection c = connectionsOf(config)[0];
+  CHECK(c.modeConfig == ModeConfig{true, {"172.16.100.0/24"}, "172.16.101.0/24", 32});
+  // Its own tunnel instead of the TUNNEL rows: to the peer's address from the pool.
+  CHECK(c.tunnels == std::vector<Tunnel>{{"MAIv000000001-modecfg", "172.16.100.0/24", "172.16.101.0/24"}});
+  CHECK(unsupportedReason(c).empty());
+  CHECK(vici::toText(loadPoolMessage(c)) == "{MAIv000000001 {addrs=172.16.101.0/24}}");
+  CHECK(vici::toText(loadConnMessage(c)) ==
+        "{MAIv000000001 {version=2 pools=[MAIv000000001] rekey_time=38880s over_time=4320s dpd_delay=30s "
+        "keyingtries=1 local {auth=psk} remote {auth=psk} children {MAIv000000001-modecfg "
+        "{local_ts=[172.16.100.0/24] remote_ts=[dynamic] rekey_time=12960s life_time=14400s start_action=none "
+        "dpd_action=clear}}}}");
+
+  // The local networks from the table.
+  config::Config table = config;
+  REQUIRE(config::setScalar(schema, table, "VPN_CONNECTION:0.MODECFG_LOCAL", "table"));
+  CHECK(unsupportedReason(connectionsOf(table)[0]) == "MODECFG_LOCAL is table but MODECFG_LOCAL_NETS has no network");
+  const config::Variable* nets =
+      config::Schema::findColumn(*config::Schema::builtin().find("VPN_CONNECTION"), "MODECFG_LOCAL_NETS");
+  for (auto [id, net] : {std::pair{"MAIv000000003", "172.16.100.0/24"}, {"MAIv000000004", "10.1.0.0/16"}}) {
+    config::Row row = config::defaultRow(*nets, id);
+    row.fields["NETWORK"].text = net;
+    table.values["VPN_CONNECTION"].rows[0].fields["MODECFG_LOCAL_NETS"].rows.push_back(row);
+  }
+  REQUIRE(config::validate(schema, table));
+  c = connectionsOf(table)[0];
+  CHECK(c.modeConfig.localNets == std::vector<std::string>{"172.16.100.0/24", "10.1.0.0/16"});
+  CHECK(c.tunnels.at(0).localNet == "172.16.100.0/24,10.1.0.0/16");
+  CHECK_THAT(vici::toText(loadConnMessage(c)), Catch::Contains("local_ts=[172.16.100.0/24 10.1.0.0/16]"));
+
+  // charon gives single addresses: other tranche sizes are not served.
+  REQUIRE(config::setScalar(schema, config, "VPN_CONNECTION:0.MODECFG_REMOTE_TRANCHE", "28"));
+  CHECK(unsupportedReason(connectionsOf(config)[0]) ==
+        "MODECFG_REMOTE_TRANCHE is 28: charon gives each peer one address, so only tranches of size 32 are served");
+}

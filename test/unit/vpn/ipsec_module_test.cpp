@@ -183,6 +183,34 @@ TEST_CASE("an edit reloads that connection only, a disabled one is unloaded, the
   CHECK(f.sink.messages("ipsec").back() == "no IPsec connection is enabled: charon stopped");
 }
 
+TEST_CASE("a mode configuration server's pool is loaded before it and unloaded after it", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "mobile", "%any");
+  addConnection(f.config, "MAIv300000002", "office", "10.0.3.2");
+  f.config.values["VPN_CONNECTION"].rows[0].fields["MODECFG"].text = "server";
+  f.start();
+  f.until([&] { return f.charon.commands.size() == 6; });
+  CHECK(f.commandsFrom(0) == std::vector<std::string>{"load-pool MAIv300000001", "load-shared MAIv300000001",
+                                                      "load-conn MAIv300000001", "load-shared MAIv300000002",
+                                                      "load-conn MAIv300000002", "list-sas "});
+  CHECK(ipsec::vici::toText(f.charon.commands[0].message) == "{MAIv300000001 {addrs=172.16.101.0/24}}");
+  // An edit that keeps the pool does not load it again; a new pool is loaded.
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["SA_LIFETIME"].text = "02:00:00"; });
+  f.until([&] { return f.charon.commands.size() == 8; });
+  CHECK(f.commandsFrom(6) == std::vector<std::string>{"load-shared MAIv300000001", "load-conn MAIv300000001"});
+  f.change([](config::Config& c) {
+    c.values["VPN_CONNECTION"].rows[0].fields["MODECFG_REMOTE_POOL"].text = "172.16.102.0/24";
+  });
+  f.until([&] { return f.charon.commands.size() == 11; });
+  CHECK(f.commandsFrom(8) == std::vector<std::string>{"load-pool MAIv300000001", "load-shared MAIv300000001",
+                                                      "load-conn MAIv300000001"});
+  // Disabled: the pool goes after the connection.
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "no"; });
+  f.until([&] { return f.charon.commands.size() == 15; });
+  CHECK(f.commandsFrom(11) == std::vector<std::string>{"terminate MAIv300000001", "unload-conn MAIv300000001",
+                                                       "unload-shared MAIv300000001", "unload-pool MAIv300000001"});
+}
+
 TEST_CASE("charon coming back is given everything again", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
@@ -301,6 +329,26 @@ TEST_CASE("list-sas on connecting finds the SAs charon already has", "[ipsec]") 
   f.start();
   f.until([&] { return f.module.connections().at(0).state() == ipsec::VpnState::Active; });
   CHECK(f.module.connections().at(0).ike->uniqueId == 7);
+}
+
+TEST_CASE("terminateIke deletes one IKE SA by its unique id and lists the SAs again", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "group", "%any");
+  f.start();
+  f.until([&] { return f.module.connections().at(0).armed; });
+  for (std::string uid : {"7", "8"}) f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa(uid, "ESTABLISHED"), true));
+  f.until([&] { return f.module.connections().at(0).sas.size() == 2; });
+  // charon has only the other one left.
+  f.charon.streamed["list-sas"] = {"list-sa", {updown("MAIv300000001", ikeSa("8", "ESTABLISHED"), false)}};
+  std::size_t from = f.charon.commands.size();
+  std::optional<Status> result;
+  f.module.terminateIke(7, [&result](Status s) { result = s; });
+  f.until([&] { return result.has_value(); });
+  CHECK(*result);
+  CHECK(f.commandsFrom(from) == std::vector<std::string>{"terminate 7", "list-sas "});
+  CHECK(f.charon.commands[from].message.valueOr("ike-id", "") == "7");
+  REQUIRE(f.module.connections().at(0).sas.size() == 1);
+  CHECK(f.module.connections().at(0).sas[0].uniqueId == 8);
 }
 
 TEST_CASE("a failure charon reports for a connection's IKE SA is logged once", "[ipsec]") {

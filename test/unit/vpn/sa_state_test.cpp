@@ -2,6 +2,8 @@
 // typed SAs, and the events that change them.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "vpn/ipsec/ipsec_service.hpp"
 #include "vpn/ipsec/sa_state.hpp"
 
@@ -169,4 +171,33 @@ TEST_CASE("a connection is active with a tunnel up, ready when wanted without er
   CHECK(s.state() == VpnState::Active);
   CHECK(s.establishedTunnels() == 1);
   CHECK(stateName(s.state()) == "active");
+}
+
+TEST_CASE("the peers of a tunnel group are kept apart: an IKE SA each, with its own narrowed CHILD_SA", "[ipsec]") {
+  SaTable table;
+  // Three peers of the connection MAIv1, each asking for its own /24 of the
+  // group's 10.0.0.0/16 (tunnel MAIv2): charon names all by the configuration.
+  for (int peer = 1; peer <= 3; ++peer) {
+    std::string uid = std::to_string(peer), childUid = std::to_string(10 + peer);
+    Message narrowed = Message{}
+                   .add("name", "MAIv2")
+                   .add("uniqueid", childUid)
+                   .add("state", "INSTALLED")
+                   .addList("local-ts", {"192.168.1.0/24"})
+                   .addList("remote-ts", {"10.0." + uid + ".0/24"});
+    table.apply("ike-updown", event("MAIv1", ike(uid, "ESTABLISHED"), true), 0s);
+    table.apply("child-updown",
+                event("MAIv1", ike(uid, "ESTABLISHED", Message{}.addSection("MAIv2-" + childUid, narrowed)), true), 0s);
+  }
+  REQUIRE(table.of("MAIv1").size() == 3);
+  for (const IkeSa* sa : table.of("MAIv1")) {
+    REQUIRE(sa->children.size() == 1);
+    CHECK(sa->children[0].remoteTs == std::vector<std::string>{fmt::format("10.0.{}.0/24", sa->uniqueId)});
+  }
+  // One peer goes: the others stay as they were.
+  table.apply("ike-updown", event("MAIv1", ike("2", "DELETING"), false), 0s);
+  REQUIRE(table.of("MAIv1").size() == 2);
+  CHECK(table.all().contains(1));
+  CHECK(table.all().contains(3));
+  CHECK(table.all().at(3).children.at(0).remoteTs == std::vector<std::string>{"10.0.3.0/24"});
 }

@@ -95,6 +95,14 @@ class FakeIpsec final : public ipsec::IpsecService {
     return [this] { calls.push_back("cancel"); };
   }
   std::string synupDiagnostics() const override { return ""; }
+  // Deletes the IKE SA from the states, as charon and the refresh after it would.
+  void terminateIke(std::uint32_t uid, std::function<void(Status)> done) override {
+    calls.push_back(fmt::format("terminateIke {}", uid));
+    if (!terminateError.empty()) return done(Error{terminateError});
+    for (auto& c : states) std::erase_if(c.sas, [uid](const ipsec::IkeSa& sa) { return sa.uniqueId == uid; });
+    done({});
+  }
+  std::string terminateError;
   std::vector<std::string> synupLines;
   ipsec::SynupLine line;
 
@@ -347,4 +355,157 @@ TEST_CASE("synup of an unknown or ambiguous name answers at once, without the se
   CHECK(run(f.services, Script::Vpn, "cmd=synup&name=Service2") ==
         "F EAMBIGUOUS msg=Several VPN connections are named Service2.\n");
   CHECK(f.ipsec.calls.empty());
+}
+
+namespace {
+
+// A peer of a tunnel group with its IKE SA `uid` from `peer` and one CHILD_SA
+// narrowed to `remote`.
+ipsec::IkeSa groupPeer(std::uint32_t uid, const std::string& peer, const std::string& remote) {
+  ipsec::IkeSa ike = establishedIke();
+  ike.uniqueId = uid;
+  ike.name = "MAIv5";
+  ike.remoteHost = peer;
+  ipsec::ChildSa child = installedChild("MAIv6", uid + 100);
+  child.localTs = {"192.168.1.0/24"};
+  child.remoteTs = {remote};
+  ike.children.push_back(child);
+  return ike;
+}
+
+// Service3 as a tunnel group: enabled, waiting for any peer, remote network
+// 10.0.0.0/16; two peers are up.
+void makeGroup(Fixture& f) {
+  ipsec::ConnectionStatus& three = f.ipsec.states[2];
+  three.enabled = true;
+  three.armed = true;
+  three.tunnels[0].remoteNet = "10.0.0.0/16";
+  three.sas = {groupPeer(7, "10.0.2.11", "10.0.1.0/24"), groupPeer(9, "10.0.2.12", "10.0.2.0/24")};
+  three.tunnels[0].sa = three.sas[0].children[0];
+  three.ike = three.sas[0];
+  f.ipsec.states[0].sas = {*f.ipsec.states[0].ike};
+  f.ipsec.states[0].sas[0].children = {installedChild("MAIv2", 14)};
+  f.ipsec.states[0].sas[0].children[0].localTs = {"192.168.1.0/24"};
+  f.ipsec.states[0].sas[0].children[0].remoteTs = {"192.168.2.0/24"};
+}
+
+}  // namespace
+
+TEST_CASE("status of a channel is active for each peer's narrowed subnet, ready for a tunnel that waits",
+          "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"192.168.1.0/24:10.0.1.0/24", "active"},   // the group's two peers
+      {"192.168.1.0/24:10.0.2.0/24", "active"},
+      {"192.168.1.0/24:192.168.2.0/24", "active"},  // the reference's example: a configured tunnel that is up
+      {"192.168.1.1/24:10.0.1.0/24", "active"},     // host bits are dropped, as in the configuration
+      {"192.168.1.0/24:10.0.0.0/16", "ready"},      // the group's own networks: loaded, waiting for peers
+      {"192.168.1.0/24:10.0.3.0/24", "unknown"},    // a subnet of the group no peer has
+      {"192.168.0.0/16:10.0.1.0/24", "unknown"},    // another local network
+  };
+  for (auto [channel, state] : cases) {
+    INFO(channel);
+    CHECK(run(f.services, Script::Vpn, fmt::format("cmd=status&channel={}", channel)) == fmt::format("{}\n", state));
+  }
+}
+
+TEST_CASE("status of a channel is ready only while its connection is wanted and without error", "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  // Service2 is disabled: its tunnel is not ready.
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.0.0/24") == "unknown\n");
+  f.ipsec.states[1].activated = true;
+  f.ipsec.states[1].armed = true;
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.0.0/24") == "ready\n");
+  // ... unless it has an error (the peer's name cannot be resolved, ...).
+  f.ipsec.states[1].error = "charon failed";
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.0.0/24") == "unknown\n");
+  // A CHILD_SA being rekeyed still carries traffic; one being installed does not.
+  f.ipsec.states[2].sas[0].children[0].state = "REKEYING";
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.1.0/24") == "active\n");
+  f.ipsec.states[2].sas[0].children[0].state = "INSTALLING";
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.1.0/24") == "unknown\n");
+}
+
+TEST_CASE("clear of a channel deletes that one peer's IKE SA and answers the reference's lines", "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:10.0.2.0/24") ==
+        "002 \"MAIv5_1\"[9] 10.0.2.12: deleting connection\n"
+        "\"MAIv5_1\"[9] instance with peer 10.0.2.12 {isakmp=#0/ipsec=#0}\n"
+        "cleared\n");
+  CHECK(f.ipsec.calls == std::vector<std::string>{"terminateIke 9"});
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.2.0/24") == "unknown\n");
+  CHECK(run(f.services, Script::Vpn, "cmd=status&channel=192.168.1.0/24:10.0.1.0/24") == "active\n");
+  // Nothing matches (any more): unknown, and nothing is deleted.
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:10.0.2.0/24") == "unknown\n");
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:10.0.0.0/16") == "unknown\n");
+  CHECK(f.ipsec.calls.size() == 1);
+}
+
+TEST_CASE("clear says so when charon does not delete the IKE SA", "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  f.ipsec.terminateError = "terminate timed out";
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:10.0.1.0/24") ==
+        "F EBUSY msg=charon did not delete the IKE SA #7: terminate timed out\n");
+  // Gone already (its peer ended it meanwhile): cleared all the same.
+  f.ipsec.terminateError = "no matching SAs to terminate found";
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:10.0.1.0/24").ends_with("cleared\n"));
+}
+
+TEST_CASE("a channel that is not two networks joined by a colon is an invalid argument", "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  for (std::string_view bad : {"192.168.1.0/24", "192.168.1.0/24:", ":10.0.1.0/24", "192.168.1.0/33:10.0.1.0/24",
+                               "192.168.1.0/24:10.0.1.0/24:10.0.2.0/24", "300.1.1.1/8:10.0.1.0/24",
+                               "192.168.1.0/24:host.example"}) {
+    for (std::string_view cmd : {"status", "clear"}) {
+      INFO(cmd << " " << bad);
+      CHECK(run(f.services, Script::Vpn, fmt::format("cmd={}&channel={}", cmd, bad)).starts_with("F EINVAL msg="));
+    }
+  }
+  CHECK(run(f.services, Script::Vpn, "cmd=clear&channel=192.168.1.0/24:host.example") ==
+        "F EINVAL msg=the channel's remote network is not an IPv4 network a.b.c.d/n\n");
+  CHECK(f.ipsec.calls.empty());
+  // The parser alone: networks with host bits dropped.
+  auto channel = ipsec::parseChannel("10.1.2.3/16:192.168.23.0/24");
+  REQUIRE(channel);
+  CHECK(ipv4Text(channel->local.address) == "10.1.0.0");
+  CHECK(channel->local.length == 16);
+  CHECK(ipv4Text(channel->remote.address) == "192.168.23.0");
+  CHECK(channel->remote.length == 24);
+}
+
+TEST_CASE("without the IPsec service no channel is known", "[web][cgi][ipsec]") {
+  cgi::CgiServices services;
+  CHECK(run(services, Script::Vpn, "cmd=status&channel=10.1.0.0/16:192.168.23.0/24") == "unknown\n");
+  CHECK(run(services, Script::Vpn, "cmd=clear&channel=10.1.0.0/16:192.168.23.0/24") == "unknown\n");
+}
+
+TEST_CASE("status without a name gives a block per peer of a tunnel group, with its narrowed networks",
+          "[web][cgi][ipsec]") {
+  Fixture f;
+  makeGroup(f);
+  std::string all = run(f.services, Script::Vpn, "cmd=status");
+  auto blockOf = [&all](std::string_view peer) {
+    auto at = all.find(fmt::format("rightgw {}\n", peer));
+    REQUIRE(at != std::string::npos);
+    auto start = all.rfind("fullname ", at);
+    return all.substr(start, all.find("fullname ", at) - start);
+  };
+  CHECK(blockOf("10.0.2.11") ==
+        "fullname Service3\nname MAIv6\nleftnet 192.168.1.0/24\nleftgw 10.1.0.48\nleftnatport\nleftid 10.1.0.48\n"
+        "leftproto\nleftport\nrightnet 10.0.1.0/24\nrightgw 10.0.2.11\nrightnatport 4500\nrightid 77.245.33.67\n"
+        "rightproto\nrightport\nisakmp 7\nisakmp-txt ESTABLISHED\nisakmp-ltime 157s\n"
+        "isakmp-algo AES_CBC_128-HMAC_SHA2_256_128-PRF_HMAC_SHA2_256-CURVE_25519\nipsec 107\nipsec-txt INSTALLED\n"
+        "ipsec-ltime 25526s\nipsec-algo AES_GCM_16_128\n");
+  CHECK(blockOf("10.0.2.12").find("rightnet 10.0.2.0/24\n") != std::string::npos);
+  CHECK(blockOf("10.0.2.12").find("isakmp 9\n") != std::string::npos);
+  // One peer left: the tunnel's one block, with its configured networks.
+  f.ipsec.states[2].sas.pop_back();
+  all = run(f.services, Script::Vpn, "cmd=status");
+  CHECK(blockOf("10.0.2.11").find("rightnet 10.0.0.0/16\n") != std::string::npos);
+  CHECK(all.find("rightgw 10.0.2.12") == std::string::npos);
 }
