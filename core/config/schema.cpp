@@ -279,7 +279,7 @@ std::optional<std::string> checkScalar(const Variable& v, std::string_view value
       if (value.find("-----BEGIN X509 CRL-----") == std::string_view::npos) {
         return std::string("The value must be one X.509 CRL in PEM (\"-----BEGIN X509 CRL-----\").");
       }
-      auto crl = pki::parseCrl(value);
+      auto crl = pki::usableCrl(value);
       if (!crl) return fmt::format("The value must be one X.509 CRL in PEM: {}", crl.error());
       return std::nullopt;
     }

@@ -294,7 +294,22 @@ Result<CrlInfo> describeCrl(std::string_view pem) {
   info.nextUpdate = timeOf(X509_CRL_get0_nextUpdate(c));
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(c);
   info.revoked = revoked ? static_cast<std::size_t>(sk_X509_REVOKED_num(revoked)) : 0;
+  info.authorityKeyId = X509_CRL_get_ext_by_NID(c, NID_authority_key_identifier, -1) >= 0;
   return info;
+}
+
+Result<std::string> usableCrl(std::string_view data) {
+  auto crl = parseCrl(data);
+  if (!crl) return crl;
+  auto info = describeCrl(*crl);
+  if (!info) return Error{info.error()};
+  if (!info->authorityKeyId) {
+    return Error{fmt::format("The CRL of {} has no authorityKeyIdentifier extension: IPsec finds a CA's CRL by the "
+                             "CA's key, so this one would never be consulted. Issue it with the extension (XCA does "
+                             "by default; openssl ca: crl_extensions with authorityKeyIdentifier = keyid:always).",
+                             info->issuer)};
+  }
+  return crl;
 }
 
 Result<CertificateInfo> describeCertificate(std::string_view pem) {

@@ -52,6 +52,7 @@ struct CrlInfo {
   std::time_t lastUpdate = 0;
   std::time_t nextUpdate = 0;  // 0: the CRL names none
   std::size_t revoked = 0;     // how many certificates it revokes
+  bool authorityKeyId = false;  // it names its CA's key (authorityKeyIdentifier), as strongSwan looks CRLs up
 };
 
 // One CRL in PEM ("-----BEGIN X509 CRL-----", text around it ignored) or
@@ -60,6 +61,10 @@ struct CrlInfo {
 Result<std::string> parseCrl(std::string_view pemOrDer);
 // Describes the CRL in `pem` (parseCrl's form).
 Result<CrlInfo> describeCrl(std::string_view pem);
+// parseCrl(), and the CRL must name its CA's key: strongSwan finds the CRL
+// of a CA by the CA's key identifier, so one without authorityKeyIdentifier
+// would never be consulted. The error says how to issue one that is.
+Result<std::string> usableCrl(std::string_view pemOrDer);
 
 // "2046-05-01 12:00:00 UTC"
 std::string formatUtc(std::time_t t);

@@ -37,7 +37,9 @@
 #   - X.509 (certificates made with openssl as reference chapter 5 makes
 #     them; bulwark's PKCS#12 file and the CA uploaded through the JSON API):
 #     the tunnel comes up, started by either side, and hostA pings hostB; a
-#     peer certificate with the same subject from another CA is refused.
+#     peer certificate with the same subject from another CA is refused; a
+#     CRL of the CA revoking the peer's certificate (uploaded in DER through
+#     the JSON API) makes it refused, and removing the CRL accepts it again.
 # Prints the time from the change to the tunnel as TIME lines.
 # Needs root, ip, busybox, charon-systemd, swanctl, tcpdump, curl, openssl. Usage: ipsec_test.sh BULWARK
 set -euo pipefail
@@ -661,6 +663,48 @@ fi
 grep -q "AUTHENTICATION_FAILED" "$tmp/initiate" || fail "the rogue peer failed otherwise: $(tail -5 "$tmp/initiate")"
 if tunnel_up; then fail "a tunnel is up with the rogue certificate: $(gw_sas)"; fi
 if ping_through >/dev/null 2>&1; then fail "hostB is reachable with the rogue certificate"; fi
+
+# --- 13. A CRL (reference 6.8): the CA revokes the peer's certificate; the
+# CRL uploaded (DER, as XCA exports it) makes bulwark refuse the good
+# certificate; removed, it is accepted again (charon's credentials cleared
+# and given again).
+# The CRL names the CA's key (authorityKeyIdentifier), as XCA's do: the
+# reference's openssl.conf has no CRL section, so the test adds one.
+{ cat "$tmp/ca/openssl.conf"; printf '\n[crl_ext]\nauthorityKeyIdentifier = keyid:always\n'; } >"$tmp/ca/crl.conf"
+(cd "$tmp/ca" && openssl ca -config openssl.conf -revoke certs/mGuard2.crt -passin pass:ca-pass -batch &&
+  openssl ca -config openssl.conf -gencrl -crldays 30 -out bare.pem -passin pass:ca-pass -batch &&
+  openssl ca -config crl.conf -gencrl -crlexts crl_ext -crldays 30 -out crl.pem -passin pass:ca-pass -batch &&
+  openssl crl -in crl.pem -outform DER -out crl.der) >/dev/null 2>&1 || fail "openssl: the CRL"
+answer=$(api --data-binary "@$tmp/ca/certs/ca.crt" "https://127.0.0.1:8443/api/v1/certificates/crl/bad/upload")
+grep -q '"error":"No PEM CRL found' <<<"$answer" || fail "a certificate as CRL: $answer"
+answer=$(api --data-binary "@$tmp/ca/bare.pem" "https://127.0.0.1:8443/api/v1/certificates/crl/bare/upload")
+grep -q 'has no authorityKeyIdentifier extension' <<<"$answer" || fail "a CRL charon would never consult: $answer"
+answer=$(api --data-binary "@$tmp/ca/crl.der" "https://127.0.0.1:8443/api/v1/certificates/crl/plant-crl/upload") ||
+  fail "the CRL upload failed"
+crlRow=$(sed -n 's/.*"rowid":"\(MAIv[0-9]*\)".*/\1/p' <<<"$answer")
+[ -n "$crlRow" ] || fail "the CRL was refused: $answer"
+listed=$(api "https://127.0.0.1:8443/api/v1/certificates")
+grep -q '"crl":\[{"issuer":"CN=CA,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE","last_update":"[^"]*","name":"plant-crl","next_update":"[^"]*","revoked":1,"rowid":"'"$crlRow"'"}\]' <<<"$listed" ||
+  fail "the CRL is not listed: $listed"
+# The connection is loaded again with the CRL (the peer still has the rogue
+# certificate: nothing is up); then the peer takes its good one back.
+eventually logged_times "ipsec: connection plant-x509 loaded" 2 || fail "the connection was not loaded with the CRL"
+if tunnel_up; then fail "a tunnel is up before the good certificate is back: $(gw_sas)"; fi
+peer_x509 "$tmp/ca/certs/mGuard2.crt" "$tmp/peer/good.key"
+if swanctl --initiate --child net --uri "unix://$tmp/peer/charon.vici" >"$tmp/initiate" 2>&1; then
+  fail "a revoked peer certificate was accepted: $(gw_sas)"
+fi
+grep -q "AUTHENTICATION_FAILED" "$tmp/initiate" || fail "the revoked peer failed otherwise: $(tail -5 "$tmp/initiate")"
+sleep 2  # bulwark keeps initiating (CONNECTION_STARTUP initiate): none of its attempts may succeed either
+if tunnel_up; then fail "a tunnel is up with a revoked certificate: $(gw_sas)"; fi
+answer=$(api -X DELETE "https://127.0.0.1:8443/api/v1/certificates/crl/$crlRow") || fail "the CRL delete failed"
+[ "$answer" = '{"ok":true}' ] || fail "the CRL was not deleted: $answer"
+eventually logged "ipsec: a CRL was removed: charon's credentials are given again" || fail "no line for the removed CRL"
+swanctl --terminate --ike gw --uri "unix://$tmp/peer/charon.vici" >/dev/null 2>&1 || true
+swanctl --initiate --child net --uri "unix://$tmp/peer/charon.vici" >"$tmp/initiate" 2>&1 ||
+  eventually tunnel_up || fail "the certificate is still refused after the CRL went: $(tail -5 "$tmp/initiate")"
+eventually tunnel_up || fail "not up once the CRL went: $(gw_sas)"
+eventually ping_through || fail "hostA does not reach hostB once the CRL went"
 
 kill -TERM "$core"
 wait "$core" || fail "the core did not stop cleanly"

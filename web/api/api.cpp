@@ -452,7 +452,7 @@ struct PublicTable {
   Result<std::string> (*parse)(std::string_view upload);  // the value of an upload, or why there is none
 };
 constexpr PublicTable kCaTable{"CA_CERTIFICATES", "CERTIFICATE", "CA certificate", caCertificateOf};
-constexpr PublicTable kCrlTable{"CRLS", "CRL", "CRL", pki::parseCrl};
+constexpr PublicTable kCrlTable{"CRLS", "CRL", "CRL", pki::usableCrl};
 
 // Authentication >> Certificates >> CA Certificates and CRL:
 // POST <kind>/<name>/upload adds a row, DELETE <kind>/<rowid> removes one.

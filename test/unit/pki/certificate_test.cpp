@@ -197,9 +197,20 @@ TEST_CASE("a CRL is read from PEM or DER, described, and anything else is refuse
   CHECK(info->issuerDerHex == caInfo->subjectDerHex);
   CHECK(info->revoked == 1);
   CHECK(info->nextUpdate - info->lastUpdate == 30 * 86400);
+  CHECK(info->authorityKeyId);
+  REQUIRE(usableCrl(pem));
+  CHECK(*usableCrl(pem) == *parsed);
+  // Without authorityKeyIdentifier strongSwan would never find it: refused, saying why.
+  std::string bare = ca.crl(false);
+  REQUIRE(parseCrl(bare));
+  CHECK_FALSE(describeCrl(*parseCrl(bare))->authorityKeyId);
+  auto refused = usableCrl(bare);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().find("has no authorityKeyIdentifier extension") != std::string::npos);
 
   // DER, as XCA exports it too, becomes the same PEM.
-  auto crlFile = ca.dir() / "crl.pem";
+  auto crlFile = ca.dir() / "with-aki.pem";
+  test::writeFile(crlFile, pem);
   auto derFile = ca.dir() / "crl.der";
   test::openssl({"crl", "-in", crlFile.string(), "-outform", "DER", "-out", derFile.string()});
   auto fromDer = parseCrl(test::readFile(derFile));

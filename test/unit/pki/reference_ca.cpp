@@ -92,10 +92,19 @@ void ReferenceCa::revoke(const std::string& name) {
            "-passin", std::string("pass:") + kCaPassphrase});
 }
 
-std::string ReferenceCa::crl() {
+std::string ReferenceCa::crl(bool authorityKeyId) {
   auto out = tmp_.path() / "crl.pem";
-  openssl({"ca", "-config", (tmp_.path() / "openssl.conf").string(), "-gencrl", "-crldays", "30", "-out",
-           out.string(), "-batch", "-passin", std::string("pass:") + kCaPassphrase});
+  std::vector<std::string> args{"ca", "-config", (tmp_.path() / "openssl.conf").string(), "-gencrl", "-crldays",
+                                "30", "-out", out.string(), "-batch", "-passin",
+                                std::string("pass:") + kCaPassphrase};
+  if (authorityKeyId) {
+    // The reference's openssl.conf has no CRL section: one of the test's own.
+    auto conf = tmp_.path() / "crl.conf";
+    writeFile(conf, readFile(tmp_.path() / "openssl.conf") + "\n[crl_ext]\nauthorityKeyIdentifier = keyid:always\n");
+    args[2] = conf.string();
+    args.insert(args.end(), {"-crlexts", "crl_ext"});
+  }
+  openssl(args);
   return readFile(out);
 }
 

@@ -37,8 +37,10 @@ class ReferenceCa {
 
   // Revokes certs/NAME.crt (openssl ca -revoke; reference 6.8 does it with XCA).
   void revoke(const std::string& name);
-  // The CA's CRL of the certificates revoked so far, in PEM (openssl ca -gencrl, valid 30 days).
-  std::string crl();
+  // The CA's CRL of the certificates revoked so far, in PEM (openssl ca
+  // -gencrl, valid 30 days), naming the CA's key (authorityKeyIdentifier)
+  // unless `authorityKeyId` is false.
+  std::string crl(bool authorityKeyId = true);
 
   std::filesystem::path dir() const { return tmp_.path(); }
   std::string ca() const { return (tmp_.path() / "certs" / "ca.crt").string(); }
