@@ -298,9 +298,27 @@ Result<CrlInfo> describeCrl(std::string_view pem) {
   return info;
 }
 
+Result<std::string> crlDer(std::string_view pem) {
+  ERR_clear_error();
+  auto crl = readPemCrl(pem);
+  if (!crl) return Error{crl.error()};
+  unsigned char* der = nullptr;
+  int length = i2d_X509_CRL(crl->get(), &der);
+  if (length < 0) return ossl::failure("Cannot encode the CRL");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
 Result<std::string> usableCrl(std::string_view data) {
   auto crl = parseCrl(data);
   if (!crl) return crl;
+  auto der = crlDer(*crl);
+  if (!der) return Error{der.error()};
+  if (der->size() > kMaxCrlDer) {
+    return Error{fmt::format("The CRL is {} bytes in DER; IPsec takes CRLs of at most {} bytes.", der->size(),
+                             kMaxCrlDer)};
+  }
   auto info = describeCrl(*crl);
   if (!info) return Error{info.error()};
   if (!info->authorityKeyId) {

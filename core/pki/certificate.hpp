@@ -63,8 +63,12 @@ Result<std::string> parseCrl(std::string_view pemOrDer);
 Result<CrlInfo> describeCrl(std::string_view pem);
 // parseCrl(), and the CRL must name its CA's key: strongSwan finds the CRL
 // of a CA by the CA's key identifier, so one without authorityKeyIdentifier
-// would never be consulted. The error says how to issue one that is.
+// would never be consulted (the error says how to issue one that is); and
+// its DER must fit one VICI value (kMaxCrlDer).
 Result<std::string> usableCrl(std::string_view pemOrDer);
+inline constexpr std::size_t kMaxCrlDer = 65535;
+// The DER encoding of the CRL in `pem`.
+Result<std::string> crlDer(std::string_view pem);
 
 // "2046-05-01 12:00:00 UTC"
 std::string formatUtc(std::time_t t);

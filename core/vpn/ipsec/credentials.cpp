@@ -42,8 +42,11 @@ std::vector<ViciRequest> credentialRequests(const Connection& c, std::string_vie
   if (!x.remoteCert.empty()) {
     out.push_back({"load-cert", certificate("NONE", x.remoteCert), "its peer certificate"});
   }
+  // In DER: a quarter smaller than PEM, for VICI's 64 KiB values.
   for (const std::string& crl : x.crls) {
-    out.push_back({"load-cert", vici::Message{}.add("type", "X509_CRL").add("flag", "NONE").add("data", crl),
+    auto der = pki::crlDer(crl);
+    out.push_back({"load-cert",
+                   vici::Message{}.add("type", "X509_CRL").add("flag", "NONE").add("data", der ? *der : crl),
                    "a CRL"});
   }
   out.push_back({"load-key", vici::Message{}.add("type", "any").add("data", privateKeyPem), "its private key"});

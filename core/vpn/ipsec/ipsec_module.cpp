@@ -189,6 +189,7 @@ void IpsecModule::runCharon(bool wanted) {
   if (!wanted) {
     client_.reset();
     loaded_.clear();
+    crlsGiven_.clear();
     armed_.clear();
     sas_.clear();
     supervisor_.remove("charon");
@@ -232,6 +233,7 @@ void IpsecModule::charonStateChanged(const init::ServiceStateChanged& change) {
 void IpsecModule::onCharonConnected() {
   // A charon we (re)connect to has nothing of ours: everything is loaded.
   loaded_.clear();
+  crlsGiven_.clear();
   armed_.clear();
   sas_.clear();
   reconcile();
@@ -240,6 +242,7 @@ void IpsecModule::onCharonConnected() {
 
 void IpsecModule::charonDisconnected(const std::string&) {
   loaded_.clear();
+  crlsGiven_.clear();
   armed_.clear();
   sas_.clear();
   changed();
@@ -261,11 +264,10 @@ bool IpsecModule::reconcile() {
   // one goes, they are, and every connection's credentials are given again.
   std::set<std::string> wantedCrls;
   for (const auto& [id, c] : desired_) wantedCrls.insert(c.x509.crls.begin(), c.x509.crls.end());
-  bool crlGone = false;
-  for (const auto& [id, c] : loaded_) {
-    for (const std::string& crl : c.x509.crls) crlGone = crlGone || !wantedCrls.contains(crl);
-  }
+  bool crlGone = std::any_of(crlsGiven_.begin(), crlsGiven_.end(),
+                             [&](const std::string& crl) { return !wantedCrls.contains(crl); });
   if (crlGone) {
+    crlsGiven_.clear();
     client_->request("clear-creds", {}, [this](Result<vici::Message> r) {
       std::string error = r ? responseError(*r) : r.error();
       if (!error.empty()) log_.write(kTag, "charon did not clear its credentials: " + error);
@@ -295,6 +297,7 @@ void IpsecModule::load(const Connection& c) {
     });
   } else {
     loadCredentials(c);
+    crlsGiven_.insert(c.x509.crls.begin(), c.x509.crls.end());
   }
   vici::Message conn = loadConnMessage(forThisCharon(c));
   if (synups_.running(c.id)) conn = withoutStart(conn);

@@ -137,6 +137,7 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   std::set<std::string> activated_;               // row ids switched on at run time
   std::map<std::string, Connection> desired_;     // by row id: wanted and loadable
   std::map<std::string, Connection> loaded_;      // what charon was given
+  std::set<std::string> crlsGiven_;  // every CRL charon was given since it last cleared its credentials
   std::set<std::string> armed_;                   // ... and took
   std::map<std::string, std::string> refused_;    // ... and refused, with its reason
   SaTable sas_;

@@ -152,8 +152,12 @@ struct ViciClient::Impl : std::enable_shared_from_this<ViciClient::Impl> {
   void send(Which which, const Packet& packet) {
     auto frame = vici::encodeFrame(packet);
     if (!frame) return fail(frame.error());
+    write(which, std::move(*frame));
+  }
+
+  void write(Which which, std::string frame) {
     Channel& ch = channel(which);
-    ch.outgoing = std::move(*frame);
+    ch.outgoing = std::move(frame);
     unsigned gen = generation;
     asio::async_write(ch.socket, asio::buffer(ch.outgoing),
                       [self = shared_from_this(), gen, which](const boost::system::error_code& ec, std::size_t) {
@@ -192,7 +196,11 @@ struct ViciClient::Impl : std::enable_shared_from_this<ViciClient::Impl> {
       return;
     }
     op.registering = false;
-    send(Which::Commands, {PacketType::CmdRequest, op.name, op.args});
+    // A request that cannot be encoded (a value over VICI's 64 KiB) fails
+    // alone; the connection and the requests after it go on.
+    auto frame = vici::encodeFrame({PacketType::CmdRequest, op.name, op.args});
+    if (!frame) return finish(Error{fmt::format("'{}' cannot be sent to charon: {}", op.name, frame.error())});
+    write(Which::Commands, std::move(*frame));
     armDeadline(Which::Commands, fmt::format("'{}'", op.name));
   }
 

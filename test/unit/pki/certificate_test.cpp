@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include <fmt/format.h>
+
 #include "pki/certificate.hpp"
 #include "pki/reference_ca.hpp"
 #include "support/support.hpp"
@@ -229,4 +231,22 @@ TEST_CASE("a CRL is read from PEM or DER, described, and anything else is refuse
   damaged.erase(damaged.find('\n') + 1, second - damaged.find('\n'));
   CHECK_FALSE(describeCrl(damaged));
   CHECK_FALSE(parseCrl(damaged));
+}
+
+TEST_CASE("a CRL over 64 KiB of DER is refused: IPsec could not take it", "[pki]") {
+  test::ReferenceCa ca;
+  // 3,500 revoked certificates, written straight into openssl ca's database.
+  std::string index;
+  for (int i = 1; i <= 3500; ++i) {
+    index += fmt::format("R\t301231000000Z\t260101000000Z\t{:06X}\tunknown\t/CN=device{}\n", i, i);
+  }
+  test::writeFile(ca.dir() / "index.txt", index);
+  std::string crl = ca.crl();
+  auto der = crlDer(crl);
+  REQUIRE(der);
+  REQUIRE(der->size() > kMaxCrlDer);
+  auto refused = usableCrl(crl);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error() == fmt::format("The CRL is {} bytes in DER; IPsec takes CRLs of at most 65535 bytes.",
+                                       der->size()));
 }

@@ -8,7 +8,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "pki/certificate.hpp"
+#include "pki/reference_ca.hpp"
+#include "pki/store.hpp"
 #include "support/support.hpp"
 #include "vpn/fake_charon.hpp"
 #include "vpn/ipsec/ipsec_module.hpp"
@@ -65,7 +70,7 @@ struct Fixture : test::LoopWithLog {
   init::Supervisor supervisor{timers, clock, log, spawner, &bus};
   test::FakeCharon charon{io, dir / "charon.vici"};
   bool ownsNetwork = true;
-  ipsec::IpsecModule module{io, timers, clock, bus, log, supervisor, {dir.path(), false, ownsNetwork, 2000ms}};
+  ipsec::IpsecModule module{io, timers, clock, bus, log, supervisor, {dir.path(), false, ownsNetwork, 2000ms, dir.path()}};
   config::Config config = config::factoryDefault(schema());
 
   Fixture() {
@@ -181,6 +186,68 @@ TEST_CASE("an edit reloads that connection only, a disabled one is unloaded, the
   CHECK(f.spawner.signals[0].second == SIGTERM);
   f.until([&] { return !f.supervisor.status("charon"); });
   CHECK(f.sink.messages("ipsec").back() == "no IPsec connection is enabled: charon stopped");
+}
+
+TEST_CASE("a CRL no wanted connection has any more is cleared from charon, also when its connection was unloaded",
+          "[ipsec][pki]") {
+  Fixture f;
+  // An X.509 connection: a machine certificate in the data directory, the
+  // same certificate as its CA, and a CRL.
+  auto machine = pki::makeSelfSignedCertificate("BW0000001", std::chrono::system_clock::now());
+  REQUIRE(machine);
+  REQUIRE(pki::storeMachineIdentity(f.dir.path(), "MAIv500000001", *machine));
+  test::ReferenceCa ca;
+  std::string crl = ca.crl();
+  f.config.values["MACHINE_CERTIFICATES"].rows.push_back(
+      config::defaultRow(*schema().find("MACHINE_CERTIFICATES"), "MAIv500000001"));
+  f.config.values["MACHINE_CERTIFICATES"].rows[0].fields["SHORT_NAME"].text = "gw";
+  config::Row caRow = config::defaultRow(*schema().find("CA_CERTIFICATES"), "MAIv500000002");
+  caRow.fields["SHORT_NAME"].text = "plant CA";
+  caRow.fields["CERTIFICATE"].text = test::readFile(ca.ca());
+  f.config.values["CA_CERTIFICATES"].rows.push_back(caRow);
+  config::Row crlRow = config::defaultRow(*schema().find("CRLS"), "MAIv500000003");
+  crlRow.fields["SHORT_NAME"].text = "plant CRL";
+  crlRow.fields["CRL"].text = crl;
+  f.config.values["CRLS"].rows.push_back(crlRow);
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  auto& row = f.config.values["VPN_CONNECTION"].rows[0];
+  row.fields["AUTH_METHOD"].text = "x509";
+  row.fields["LOCAL_CERT_REF"].text = "MAIv500000001";
+  row.fields["REMOTE_CA_REF"].text = "MAIv500000002";
+  REQUIRE(config::validate(schema(), f.config));
+  f.start();
+  auto sent = [&](const std::string& command, std::size_t from = 0) {
+    auto all = f.commandsFrom(from);
+    return std::find(all.begin(), all.end(), command) != all.end();
+  };
+  f.until([&] { return sent("load-conn MAIv300000001"); });
+  auto loaded = f.commandsFrom(0);
+  INFO(fmt::format("{}", fmt::join(loaded, ", ")));
+  CHECK(std::count(loaded.begin(), loaded.end(), "load-cert X509_CRL") == 1);
+
+  // Once no wanted connection has the CRL (plant disabled; office, a PSK
+  // connection, keeps charon up), charon's credentials are cleared and the
+  // others' given again; plant enabled without the CRL gets none.
+  f.change([](config::Config& c) { addConnection(c, "MAIv300000002", "office", "10.0.3.2"); });
+  f.until([&] { return sent("load-conn MAIv300000002"); });
+  std::size_t before = f.charon.commands.size();
+  f.change([](config::Config& c) { c.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "no"; });
+  f.until([&] { return sent("load-conn MAIv300000002", before); });
+  auto disabled = f.commandsFrom(before);
+  INFO(fmt::format("{}", fmt::join(disabled, ", ")));
+  CHECK(disabled == std::vector<std::string>{"terminate MAIv300000001", "unload-conn MAIv300000001",
+                                             "unload-shared MAIv300000001", "clear-creds ",
+                                             "load-shared MAIv300000002", "load-conn MAIv300000002"});
+  before = f.charon.commands.size();
+  f.change([](config::Config& c) {
+    c.values["CRLS"].rows.clear();
+    c.values["VPN_CONNECTION"].rows[0].fields["ENABLED"].text = "yes";
+  });
+  f.until([&] { return sent("load-conn MAIv300000001", before); });
+  auto enabled = f.commandsFrom(before);
+  INFO(fmt::format("{}", fmt::join(enabled, ", ")));
+  CHECK(enabled == std::vector<std::string>{"load-cert X509", "load-cert X509", "load-key any",
+                                            "load-conn MAIv300000001"});
 }
 
 TEST_CASE("a mode configuration server's pool is loaded before it and unloaded after it", "[ipsec]") {

@@ -163,6 +163,26 @@ TEST_CASE("an unknown command fails that request only", "[vici]") {
   CHECK(responseError(Message{}) == "failed without a reason");
 }
 
+TEST_CASE("a request that cannot be encoded (a value over 64 KiB) fails alone", "[vici]") {
+  Fixture f;
+  FakeCharon charon(f.io, f.socket);
+  charon.answer = [](const Packet&) -> std::optional<Packet> {
+    return Packet{PacketType::CmdResponse, "", Message{}.add("success", "yes")};
+  };
+  auto client = f.client();
+  f.until([&] { return f.connects == 1; });
+  std::vector<std::string> results;
+  client->request("load-cert", Message{}.add("data", std::string(70000, 'x')),
+                  [&](Result<Message> r) { results.push_back(r ? "ok" : r.error()); });
+  client->request("version", {}, [&](Result<Message> r) { results.push_back(r ? "ok" : r.error()); });
+  f.until([&] { return results.size() == 2; });
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].starts_with("'load-cert' cannot be sent to charon: "));
+  CHECK(results[1] == "ok");
+  CHECK(f.disconnects.empty());
+  CHECK(f.connects == 1);
+}
+
 TEST_CASE("a command left unanswered past its deadline ends the connection, which comes back", "[vici]") {
   Fixture f;
   FakeCharon charon(f.io, f.socket);
