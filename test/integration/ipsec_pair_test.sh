@@ -173,6 +173,8 @@ on B answers "nph-vpn.cgi?cmd=status&name=pair" ready
 configure A 1 '{AUTH_METHOD: "psk", PSK: "pair-psk-2026"}'
 on A answers "nph-vpn.cgi?cmd=status&name=pair" void
 on A answers "nph-vpn.cgi?cmd=synstat&name=pair" "R OKVST1 id=MAIv400010001 enabled=no activated=no"
+# gwA has no enabled connection: no charon until synup starts it.
+if on A logged "ipsec: starting charon"; then fail "gwA started charon without an enabled connection"; fi
 up 1
 echo "TIME synup to OKVUP, PSK IKEv2, charon started by synup: $took ms"
 for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=ike_sa_init-i2 rcvd=IKE_SA_INIT" \
@@ -184,9 +186,9 @@ on B gw_sas | grep -q "remote '10.0.2.1' @ 10.0.2.1\[4500\]" || fail "gwB's list
 on A logged "ipsec: connection pair: IKE SA established with 10.0.2.2" || fail "gwA logged no established line"
 on B eventually logged "ipsec: connection pair: IKE SA established with 10.0.2.1" || fail "gwB logged no established line"
 down 1
-# Again, with charon running: the figure without charon's start.
+on A eventually logged "ipsec: no IPsec connection is enabled: charon stopped" || fail "gwA's charon was not stopped"
+# And again: the same way up after a syndown.
 up 1
-echo "TIME synup to OKVUP, PSK IKEv2, charon running: $took ms"
 down 1
 
 # --- b) X.509 as reference 6.9: one CA, a machine certificate each, the other's as connection certificate ---
