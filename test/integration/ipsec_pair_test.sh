@@ -20,7 +20,8 @@
 #      appliance's own certificate (PEM) as the other's connection
 #      certificate (REMOTE_CERTIFICATE): the tunnel comes up, each side knows
 #      the other by its certificate's DN, the ping goes through; then gwB
-#      accepts by the uploaded CA (REMOTE_CA_REF) instead: up again.
+#      accepts by the uploaded CA (REMOTE_CA_REF) instead: up again; gwB
+#      pinned to another certificate of the CA: F EVPEERNOENT1.
 #   c) IKEv1 with explicit proposals (ISAKMP_PROPOSALS, IPSEC_PROPOSALS) and
 #      PFS on both: R OKVUP with "P IKEv1" lines, the algorithms asked for,
 #      traffic; gwB accepting other algorithms in phase 1 or phase 2: synup
@@ -234,6 +235,17 @@ on B eventually loaded_more_than "$loadsB" || fail "gwB did not load the connect
 up 2
 on B gw_sas | grep -qF "remote '$dn=mGuard1'" || fail "gwB does not know gwA by its DN: $(on B gw_sas)"
 down 2
+# gwB pinned to another certificate of the same CA: it refuses gwA's.
+issue "$root/ca" mGuard3
+openssl x509 -in "$root/ca/certs/mGuard3.crt" -out "$root/mGuard3.pem" || fail "openssl: the PEM of mGuard3"
+loadsB=$(on B loads)
+configure B 2 '{AUTH_METHOD: "x509", LOCAL_CERT_REF: $m, REMOTE_CERTIFICATE: $c, REMOTE_CA_REF: ""}' \
+  --arg m "$machineB" --rawfile c "$root/mGuard3.pem"
+on B eventually loaded_more_than "$loadsB" || fail "gwB did not load the connection pinned to mGuard3"
+synup_ends 2 "F EVPEERNOENT1"
+grep -q " P IKEv2 uptime=[0-9.]* state=ike_auth-i2 notify=AUTHENTICATION_FAILED$" <<<"$out" || fail "synup: $out"
+on A answers "nph-vpn.cgi?cmd=synstat&name=pair" "R OKVST1 id=MAIv400020001 enabled=no activated=no"
+if ping_a_to_b >/dev/null 2>&1; then fail "hostB is reachable with a certificate gwB does not accept"; fi
 
 # --- c) IKEv1, explicit proposals and PFS on both ---
 ikev1='{AUTH_METHOD: "psk", PSK: "pair-psk-v1-2026", IKE_VERSION: "ikev1", PFS: "yes",
