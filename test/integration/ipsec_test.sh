@@ -61,12 +61,12 @@ fail() {
   echo "--- peer log"; tail -20 "$tmp/peer.log" || true
   exit 1
 }
-# eventually, start_strongswan_peer; gaiconfig, gw_sas, cgi, answers, addr, make_namespaces, start_core
+# eventually, now_ms, start_strongswan_peer; gaiconfig, gw_sas, cgi, answers, addr, make_namespaces,
+# line_topology, start_core, synup, make_ca, issue, export_p12
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ipsec_lib.sh"
 logged() { grep -qF -- "$1" "$tmp/core.log"; }
 logged_times() { [ "$(grep -cF -- "$1" "$tmp/core.log")" -ge "$2" ]; }
-now_ms() { date +%s%3N; }
 tunnel_up() {
   local sas
   sas=$(gw_sas) || return 1
@@ -83,19 +83,7 @@ ike_id() { gw_sas | sed -n 's/^MAIv200000001: #\([0-9]*\),.*/\1/p'; }
 child_id() { gw_sas | sed -n 's/^  MAIv200000002: #\([0-9]*\),.*/\1/p'; }
 
 # --- the network ---
-make_namespaces "$hostA" "$gw" "$peer" "$hostB"
-ip link add lan0 netns "$gw" type veth peer name eth0 netns "$hostA"
-ip link add wan0 netns "$gw" type veth peer name wan0 netns "$peer"
-ip link add lan0 netns "$peer" type veth peer name eth0 netns "$hostB"
-addr "$hostA" eth0 192.168.1.10/24
-addr "$gw" lan0 192.168.1.1/24
-addr "$gw" wan0 10.0.2.1/24
-addr "$peer" wan0 10.0.2.2/24
-addr "$peer" lan0 10.0.0.1/24
-addr "$hostB" eth0 10.0.0.10/24
-ip -n "$hostA" route add default via 192.168.1.1
-ip -n "$hostB" route add default via 10.0.0.1
-for ns in "$gw" "$peer"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+line_topology "$hostA" "$gw" "$peer" "$hostB"
 # Without the tunnel the hosts do not reach each other (no routes between).
 if ping_through >/dev/null 2>&1; then fail "hostB is reachable without a tunnel"; fi
 
@@ -348,12 +336,6 @@ state_is active && fail "active with a wrong key"
 answers "nph-vpn.cgi?cmd=syndown&name=plant" "R OKVDOWN"
 
 # --- 11. synup: progress lines streamed, the final code from what happened ---
-# The synup answer, each line prefixed with the time it arrived (curl -N:
-# written out as it comes).
-synup() {
-  ip netns exec "$gw" curl -skN --max-time "${2:-20}" "https://admin:mGuard@127.0.0.1:8443/nph-vpn.cgi?cmd=synup&name=$1" |
-    while IFS= read -r line; do echo "$(now_ms) $line"; done
-}
 # The five lines every synup to 10.0.2.2 starts with (reference 11.4.3.3).
 head_re='^[0-9]+ P synup name=plant
 [0-9]+ P deviceinfo uptime=[0-9]+\.[0-9]{2} tstamp=[0-9]{14}[a-e] serial=[^ ]+ hostname=[^ ]+
@@ -541,29 +523,10 @@ if grep -q "plant-psk-2026" "$tmp"/snapshot-*/vpn-diagnostics.txt; then fail "a 
 # (mGuard2) (5.5, 5.6, 5.8), bulwark's as PKCS#12 with a password (5.7). A
 # second CA issues the peer a certificate with the same subject: it must be
 # refused. 2048-bit keys instead of the reference's 4096: only faster.
-make_ca() {
-  local dir=$1
-  mkdir -p "$dir"/{certs,newcerts,private}
-  : >"$dir/index.txt"
-  echo 0001 >"$dir/serial"
-  # reference chapter 5's openssl.conf
-  sed "s|@DIR@|$dir|" "$(dirname "$0")/../fixtures/pki/reference-openssl.conf" >"$dir/openssl.conf"
-  (cd "$dir" && openssl req -new -config openssl.conf -x509 -extensions ca_ext -keyout private/ca.key \
-    -out certs/ca.crt -days 3640 -subj "/C=DE/O=PHOENIX CONTACT Cyber Security AG/OU=Support/CN=$2" \
-    -passout pass:ca-pass) >/dev/null 2>&1 || fail "openssl: the CA $2"
-}
-issue() {
-  local dir=$1 name=$2
-  (cd "$dir" && openssl req -new -config openssl.conf -keyout "private/$name.key" -out "$name.csr" -days 364 \
-    -subj "/C=DE/O=PHOENIX CONTACT Cyber Security AG/OU=Support/CN=$name" -passout pass:key-pass &&
-    openssl ca -config openssl.conf -batch -passin pass:ca-pass -out "certs/$name.crt" -infiles "$name.csr") \
-    >/dev/null 2>&1 || fail "openssl: the certificate $name"
-}
 make_ca "$tmp/ca" CA
 issue "$tmp/ca" mGuard1
 issue "$tmp/ca" mGuard2
-(cd "$tmp/ca" && openssl pkcs12 -export -in certs/mGuard1.crt -inkey private/mGuard1.key -out certs/mGuard1.p12 \
-  -passin pass:key-pass -passout pass:p12-pass-2026) || fail "openssl: the PKCS#12 file"
+export_p12 "$tmp/ca" mGuard1 p12-pass-2026
 make_ca "$tmp/rogue" CA
 issue "$tmp/rogue" mGuard2
 openssl x509 -in "$tmp/ca/certs/mGuard2.crt" -noout -subject -nameopt RFC2253 | grep -qx "subject=CN=mGuard2,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE" || fail "unexpected subject"

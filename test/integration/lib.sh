@@ -1,5 +1,8 @@
 # Shared by the namespace tests (sourced, not run) and scripts/bench/ipsec.
 
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
 # Waits up to 20 s for a command to succeed; then runs it once more with
 # its output, so that a failure shows why.
 eventually() {
