@@ -231,6 +231,13 @@ void ManagementSite::serve(Request request, const Admission& admission, std::fun
       return reply(std::move(r));
     }
     if (path == "/api/v1/snapshot" && request.method == "GET") logAction(caller->identity, "tools/snapshot");
+    if (path == "/api/v1/leds" && request.method == "GET" && request.query() == "follow=1" && services_.leds &&
+        services_.leds->current()) {
+      // The stream lasts while the session does (Basic auth: its lifetime).
+      return reply(services_.leds->follow([this, id = caller->sessionId] {
+        return id.empty() || sessions_.live(id);
+      }));
+    }
     return api::serve(api_, request, caller->identity, std::move(reply));
   }
   if (request.method != "GET" && request.method != "HEAD") return reply(Response::text(405, "Method not allowed.\n"));

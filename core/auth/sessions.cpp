@@ -45,6 +45,11 @@ const Session* SessionStore::use(const std::string& id) {
   return &it->second;
 }
 
+bool SessionStore::live(const std::string& id) const {
+  auto it = sessions_.find(id);
+  return it != sessions_.end() && !expired(it->second);
+}
+
 std::optional<Session> SessionStore::remove(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;

@@ -645,7 +645,7 @@ void serve(ApiServices& s, const Request& request, const auth::Identity& who, st
   if (route == "leds" && method == "GET" && rest.empty()) {
     if (!s.leds || !s.leds->current()) return reply(jsonError(503, "The LEDs are not known yet."));
     std::string_view query = request.query();
-    if (query == "follow=1") return reply(s.leds->follow());
+    // ?follow=1 is the site's (it knows the caller's session).
     if (!query.empty()) return reply(jsonError(400, "GET /api/v1/leds takes no query but follow=1."));
     return reply(jsonAnswer(*s.leds->current()));
   }

@@ -17,26 +17,39 @@ nlohmann::json listed(const std::vector<LedFeed::Shown>& shown) {
 void LedFeed::update(std::vector<Shown> leds, std::vector<Shown> outputs, std::optional<std::string> display) {
   current_ = nlohmann::json{{"leds", listed(leds)}, {"outputs", listed(outputs)}};
   if (display) (*current_)["display"] = *display;
-  for (const auto& stream : followers_) send(stream);
+  // Those no longer allowed are ended (end() never cancels: they are removed here).
+  std::vector<Follower> ended;
+  std::erase_if(followers_, [&](Follower& f) {
+    if (f.allowed()) return false;
+    ended.push_back(std::move(f));
+    return true;
+  });
+  for (Follower& f : ended) f.stream->end();
+  for (const Follower& f : followers_) send(*f.stream);
 }
 
-void LedFeed::send(const std::shared_ptr<BodyStream>& stream) const {
-  if (current_) stream->write("event: leds\ndata: " + current_->dump() + "\n\n");
+void LedFeed::send(BodyStream& stream) const {
+  if (current_) stream.write("event: leds\ndata: " + current_->dump() + "\n\n");
 }
 
-Response LedFeed::follow() {
+Response LedFeed::follow(std::function<bool()> allowed) {
+  // Counted once streaming: a burst of requests at once may open a few more.
+  if (followers_.size() >= kMaxFollowers) {
+    Response r = Response::text(503, "Too many LED streams are open; try again later.\n");
+    r.headers.push_back({"retry-after", "30"});
+    return r;
+  }
   Response r;
   r.contentType = "text/event-stream";
   r.headers.push_back({"cache-control", "no-store"});
-  r.streamDeadline = std::chrono::hours(1);
-  r.stream = [this](std::shared_ptr<BodyStream> stream) {
-    std::weak_ptr<BodyStream> weak = stream;
-    stream->onCancel([this, weak] {
-      auto gone = weak.lock();
-      std::erase_if(followers_, [&](const auto& s) { return s == gone; });
+  r.streamDeadline = std::chrono::duration_cast<std::chrono::seconds>(kStreamLifetime);
+  r.stream = [this, allowed = std::move(allowed)](std::shared_ptr<BodyStream> stream) mutable {
+    BodyStream* raw = stream.get();
+    stream->onCancel([this, raw] {
+      std::erase_if(followers_, [raw](const Follower& f) { return f.stream.get() == raw; });
     });
-    send(stream);
-    followers_.push_back(std::move(stream));
+    send(*stream);
+    followers_.push_back({std::move(stream), std::move(allowed)});
   };
   return r;
 }

@@ -1,12 +1,17 @@
 // What the board's LEDs and outputs show, for the WBM: GET /api/v1/leds
 // answers the latest state as JSON, GET /api/v1/leds?follow=1 streams it as
 // server-sent events (text/event-stream), one "leds" event at once and one
-// whenever a pattern changes, until the client goes away or an hour passes
-// (a browser's EventSource then connects again). The core hands each change
-// of the LED module (led::LedsChanged) to update(); everything happens on the
-// loop.
+// whenever a pattern changes. A stream ends when the session it was opened
+// with is gone (logout, timeout, password change: checked at each change),
+// when the client goes away, or after kStreamLifetime (a browser's
+// EventSource then connects again, and is authenticated again). At most
+// kMaxFollowers streams are open at once, so that they cannot take the
+// connections an administrator needs. The core hands each change of the LED
+// module (led::LedsChanged) to update(); everything happens on the loop.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +25,9 @@ namespace bulwark::web::api {
 
 class LedFeed {
  public:
+  static constexpr std::size_t kMaxFollowers = 8;
+  static constexpr std::chrono::minutes kStreamLifetime{10};
+
   struct Shown {
     std::string name;
     std::string pattern;  // "heartbeat", "blink 500/500", "off"
@@ -30,15 +38,21 @@ class LedFeed {
   // {"leds": [{"name", "pattern"}], "outputs": [...], "display": "51" (with a display)};
   // nullopt before the first update.
   const std::optional<nlohmann::json>& current() const { return current_; }
-  // The response of GET /api/v1/leds?follow=1.
-  Response follow();
+  // The response of GET /api/v1/leds?follow=1 for a caller whose right to
+  // see it `allowed` tells (false once its session is gone); 503 when
+  // kMaxFollowers streams are open.
+  Response follow(std::function<bool()> allowed);
   std::size_t followers() const { return followers_.size(); }
 
  private:
-  void send(const std::shared_ptr<BodyStream>& stream) const;
+  struct Follower {
+    std::shared_ptr<BodyStream> stream;
+    std::function<bool()> allowed;
+  };
+  void send(BodyStream& stream) const;
 
   std::optional<nlohmann::json> current_;
-  std::vector<std::shared_ptr<BodyStream>> followers_;
+  std::vector<Follower> followers_;
 };
 
 }  // namespace bulwark::web::api
