@@ -5,20 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "web/recorded_stream.hpp"
+
 using namespace bulwark::web;
 using bulwark::web::api::LedFeed;
 
 namespace {
 
-class Stream final : public BodyStream {
- public:
-  void write(std::string text) override { writes.push_back(std::move(text)); }
-  void end() override { ended = true; }
-  void onCancel(std::function<void()> c) override { cancel = std::move(c); }
-  std::vector<std::string> writes;
-  bool ended = false;
-  std::function<void()> cancel;
-};
+using Stream = bulwark::test::RecordedStream;
 
 void show(LedFeed& feed, const std::string& stat) {
   feed.update({{"STAT", stat}, {"FAULT", "off"}}, {{"ACK1", "off"}}, std::nullopt);

@@ -7,6 +7,7 @@
 
 #include "cgi/cgi.hpp"
 #include "cgi/vpn_answers.hpp"
+#include "web/recorded_stream.hpp"
 
 using namespace bulwark;
 using namespace bulwark::web;
@@ -120,15 +121,7 @@ class FakeIpsec final : public ipsec::IpsecService {
 };
 
 // A streamed body as the server would send it, in writes.
-class RecordedStream final : public BodyStream {
- public:
-  void write(std::string text) override { writes.push_back(std::move(text)); }
-  void end() override { ended = true; }
-  void onCancel(std::function<void()> c) override { cancel = std::move(c); }
-  std::vector<std::string> writes;
-  bool ended = false;
-  std::function<void()> cancel;
-};
+using test::RecordedStream;
 
 std::string run(cgi::CgiServices& services, Script script, std::string_view query,
                 std::shared_ptr<RecordedStream> stream = nullptr) {
