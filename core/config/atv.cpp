@@ -463,12 +463,15 @@ class Loader {
         if (auto e = build(*column, f, fieldPath, cell)) return e;
         row.fields[f.name] = std::move(cell);
       }
-      // Before CONNECTION_STARTUP existed, a peer address meant "initiate";
-      // such a profile now waits (the reference's default), and is told so.
+      // Before CONNECTION_STARTUP existed, a peer address meant "initiate":
+      // a profile (or a stored configuration) of then keeps its meaning, and
+      // is told so. Rows with the column, or with %any, get the reference's
+      // default, wait.
       if (var.name == "VPN_CONNECTION" && !fieldsSeen.contains("CONNECTION_STARTUP") &&
           fieldsSeen.contains("REMOTE_GATEWAY") && row.fields["REMOTE_GATEWAY"].text != "%any") {
-        note(fmt::format("{}.CONNECTION_STARTUP is not given: wait, the default (reference 7.3.1.1); set it to "
-                         "initiate for the connection to start by itself.",
+        row.fields["CONNECTION_STARTUP"] = Value::scalar("initiate");
+        note(fmt::format("{}.CONNECTION_STARTUP set to initiate: before the variable existed, a peer address meant "
+                         "that.",
                          rowPath));
       }
       if (legacy_ && var.name == "OPENVPN_CONNECTION" && !fieldsSeen.contains("VPN_AUTH_HMAC")) {

@@ -194,18 +194,19 @@ TEST_CASE("profiles of this firmware are not migrated", "[atv]") {
   CHECK(c.find("OPENVPN_CONNECTION")->rows[0].fields.at("VPN_AUTH_HMAC").text == "SHA-256");
 }
 
-TEST_CASE("an IPsec connection to a peer address without CONNECTION_STARTUP waits, with a note", "[atv]") {
+TEST_CASE("an IPsec connection to a peer address without CONNECTION_STARTUP still initiates, with a note",
+          "[atv]") {
   std::vector<std::string> notes;
   Config c = imported("VPN_CONNECTION = {\n  { VPN_NAME = \"plant\" REMOTE_GATEWAY = \"10.0.2.2\" }\n"
                       "  { VPN_NAME = \"any\" REMOTE_GATEWAY = \"%any\" }\n"
                       "  { VPN_NAME = \"site\" REMOTE_GATEWAY = \"10.0.3.2\" CONNECTION_STARTUP = \"initiate\" }\n}\n"
                       "// End of configuration profile\n",
                       &notes);
-  CHECK(c.find("VPN_CONNECTION")->rows[0].fields.at("CONNECTION_STARTUP").text == "wait");
+  CHECK(c.find("VPN_CONNECTION")->rows[0].fields.at("CONNECTION_STARTUP").text == "initiate");
+  CHECK(c.find("VPN_CONNECTION")->rows[1].fields.at("CONNECTION_STARTUP").text == "wait");
   CHECK(c.find("VPN_CONNECTION")->rows[2].fields.at("CONNECTION_STARTUP").text == "initiate");
-  CHECK(notes == std::vector<std::string>{"VPN_CONNECTION:0.CONNECTION_STARTUP is not given: wait, the default "
-                                          "(reference 7.3.1.1); set it to initiate for the connection to start by "
-                                          "itself."});
+  CHECK(notes == std::vector<std::string>{"VPN_CONNECTION:0.CONNECTION_STARTUP set to initiate: before the variable "
+                                          "existed, a peer address meant that."});
 }
 
 TEST_CASE("clear-text passwords in a profile are accepted for hashing", "[atv]") {
