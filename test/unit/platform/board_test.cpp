@@ -152,8 +152,9 @@ TEST_CASE("the qemu board keeps its ports, modules, data device and watchdog") {
                           "nf_tables",    "nf_conntrack", "nf_nat",         "nft_ct",         "nft_nat",
                           "nft_masq",     "nft_chain_nat", "nft_reject_inet", "nft_log",      "nft_limit",
                           "nft_connlimit", "nft_fib_inet", "nfnetlink_log", "esp4",        "xfrm_user",      "authenc",        "echainiv",
-                          "seqiv",        "gcm",         "ctr",             "sha512_generic", "tun",
-                          "veth",         "i6300esb",    "button",          "evdev"});
+                          "seqiv",        "gcm",         "ghash_generic",   "ctr",            "sha512_generic",
+                          "des_generic",  "chacha20poly1305", "chacha_generic", "poly1305_generic", "drbg",
+                          "tun",          "veth",        "i6300esb",        "button",         "evdev"});
   CHECK(b->dataDevice == "/dev/vda");
   CHECK(b->watchdog == "/dev/watchdog");
   CHECK_FALSE(b->hasSwitch);
