@@ -556,7 +556,9 @@ void IpsecModule::refresh(std::function<void()> done) {
 void IpsecModule::terminateIke(std::uint32_t ikeUniqueId, std::function<void(Status)> done) {
   if (!charonConnected()) return done(Error{"charon is not running"});
   std::string ike = std::to_string(ikeUniqueId);
-  client_->request("terminate", vici::Message{}.add("ike-id", ike).add("timeout", "2000"),
+  // force: deleted here without waiting for the peer's answer, so that a
+  // peer that no longer answers (the case of reference 11.4.4.2) is cleared too.
+  client_->request("terminate", vici::Message{}.add("ike-id", ike).add("force", "yes").add("timeout", "2000"),
                    [this, ike, done = std::move(done)](Result<vici::Message> r) {
                      std::string error = r ? responseError(*r) : r.error();
                      if (!error.empty()) log_.write(kTag, fmt::format("terminating IKE SA #{} failed: {}", ike, error));

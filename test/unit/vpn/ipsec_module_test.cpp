@@ -414,6 +414,7 @@ TEST_CASE("terminateIke deletes one IKE SA by its unique id and lists the SAs ag
   CHECK(*result);
   CHECK(f.commandsFrom(from) == std::vector<std::string>{"terminate 7", "list-sas "});
   CHECK(f.charon.commands[from].message.valueOr("ike-id", "") == "7");
+  CHECK(f.charon.commands[from].message.valueOr("force", "") == "yes");  // a silent peer is cleared too
   REQUIRE(f.module.connections().at(0).sas.size() == 1);
   CHECK(f.module.connections().at(0).sas[0].uniqueId == 8);
 }
