@@ -277,9 +277,13 @@ std::string modeConfigProblem(const ModeConfig& m) {
 
 std::string configurationError(const std::vector<Connection>& connections) {
   for (const Connection& c : connections) {
-    if (std::string why = startupProblem(c); !why.empty()) {
-      return fmt::format("The VPN connection {}: {}.", c.name.empty() ? c.id : c.name, why);
+    std::string why = startupProblem(c);
+    if (why.empty()) why = modeConfigProblem(c.modeConfig);
+    // The server hands the peer its address, so the peer starts (7.3.1.1: Wait, %any).
+    if (why.empty() && c.modeConfig.server && c.initiates()) {
+      why = "MODECFG is server, which waits for the peer to start: CONNECTION_STARTUP must be wait";
     }
+    if (!why.empty()) return fmt::format("The VPN connection {}: {}.", c.name.empty() ? c.id : c.name, why);
   }
   return "";
 }

@@ -125,8 +125,10 @@ std::vector<Connection> connectionsOf(const config::Config& config);
 std::string unsupportedReason(const Connection& connection);
 
 // What the configuration asks of the connections that cannot be ("" when
-// nothing): a connection that initiates without a peer address. The IPsec
-// module refuses such a change (nothing changes).
+// nothing): a connection that initiates without a peer address, a mode
+// configuration that cannot be served (a tranche other than 32, no local
+// network) or that initiates. The IPsec module refuses such a change
+// (nothing changes).
 std::string configurationError(const std::vector<Connection>& connections);
 
 // The load-conn argument: one section named by the row id.

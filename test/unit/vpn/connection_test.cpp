@@ -334,4 +334,12 @@ TEST_CASE("a mode configuration server hands out addresses of its pool to the ne
   REQUIRE(config::setScalar(schema, config, "VPN_CONNECTION:0.MODECFG_REMOTE_TRANCHE", "28"));
   CHECK(unsupportedReason(connectionsOf(config)[0]) ==
         "MODECFG_REMOTE_TRANCHE is 28: charon gives each peer one address, so only tranches of size 32 are served");
+  // ... and the change is refused, as is a server that would initiate.
+  CHECK_THAT(configurationError(connectionsOf(config)), Catch::Contains("MODECFG_REMOTE_TRANCHE is 28"));
+  REQUIRE(config::setScalar(schema, config, "VPN_CONNECTION:0.MODECFG_REMOTE_TRANCHE", "32"));
+  CHECK(configurationError(connectionsOf(config)).empty());
+  REQUIRE(config::setScalar(schema, config, "VPN_CONNECTION:0.REMOTE_GATEWAY", "10.0.2.2"));
+  REQUIRE(config::setScalar(schema, config, "VPN_CONNECTION:0.CONNECTION_STARTUP", "initiate"));
+  CHECK_THAT(configurationError(connectionsOf(config)),
+             Catch::Contains("MODECFG is server, which waits for the peer to start: CONNECTION_STARTUP must be wait"));
 }
