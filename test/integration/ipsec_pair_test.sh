@@ -259,7 +259,7 @@ up 3
 echo "TIME synup to OKVUP, IKEv1 with PFS: $took ms"
 for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=main-i1 send=ID_PROT" \
   "newstate=main-i4 rcvd=ID_PROT" "isakmp-sa=established id=#[0-9]*" "newstate=quick-i1 send=QUICK_MODE" \
-  "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
+  "newstate=quick-i2 rcvd=QUICK_MODE" "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
   grep -q " P IKEv1 uptime=[0-9.]* $step$" <<<"$out" || fail "synup: no IKEv1 line $step: $out"
 done
 for side in A B; do

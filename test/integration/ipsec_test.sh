@@ -427,7 +427,7 @@ synup_ends "R OKVUP" activated
 echo "TIME synup to OKVUP with IKEv1: $(($(now_ms) - t0)) ms"
 for step in "newstate=connecting id=#[0-9]* to=10.0.2.2" "newstate=main-i1 send=ID_PROT" \
   "newstate=main-i3 send=ID_PROT" "newstate=main-i4 rcvd=ID_PROT" "isakmp-sa=established id=#[0-9]*" \
-  "newstate=quick-i1 send=QUICK_MODE" \
+  "newstate=quick-i1 send=QUICK_MODE" "newstate=quick-i2 rcvd=QUICK_MODE" \
   "ipsec-sa=established id=#[0-9]* msg=IPsec SA 1 out of 1 is established on this side."; do
   grep -q " P IKEv1 uptime=[0-9.]* $step$" <<<"$out" || fail "synup: no IKEv1 line $step: $out"
 done

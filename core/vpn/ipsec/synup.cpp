@@ -138,11 +138,11 @@ std::optional<std::string> SynupDiagnosis::feed(std::string_view m) {
 // IKEv1's exchanges as the states of the reference's IKEv1 lines (pluto's
 // names, reference 11.4.3.3): the n-th request we send in Main Mode,
 // Aggressive Mode or Quick Mode enters main-i<n>, aggr-i<n>, quick-i<n>;
-// the answer to the third Main Mode request completes phase 1, main-i4.
-// Quick Mode's last request (quick-i2) is logged after charon has reported
-// the CHILD_SA, when initiate has already answered: synup's lines end with
-// quick-i1 and ipsec-sa=established. Mode configuration (TRANSACTION) is
-// modecfg-i<n>.
+// the answer to the third Main Mode request completes phase 1, main-i4; as
+// in pluto, the responder's answer in Aggressive and Quick Mode enters
+// aggr-i2 and quick-i2 (the reference's newstate=quick-i2 before
+// ipsec-sa=established), and the request that follows it stays there.
+// Mode configuration (TRANSACTION) is modecfg-i<n>.
 std::optional<std::string> SynupDiagnosis::ikev1Request(const std::string& exchange) {
   static const std::map<std::string, std::string, std::less<>> kModes = {
       {"ID_PROT", "main"}, {"AGGRESSIVE", "aggr"}, {"QUICK_MODE", "quick"}, {"TRANSACTION", "modecfg"}};
@@ -150,16 +150,22 @@ std::optional<std::string> SynupDiagnosis::ikev1Request(const std::string& excha
   if (mode == kModes.end()) return std::nullopt;
   int& sent = ikev1Modes_[exchange];
   ++sent;
-  state_ = fmt::format("{}-i{}", mode->second, sent);
+  std::string next = fmt::format("{}-i{}", mode->second, sent);
+  if (next == state_) return fmt::format("state={} send={}", state_, exchange);
+  state_ = std::move(next);
   return fmt::format("newstate={} send={}", state_, exchange);
 }
 
 std::string SynupDiagnosis::ikev1Response(const std::string& exchange) {
-  if (exchange == "ID_PROT" && ikev1Modes_[exchange] == 3) {
-    state_ = "main-i4";
-    return fmt::format("newstate={} rcvd={}", state_, exchange);
+  int sent = ikev1Modes_[exchange];
+  std::string next;
+  if (exchange == "ID_PROT" && sent == 3) next = "main-i4";
+  if ((exchange == "QUICK_MODE" || exchange == "AGGRESSIVE") && sent == 1) {
+    next = exchange == "QUICK_MODE" ? "quick-i2" : "aggr-i2";
   }
-  return fmt::format("state={} rcvd={}", state_, exchange);
+  if (next.empty()) return fmt::format("state={} rcvd={}", state_, exchange);
+  state_ = std::move(next);
+  return fmt::format("newstate={} rcvd={}", state_, exchange);
 }
 
 SynupDiagnosis::Verdict SynupDiagnosis::verdict(std::string_view error, bool timedOut) const {

@@ -23,7 +23,7 @@
 // "IKE_SA ... established" isakmp-sa=established, "CHILD_SA ...
 // established" ipsec-sa=established, an error notify notify=N; IKEv2's
 // states are named after its exchanges (ike_sa_init-i1, ike_auth-i2),
-// IKEv1's as pluto named them (main-i1..main-i4, quick-i1; see
+// IKEv1's as pluto named them (main-i1..main-i4, quick-i1, quick-i2; see
 // SynupDiagnosis::ikev1Request). "P
 // ikeping" is no separate probe: charon's first request, retransmitted
 // while the peer stays silent, is the IKE ping; its line reports whether

@@ -216,10 +216,10 @@ TEST_CASE("IKEv1 Main Mode and Quick Mode give the reference's IKEv1 states", "[
                        "newstate=main-i4 rcvd=ID_PROT",
                        "isakmp-sa=established id=#4",
                        "newstate=quick-i1 send=QUICK_MODE",
-                       "state=quick-i1 rcvd=QUICK_MODE",
-                       "state=quick-i1 proposal=ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ",
+                       "newstate=quick-i2 rcvd=QUICK_MODE",
+                       "state=quick-i2 proposal=ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ",
                        "ipsec-sa=established id=#6",
-                       "newstate=quick-i2 send=QUICK_MODE",
+                       "state=quick-i2 send=QUICK_MODE",
                    });
   CHECK(p.verdict.code.empty());
 }
