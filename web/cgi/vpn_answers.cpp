@@ -56,17 +56,21 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// A tunnel's block, or with several peers up in it (a tunnel group), one
-// block per peer: its IKE SA and its CHILD_SA with the networks it narrowed
-// the tunnel to.
+// A tunnel's blocks: one per peer up in it (several in a tunnel group),
+// each with that peer's IKE SA and its CHILD_SA with the networks it
+// narrowed the tunnel to; with none up, one block with the IKE SA its
+// CHILD_SA belongs to, if any.
 void tunnelBlocks(std::string& out, const ConnectionStatus& c, const TunnelStatus& t, std::chrono::seconds now) {
   std::vector<std::pair<const ipsec::IkeSa*, const ipsec::ChildSa*>> peers;
+  std::optional<ipsec::IkeSa> owner;
   for (const ipsec::IkeSa& ike : c.sas) {
     for (const ipsec::ChildSa& child : ike.children) {
-      if (child.name == t.id && child.established()) peers.emplace_back(&ike, &child);
+      if (child.name != t.id) continue;
+      if (child.established()) peers.emplace_back(&ike, &child);
+      if (t.sa && child.uniqueId == t.sa->uniqueId) owner = ike;
     }
   }
-  if (peers.size() < 2) return tunnelBlock(out, c, t, c.ike, now);
+  if (peers.empty()) return tunnelBlock(out, c, t, owner ? owner : c.ike, now);
   for (auto [ike, child] : peers) {
     tunnelBlock(out, c, TunnelStatus{t.id, joined(child->localTs), joined(child->remoteTs), *child}, *ike, now);
   }

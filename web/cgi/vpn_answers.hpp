@@ -23,10 +23,10 @@ namespace bulwark::web::cgi {
 std::string vpnStateLines(const std::vector<ipsec::ConnectionStatus>& connections);
 
 // 11.4.2.3: for every enabled or activated connection, one block of
-// "key value" lines (fullname ... ipsec-algo) per tunnel; a tunnel of a
-// tunnel group with several peers up has one block per peer, whose leftnet
-// and rightnet are the networks its CHILD_SA was narrowed to (11.4.4: the
-// status of all tunnels). `uptime` is now.
+// "key value" lines (fullname ... ipsec-algo) per tunnel, or per peer up in
+// it (several in a tunnel group): each with that peer's IKE SA, leftnet and
+// rightnet the networks its CHILD_SA was narrowed to (11.4.4: the status of
+// all tunnels). `uptime` is now.
 std::string vpnFullStatus(const std::vector<ipsec::ConnectionStatus>& connections, std::chrono::seconds uptime);
 
 // 11.4.3.4: "R OKVST1 id=… enabled=… activated=…" and, while activated,

@@ -496,9 +496,10 @@ TEST_CASE("status without a name gives a block per peer of a tunnel group, with 
         "ipsec-ltime 25526s\nipsec-algo AES_GCM_16_128\n");
   CHECK(blockOf("10.0.2.12").find("rightnet 10.0.2.0/24\n") != std::string::npos);
   CHECK(blockOf("10.0.2.12").find("isakmp 9\n") != std::string::npos);
-  // One peer left: the tunnel's one block, with its configured networks.
+  // One peer left: its block, with its own IKE SA and narrowed networks, as with several.
   f.ipsec.states[2].sas.pop_back();
   all = run(f.services, Script::Vpn, "cmd=status");
-  CHECK(blockOf("10.0.2.11").find("rightnet 10.0.0.0/16\n") != std::string::npos);
+  CHECK(blockOf("10.0.2.11").find("rightnet 10.0.1.0/24\n") != std::string::npos);
+  CHECK(blockOf("10.0.2.11").find("isakmp 7\n") != std::string::npos);
   CHECK(all.find("rightgw 10.0.2.12") == std::string::npos);
 }
