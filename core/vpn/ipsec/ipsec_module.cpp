@@ -232,6 +232,8 @@ void IpsecModule::charonStateChanged(const init::ServiceStateChanged& change) {
 
 void IpsecModule::onCharonConnected() {
   // A charon we (re)connect to has nothing of ours: everything is loaded.
+  listings_.clear();
+  recentSaEvents_.clear();
   loaded_.clear();
   crlsGiven_.clear();
   armed_.clear();
@@ -394,6 +396,8 @@ void IpsecModule::charonEvent(const std::string& event, const vici::Message& mes
   if (event == "log") return charonLog(message);
   if (event == "ike-updown" || event == "child-updown") logSaEvent(event, message);
   sas_.apply(event, message, clock_.uptime());
+  ++saEvents_;
+  if (!listings_.empty()) recentSaEvents_.push_back({saEvents_, {event, message}});
   changed();
 }
 
@@ -537,16 +541,29 @@ void IpsecModule::refresh(std::function<void()> done) {
     return;
   }
   auto listed = std::make_shared<std::vector<IkeSa>>();
+  // Events that come while the list is made are applied again on top of
+  // it: the list may have been taken before them (an SA that came up just
+  // after charon listed its SAs would be lost until its next event).
+  std::uint64_t since = saEvents_;
+  listings_.insert(since);
   auto onSa = [this, listed](const vici::Message& message) {
     for (const vici::Message::Entry& e : message.entries()) {
       if (e.kind == vici::Message::Kind::Section) listed->push_back(ikeSaOf(e.name, e.section, clock_.uptime()));
     }
   };
-  client_->streamRequest("list-sas", {}, "list-sa", onSa, [this, listed, done](Result<vici::Message> r) {
+  client_->streamRequest("list-sas", {}, "list-sa", onSa, [this, listed, done, since](Result<vici::Message> r) {
+    if (auto it = listings_.find(since); it != listings_.end()) listings_.erase(it);
     if (r) {
       sas_.replace(*listed);
+      for (const auto& [seq, event] : recentSaEvents_) {
+        if (seq > since) sas_.apply(event.first, event.second, clock_.uptime());
+      }
       changed();
-    } else {
+    }
+    // Only events a list still in progress may have missed are kept.
+    std::uint64_t oldest = listings_.empty() ? saEvents_ : *listings_.begin();
+    std::erase_if(recentSaEvents_, [oldest](const auto& e) { return e.first <= oldest; });
+    if (!r) {
       log_.write(kTag, fmt::format("list-sas failed: {}", r.error()));
     }
     if (done) done();

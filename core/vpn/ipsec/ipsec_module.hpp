@@ -138,6 +138,11 @@ class IpsecModule final : public runtime::Module, public IpsecService {
   std::map<std::string, Connection> desired_;     // by row id: wanted and loadable
   std::map<std::string, Connection> loaded_;      // what charon was given
   std::set<std::string> crlsGiven_;  // every CRL charon was given since it last cleared its credentials
+  // The SA events so far, the lists of SAs in progress (by the count of
+  // events when each was asked for), and the events since the oldest of them.
+  std::uint64_t saEvents_ = 0;
+  std::multiset<std::uint64_t> listings_;
+  std::vector<std::pair<std::uint64_t, std::pair<std::string, vici::Message>>> recentSaEvents_;
   std::set<std::string> armed_;                   // ... and took
   std::map<std::string, std::string> refused_;    // ... and refused, with its reason
   SaTable sas_;

@@ -398,6 +398,29 @@ TEST_CASE("list-sas on connecting finds the SAs charon already has", "[ipsec]") 
   CHECK(f.module.connections().at(0).ike->uniqueId == 7);
 }
 
+TEST_CASE("an SA that comes up while charon lists its SAs is not lost to the older list", "[ipsec]") {
+  Fixture f;
+  addConnection(f.config, "MAIv300000001", "plant", "10.0.2.2");
+  f.start();
+  f.until([&] { return f.module.connections().at(0).armed; });
+  // charon lists (nothing yet), the SA comes up, then the list's answer arrives.
+  auto plain = f.charon.answer;
+  f.charon.answer = [plain](const ipsec::vici::Packet& p) -> std::optional<ipsec::vici::Packet> {
+    if (p.name == "list-sas") return std::nullopt;
+    return plain(p);
+  };
+  std::size_t from = f.charon.commands.size();
+  bool listed = false;
+  f.module.refresh([&] { listed = true; });
+  f.until([&] { return f.commandsFrom(from) == std::vector<std::string>{"list-sas "}; });
+  f.charon.emit("ike-updown", updown("MAIv300000001", ikeSa("7", "ESTABLISHED"), true));
+  f.until([&] { return f.module.connections().at(0).ike.has_value(); });
+  f.charon.respond({ipsec::vici::PacketType::CmdResponse, "", {}});
+  f.until([&] { return listed; });
+  REQUIRE(f.module.connections().at(0).ike);
+  CHECK(f.module.connections().at(0).ike->uniqueId == 7);
+}
+
 TEST_CASE("terminateIke deletes one IKE SA by its unique id and lists the SAs again", "[ipsec]") {
   Fixture f;
   addConnection(f.config, "MAIv300000001", "group", "%any");
