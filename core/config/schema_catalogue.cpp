@@ -113,6 +113,7 @@ constexpr SV kMenuOpenvpn = "OpenVPN Client >> Connections";
 constexpr SV kMenuLogging = "Logging >> Settings";
 constexpr SV kMenuCerts = "Authentication >> Certificates >> Machine Certificates";
 constexpr SV kMenuCaCerts = "Authentication >> Certificates >> CA Certificates";
+constexpr SV kMenuRemoteCerts = "Authentication >> Certificates >> Remote Certificates";
 
 constexpr SV kLanguages[] = {"de", "en"};
 constexpr SV kTlsVersions[] = {"1.0", "1.2", "1.3"};
@@ -382,7 +383,12 @@ constexpr Variable kVpnColumns[] = {
      .menu = kMenuIpsec, .module = "ipsec", .max = 255},
     rowRef("REMOTE_CA_REF", "", "CA_CERTIFICATES", kNoRef,
            {kMenuIpsec, "ipsec",
-            "CA certificate the peer's certificate must be issued by (X.509), unless REMOTE_CERTIFICATE pins it."}),
+            "CA certificate the peer's certificate must be issued by (X.509), unless REMOTE_CERT_REF or "
+            "REMOTE_CERTIFICATE pins it."}),
+    rowRef("REMOTE_CERT_REF", "", "REMOTE_CERTIFICATES", kNoRef,
+           {kMenuIpsec, "ipsec",
+            "The peer's certificate by name (X.509; a row of REMOTE_CERTIFICATES): only this certificate is "
+            "accepted; instead of REMOTE_CERTIFICATE (bulwark's variable)."}),
     certificate("REMOTE_CERTIFICATE",
                 {kMenuIpsec, "ipsec",
                  "The peer's certificate in PEM (X.509, reference 5.8: the connection certificate): only this "
@@ -440,6 +446,13 @@ constexpr Variable kCaCertColumns[] = {
 constexpr Variable kCrlColumns[] = {
     crl("CRL", {kMenuCaCerts, "pki", "The CRL in PEM, as the CA issued it; empty: none uploaded yet."}),
     text("SHORT_NAME", "", {kMenuCaCerts, "pki", "Name the CRL is referred to by."}, 64, 1),
+};
+// Remote certificates (Authentication >> Certificates, tab Remote
+// Certificates): peers' own certificates, pinned by name from connections
+// (REMOTE_CERT_REF). The reference names no variables: these are bulwark's.
+constexpr Variable kRemoteCertColumns[] = {
+    certificate("CERTIFICATE", {kMenuRemoteCerts, "pki", "The peer's certificate in PEM; empty: none uploaded yet."}),
+    text("SHORT_NAME", "", {kMenuRemoteCerts, "pki", "Name the certificate is referred to by."}, 64, 1),
 };
 constexpr Variable kRepoColumns[] = {
     text("HOST", "", {kMenuUpdate, "update", "Host name or address of the update server."}, 253, 1),
@@ -648,6 +661,8 @@ constexpr Variable kVariables[] = {
     table("PSM_REPOSITORIES", kRepoColumns, {kMenuUpdate, "update", "Update servers."}),
     yesNo("QOS_INGRESS_LOCAL_ENABLE", "no", {kMenuQos, "net", "Ingress QoS for local traffic (not on this hardware)."},
           kYes),
+    table("REMOTE_CERTIFICATES", kRemoteCertColumns,
+          {kMenuRemoteCerts, "pki", "Peers' certificates, pinned by name from IPsec connections."}),
     password("ROOT_PASSWORD", kRootDefaultHash, {kMenuUsers, "auth", "Password of the user root."}),
     oneOf("ROUTER_MODE", "dhcp", kRouterModes, {kMenuExternal, "net", "How the external interface gets its address."},
           kRouterModesUnsupported),

@@ -389,7 +389,7 @@ json crlJson(const config::Row& row) {
   return out;
 }
 
-json caCertificateJson(const config::Row& row) {
+json publicCertificateJson(const config::Row& row) {
   json out{{"rowid", row.id}};
   if (auto name = row.fields.find("SHORT_NAME"); name != row.fields.end()) out["name"] = name->second.text;
   auto pem = row.fields.find("CERTIFICATE");
@@ -424,27 +424,34 @@ void deleteCertificateRow(ApiServices& s, const config::Actor& actor, std::strin
   s.config.change(actor, edit, std::move(done));
 }
 
-// The CA certificate of an upload: one certificate in PEM that is a CA's
-// (basicConstraints CA:TRUE), as one canonical PEM block.
-Result<std::string> caCertificateOf(std::string_view upload) {
+// The one certificate of an upload in PEM, as one canonical PEM block, a
+// CA's (basicConstraints CA:TRUE) when `ca`, a peer's own otherwise.
+Result<std::string> certificateOf(std::string_view upload, bool ca) {
   auto blocks = pki::parsePemCertificates(upload);
   if (!blocks) return Error{fmt::format("The upload is not a certificate in PEM: {}", blocks.error())};
   if (blocks->size() != 1) {
-    return Error{fmt::format("The upload holds {} certificates; upload each CA certificate on its own.",
+    return Error{fmt::format("The upload holds {} certificates; upload each certificate on its own.",
                              blocks->size())};
   }
   auto info = pki::describeCertificate(blocks->front());
   if (!info) return Error{info.error()};
-  if (!info->ca) {
+  if (ca && !info->ca) {
     return Error{fmt::format("{} is not a CA certificate (no basicConstraints CA:TRUE); a peer's own certificate "
-                             "goes into its connection's REMOTE_CERTIFICATE.",
+                             "is a remote certificate (REMOTE_CERTIFICATES).",
+                             info->subject)};
+  }
+  if (!ca && info->ca) {
+    return Error{fmt::format("{} is a CA certificate: it goes into CA_CERTIFICATES, and a connection trusts what "
+                             "it issued through REMOTE_CA_REF.",
                              info->subject)};
   }
   return std::move(blocks->front());
 }
+Result<std::string> caCertificateOf(std::string_view upload) { return certificateOf(upload, true); }
+Result<std::string> remoteCertificateOf(std::string_view upload) { return certificateOf(upload, false); }
 
 // A table of public PKI data whose rows hold the data itself (so that it
-// travels with profiles): CA certificates and CRLs.
+// travels with profiles): CA certificates, remote certificates and CRLs.
 struct PublicTable {
   const char* table;   // "CA_CERTIFICATES"
   const char* column;  // "CERTIFICATE"
@@ -453,6 +460,7 @@ struct PublicTable {
 };
 constexpr PublicTable kCaTable{"CA_CERTIFICATES", "CERTIFICATE", "CA certificate", caCertificateOf};
 constexpr PublicTable kCrlTable{"CRLS", "CRL", "CRL", pki::usableCrl};
+constexpr PublicTable kRemoteTable{"REMOTE_CERTIFICATES", "CERTIFICATE", "remote certificate", remoteCertificateOf};
 
 // Authentication >> Certificates >> CA Certificates and CRL:
 // POST <kind>/<name>/upload adds a row, DELETE <kind>/<rowid> removes one.
@@ -507,29 +515,33 @@ void certificates(ApiServices& s, const Request& request, const auth::Identity& 
     std::filesystem::path dataDir = s.dataDir;
     bool queued = s.workers.submit<json>(
         [snapshot, dataDir] {
-          json machine = json::array(), ca = json::array(), crl = json::array();
+          json machine = json::array(), ca = json::array(), crl = json::array(), remote = json::array();
           if (const config::Value* table = snapshot->find("MACHINE_CERTIFICATES")) {
             for (const config::Row& row : table->rows) machine.push_back(certificateJson(row, dataDir));
           }
           if (const config::Value* table = snapshot->find("CA_CERTIFICATES")) {
-            for (const config::Row& row : table->rows) ca.push_back(caCertificateJson(row));
+            for (const config::Row& row : table->rows) ca.push_back(publicCertificateJson(row));
           }
           if (const config::Value* table = snapshot->find("CRLS")) {
             for (const config::Row& row : table->rows) crl.push_back(crlJson(row));
           }
-          return json{{"machine", machine}, {"ca", ca}, {"crl", crl}};
+          if (const config::Value* table = snapshot->find("REMOTE_CERTIFICATES")) {
+            for (const config::Row& row : table->rows) remote.push_back(publicCertificateJson(row));
+          }
+          return json{{"machine", machine}, {"ca", ca}, {"crl", crl}, {"remote", remote}};
         },
         [reply](json out) { reply(jsonAnswer(out)); });
     if (!queued) reply(jsonError(503, "The device is busy; try again."));
     return;
   }
-  if (rest.size() < 2 || (rest[0] != "machine" && rest[0] != "ca" && rest[0] != "crl")) {
+  if (rest.size() < 2 || (rest[0] != "machine" && rest[0] != "ca" && rest[0] != "crl" && rest[0] != "remote")) {
     return reply(jsonError(404, "No such certificate route."));
   }
   if (!isAdmin(who.role)) return reply(jsonError(403, "Only root and admin manage certificates."));
   config::Actor actor = actorOf(who);
   if (rest[0] == "ca") return publicRows(s, request, actor, rest, kCaTable, std::move(reply));
   if (rest[0] == "crl") return publicRows(s, request, actor, rest, kCrlTable, std::move(reply));
+  if (rest[0] == "remote") return publicRows(s, request, actor, rest, kRemoteTable, std::move(reply));
   if (rest.size() == 2 && request.method == "DELETE") {
     std::string rowId = rest[1];
     // Files go only once the row is gone for good (a reference to it, such

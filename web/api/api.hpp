@@ -20,12 +20,16 @@
 //                                          7-segment text)}; ?follow=1 streams it as
 //                                          server-sent events (see led_feed.hpp)
 //   GET    /api/v1/certificates            machine and CA certificates (row id, name, subject,
-//                                          validity) and CRLs (issuer, updates, how many revoked)
+//                                          validity), remote certificates (the same) and CRLs
+//                                          (issuer, updates, how many revoked)
 //   POST   /api/v1/certificates/machine/<name>/upload   the body is a PKCS#12 file, its
 //                                          password in the header X-Pkcs12-Password
 //   DELETE /api/v1/certificates/machine/<rowid>
 //   POST   /api/v1/certificates/ca/<name>/upload   the body is one CA certificate in PEM
 //   DELETE /api/v1/certificates/ca/<rowid>
+//   POST   /api/v1/certificates/remote/<name>/upload  the body is a peer's own certificate in PEM
+//                                          (REMOTE_CERTIFICATES, pinned by REMOTE_CERT_REF)
+//   DELETE /api/v1/certificates/remote/<rowid>
 //   POST   /api/v1/certificates/crl/<name>/upload  the body is one CRL in PEM or DER (CRLS)
 //   DELETE /api/v1/certificates/crl/<rowid>
 // Login, logout and the session (/api/v1/login, /logout, /session) belong to

@@ -216,6 +216,11 @@ std::vector<Connection> connectionsOf(const config::Config& config) {
     c.x509.localCertRef = cell(row, "LOCAL_CERT_REF");
     c.x509.remoteCaRef = cell(row, "REMOTE_CA_REF");
     c.x509.remoteCert = cell(row, "REMOTE_CERTIFICATE");
+    c.x509.remoteCertRef = cell(row, "REMOTE_CERT_REF");
+    c.x509.pinnedTwice = !c.x509.remoteCert.empty() && !c.x509.remoteCertRef.empty();
+    if (const config::Row* pinned = rowOf(config, "REMOTE_CERTIFICATES", c.x509.remoteCertRef)) {
+      c.x509.remoteCert = cell(*pinned, "CERTIFICATE");
+    }
     c.x509.localId = cell(row, "LOCAL_ID");
     c.x509.remoteId = cell(row, "REMOTE_ID");
     if (c.auth == AuthMethod::X509) c.x509.crls = crlsOf(config);
@@ -279,6 +284,9 @@ std::string configurationError(const std::vector<Connection>& connections) {
   for (const Connection& c : connections) {
     std::string why = startupProblem(c);
     if (why.empty()) why = modeConfigProblem(c.modeConfig);
+    if (why.empty() && c.x509.pinnedTwice) {
+      why = "REMOTE_CERTIFICATE and REMOTE_CERT_REF both pin the peer's certificate: set one of them";
+    }
     // The server hands the peer its address, so the peer starts (7.3.1.1: Wait, %any).
     if (why.empty() && c.modeConfig.server && c.initiates()) {
       why = "MODECFG is server, which waits for the peer to start: CONNECTION_STARTUP must be wait";
@@ -296,7 +304,9 @@ std::string unsupportedReason(const Connection& c) {
   const X509Credentials& x = c.x509;
   if (x.localCertRef.empty()) return "AUTH_METHOD is x509 but LOCAL_CERT_REF names no machine certificate";
   if (x.remoteCert.empty() && x.remoteCaRef.empty()) {
-    return "AUTH_METHOD is x509 but neither REMOTE_CERTIFICATE nor REMOTE_CA_REF says which peer certificate to accept";
+    return x.remoteCertRef.empty() ? "AUTH_METHOD is x509 but neither REMOTE_CERTIFICATE, REMOTE_CERT_REF nor "
+                                     "REMOTE_CA_REF says which peer certificate to accept"
+                                   : "the remote certificate of REMOTE_CERT_REF has no CERTIFICATE";
   }
   if (x.remoteCert.empty() && x.remoteCa.empty()) return "the CA certificate of REMOTE_CA_REF has no CERTIFICATE";
   if (!x.problem.empty()) return x.problem;

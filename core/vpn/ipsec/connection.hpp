@@ -84,7 +84,9 @@ struct X509Credentials {
   std::string localSubject;  // its subject DN in DER, hex (the default local identity)
   std::string remoteCaRef;   // CA_CERTIFICATES row id
   std::string remoteCa;      // its CERTIFICATE (PEM)
-  std::string remoteCert;    // REMOTE_CERTIFICATE (PEM): the only certificate the peer may show
+  std::string remoteCert;    // REMOTE_CERTIFICATE, or REMOTE_CERT_REF's (PEM): the only certificate the peer may show
+  std::string remoteCertRef;  // REMOTE_CERTIFICATES row id
+  bool pinnedTwice = false;   // both REMOTE_CERTIFICATE and REMOTE_CERT_REF are set (refused)
   std::string remoteSubject; // its subject DN in DER, hex (the default remote identity)
   std::string localId, remoteId;  // LOCAL_ID, REMOTE_ID as configured; "" = the default
   std::vector<std::string> crls;  // every CRL of the CRLS table (PEM): charon checks the peer against them
@@ -127,8 +129,9 @@ std::string unsupportedReason(const Connection& connection);
 // What the configuration asks of the connections that cannot be ("" when
 // nothing): a connection that initiates without a peer address, a mode
 // configuration that cannot be served (a tranche other than 32, no local
-// network) or that initiates. The IPsec module refuses such a change
-// (nothing changes).
+// network) or that initiates, a peer certificate pinned twice
+// (REMOTE_CERTIFICATE and REMOTE_CERT_REF). The IPsec module refuses such a
+// change (nothing changes).
 std::string configurationError(const std::vector<Connection>& connections);
 
 // The load-conn argument: one section named by the row id.

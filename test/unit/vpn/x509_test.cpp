@@ -165,6 +165,26 @@ TEST_CASE("a pinned peer certificate is the only one accepted, its subject the p
   CHECK(requests[1].message.valueOr("flag", "") == "NONE");
   CHECK(requests[1].message.valueOr("data", "") == peer);
 
+  // The same certificate by name, from REMOTE_CERTIFICATES: the same connection.
+  config::Row remoteRow = config::defaultRow(*f.schema.find("REMOTE_CERTIFICATES"), "MAIv000000008");
+  remoteRow.fields["SHORT_NAME"] = config::Value::scalar("peer");
+  remoteRow.fields["CERTIFICATE"] = config::Value::scalar(peer);
+  f.config.values["REMOTE_CERTIFICATES"].rows.push_back(remoteRow);
+  f.set("VPN_CONNECTION:0.REMOTE_CERT_REF", "MAIv000000008");
+  CHECK(configurationError({f.connection()}) ==
+        "The VPN connection plant: REMOTE_CERTIFICATE and REMOTE_CERT_REF both pin the peer's certificate: set one of "
+        "them.");
+  f.set("VPN_CONNECTION:0.REMOTE_CERTIFICATE", "");
+  Connection byName = f.connection();
+  CHECK(configurationError({byName}).empty());
+  CHECK(byName.x509.remoteCert == peer);
+  CHECK(vici::toText(loadConnMessage(byName)) == vici::toText(loadConnMessage(c)));
+  f.config.values["REMOTE_CERTIFICATES"].rows[0].fields["CERTIFICATE"] = config::Value::scalar("");
+  CHECK(unsupportedReason(f.connection()) == "the remote certificate of REMOTE_CERT_REF has no CERTIFICATE");
+  f.config.values["REMOTE_CERTIFICATES"].rows[0].fields["CERTIFICATE"] = config::Value::scalar(peer);
+  f.set("VPN_CONNECTION:0.REMOTE_CERT_REF", "");
+  f.set("VPN_CONNECTION:0.REMOTE_CERTIFICATE", peer);
+
   f.set("VPN_CONNECTION:0.REMOTE_ID", "C=DE, O=Plant, CN=peer");
   f.set("VPN_CONNECTION:0.LOCAL_ID", "gw.example.com");
   vici::Message conn = *loadConnMessage(f.connection()).section("MAIv000000001");
@@ -181,7 +201,8 @@ TEST_CASE("an X.509 connection without usable certificates says why, without key
   c.x509.remoteCaRef.clear();
   c.x509.remoteCa.clear();
   CHECK(unsupportedReason(c) ==
-        "AUTH_METHOD is x509 but neither REMOTE_CERTIFICATE nor REMOTE_CA_REF says which peer certificate to accept");
+        "AUTH_METHOD is x509 but neither REMOTE_CERTIFICATE, REMOTE_CERT_REF nor REMOTE_CA_REF says which peer "
+        "certificate to accept");
   f.set("CA_CERTIFICATES:0.CERTIFICATE", "");
   CHECK(unsupportedReason(f.connection()) == "the CA certificate of REMOTE_CA_REF has no CERTIFICATE");
   f.set("CA_CERTIFICATES:0.CERTIFICATE", pem(test::sharedCa().ca()));

@@ -391,11 +391,11 @@ TEST_CASE("CA certificates are uploaded and deleted through the JSON API; bad in
   CHECK(privateKey.body.find(key.substr(40, 20)) == std::string::npos);
   Response leaf = upload(test::readFile(ca.certificate("mGuard")));
   CHECK(leaf.status == 400);
-  CHECK(error(leaf).ends_with("is not a CA certificate (no basicConstraints CA:TRUE); a peer's own certificate goes "
-                              "into its connection's REMOTE_CERTIFICATE."));
+  CHECK(error(leaf).ends_with("is not a CA certificate (no basicConstraints CA:TRUE); a peer's own certificate is a "
+                              "remote certificate (REMOTE_CERTIFICATES)."));
   Response two = upload(caPem + test::readFile(ca.certificate("mGuard")));
   CHECK(two.status == 400);
-  CHECK(error(two) == "The upload holds 2 certificates; upload each CA certificate on its own.");
+  CHECK(error(two) == "The upload holds 2 certificates; upload each certificate on its own.");
   Response audit = f.call("POST", "/api/v1/certificates/ca/x/upload", {{"authorization", "Basic YXVkaXQ6eA=="}}, caPem);
   CHECK((audit.status == 401 || audit.status == 403));
   CHECK(caRows() == 0);
@@ -420,4 +420,35 @@ TEST_CASE("CA certificates are uploaded and deleted through the JSON API; bad in
   CHECK(caRows() == 1);
   CHECK(f.call("DELETE", "/api/v1/certificates/ca/" + rowId, admin).status == 200);
   CHECK(caRows() == 0);
+}
+
+TEST_CASE("remote certificates (peers' own) are uploaded, listed and deleted through the JSON API; a CA is refused",
+          "[web][pki]") {
+  SiteFixture f;
+  std::vector<Header> admin{{"authorization", "Basic YWRtaW46bUd1YXJk"}};  // admin:mGuard
+  test::ReferenceCa& ca = test::sharedCa();
+  auto upload = [&](const std::string& body) {
+    return f.call("POST", "/api/v1/certificates/remote/peer%201/upload", admin, body);
+  };
+  auto rows = [&] {
+    const config::Value* table = f.service->snapshot()->find("REMOTE_CERTIFICATES");
+    return table ? table->rows.size() : 0;
+  };
+  Response refused = upload(test::readFile(ca.ca()));
+  CHECK(refused.status == 400);
+  CHECK(nlohmann::json::parse(refused.body).value("error", "").ends_with(
+      "is a CA certificate: it goes into CA_CERTIFICATES, and a connection trusts what it issued through "
+      "REMOTE_CA_REF."));
+  CHECK(rows() == 0);
+  Response ok = upload(test::readFile(ca.certificate("other")));
+  REQUIRE(ok.status == 200);
+  std::string rowId = nlohmann::json::parse(ok.body)["rowid"];
+  REQUIRE(rows() == 1);
+  CHECK(f.service->snapshot()->find("REMOTE_CERTIFICATES")->rows[0].fields.at("SHORT_NAME").text == "peer 1");
+  auto list = nlohmann::json::parse(f.call("GET", "/api/v1/certificates", admin).body);
+  REQUIRE(list["remote"].size() == 1);
+  CHECK(list["remote"][0]["rowid"] == rowId);
+  CHECK(list["remote"][0]["subject"] == "CN=other,OU=Support,O=PHOENIX CONTACT Cyber Security AG,C=DE");
+  CHECK(f.call("DELETE", "/api/v1/certificates/remote/" + rowId, admin).status == 200);
+  CHECK(rows() == 0);
 }
