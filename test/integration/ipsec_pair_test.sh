@@ -18,7 +18,8 @@
 #   b) X.509 as reference 6.9 describes it: one CA (openssl, reference
 #      chapter 5), a PKCS#12 machine certificate per appliance, and each
 #      appliance's own certificate (PEM) as the other's connection
-#      certificate (REMOTE_CERTIFICATE): the tunnel comes up, each side knows
+#      certificate (REMOTE_CERTIFICATE; then on gwA the same uploaded as a
+#      remote certificate, REMOTE_CERT_REF): the tunnel comes up, each side knows
 #      the other by its certificate's DN, the ping goes through; then gwB
 #      accepts by the uploaded CA (REMOTE_CA_REF) instead: up again; gwB
 #      pinned to another certificate of the CA: F EVPEERNOENT1.
@@ -222,6 +223,17 @@ echo "TIME synup to OKVUP, X.509 (connection certificates): $took ms"
 dn="C=DE, O=PHOENIX CONTACT Cyber Security AG, OU=Support, CN"
 on A gw_sas | grep -qF "remote '$dn=mGuard2'" || fail "gwA does not know gwB by its DN: $(on A gw_sas)"
 on B gw_sas | grep -qF "remote '$dn=mGuard1'" || fail "gwB does not know gwA by its DN: $(on B gw_sas)"
+down 2
+# gwA pins gwB's certificate by name instead: uploaded as a remote
+# certificate (REMOTE_CERT_REF).
+answer=$(on A api --data-binary "@$root/mGuard2.pem" "https://127.0.0.1:8443/api/v1/certificates/remote/gwB/upload") ||
+  fail "gwA: the remote certificate upload failed"
+remoteA=$(sed -n 's/.*"rowid":"\(MAIv[0-9]*\)".*/\1/p' <<<"$answer")
+[ -n "$remoteA" ] || fail "gwA refused gwB's certificate as a remote certificate: $answer"
+configure A 2 '{AUTH_METHOD: "x509", LOCAL_CERT_REF: $m, REMOTE_CERTIFICATE: "", REMOTE_CERT_REF: $rc}' \
+  --arg m "$machineA" --arg rc "$remoteA"
+up 2
+on A gw_sas | grep -qF "remote '$dn=mGuard2'" || fail "gwA does not know gwB by its DN: $(on A gw_sas)"
 down 2
 # gwB accepts every certificate of the CA instead (CA upload, REMOTE_CA_REF).
 answer=$(on B api --data-binary "@$root/ca/certs/ca.crt" "https://127.0.0.1:8443/api/v1/certificates/ca/pair-ca/upload") ||
