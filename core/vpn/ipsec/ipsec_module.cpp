@@ -288,6 +288,21 @@ bool IpsecModule::reconcile() {
 
 void IpsecModule::load(const Connection& c) {
   auto before = loaded_.find(c.id);
+  // charon neither changes nor unloads a pool with online leases: the peers
+  // holding them are ended first (they come back with the new pool).
+  if (before != loaded_.end() && before->second.modeConfig.server &&
+      (!c.modeConfig.server || before->second.modeConfig.pool != c.modeConfig.pool)) {
+    std::string name = c.name;
+    client_->request("terminate", vici::Message{}.add("ike", c.id).add("force", "yes").add("timeout", "2000"),
+                     [this, name](Result<vici::Message> r) {
+                       std::string error = r ? responseError(*r) : r.error();
+                       if (!error.empty() && error.find("no matching") == std::string::npos) {
+                         log_.write(kTag, fmt::format("connection {}: ending its peers before its pool changes "
+                                                      "failed: {}",
+                                                      name, error));
+                       }
+                     });
+  }
   syncPool(before == loaded_.end() ? nullptr : &before->second, &c);
   loaded_[c.id] = c;
   refused_.erase(c.id);
