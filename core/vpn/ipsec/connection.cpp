@@ -303,6 +303,10 @@ std::string unsupportedReason(const Connection& c) {
   if (c.auth == AuthMethod::Psk) return c.psk.empty() ? "AUTH_METHOD is psk but PSK is empty" : "";
   const X509Credentials& x = c.x509;
   if (x.localCertRef.empty()) return "AUTH_METHOD is x509 but LOCAL_CERT_REF names no machine certificate";
+  // Pinned by name but nothing uploaded: never the CA's trust instead.
+  if (!x.remoteCertRef.empty() && x.remoteCert.empty()) {
+    return "the remote certificate of REMOTE_CERT_REF has no CERTIFICATE";
+  }
   if (x.remoteCert.empty() && x.remoteCaRef.empty()) {
     return x.remoteCertRef.empty() ? "AUTH_METHOD is x509 but neither REMOTE_CERTIFICATE, REMOTE_CERT_REF nor "
                                      "REMOTE_CA_REF says which peer certificate to accept"

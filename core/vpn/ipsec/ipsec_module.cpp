@@ -108,7 +108,7 @@ Status IpsecModule::reconfigure(const config::Snapshot& snapshot, const config::
   }
   // The certificate tables: a connection's certificates are part of it.
   if (diff.touches("VPN_CONNECTION") || diff.touches("CA_CERTIFICATES") || diff.touches("MACHINE_CERTIFICATES") ||
-      diff.touches("CRLS")) {
+      diff.touches("CRLS") || diff.touches("REMOTE_CERTIFICATES")) {
     apply(*snapshot);
   }
   return {};

@@ -181,6 +181,9 @@ TEST_CASE("a pinned peer certificate is the only one accepted, its subject the p
   CHECK(vici::toText(loadConnMessage(byName)) == vici::toText(loadConnMessage(c)));
   f.config.values["REMOTE_CERTIFICATES"].rows[0].fields["CERTIFICATE"] = config::Value::scalar("");
   CHECK(unsupportedReason(f.connection()) == "the remote certificate of REMOTE_CERT_REF has no CERTIFICATE");
+  // ... also with a CA: pinned by name means only that certificate, never the CA's trust instead.
+  f.set("VPN_CONNECTION:0.REMOTE_CA_REF", kCaRow);
+  CHECK(unsupportedReason(f.connection()) == "the remote certificate of REMOTE_CERT_REF has no CERTIFICATE");
   f.config.values["REMOTE_CERTIFICATES"].rows[0].fields["CERTIFICATE"] = config::Value::scalar(peer);
   f.set("VPN_CONNECTION:0.REMOTE_CERT_REF", "");
   f.set("VPN_CONNECTION:0.REMOTE_CERTIFICATE", peer);
