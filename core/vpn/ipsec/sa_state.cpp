@@ -113,9 +113,16 @@ void SaTable::replace(const std::vector<IkeSa>& sas) {
 void SaTable::apply(std::string_view event, const vici::Message& message, std::chrono::seconds now) {
   bool up = message.valueOr("up", "no") == "yes";
   forSections(message, [&](const std::string& name, const vici::Message& section) {
+    // An event applied again over a list that has its result already
+    // (IpsecModule::refresh) keeps the CHILD_SAs the list has.
+    auto keepChildren = [this](IkeSa& sa) {
+      if (!sa.children.empty()) return;
+      if (auto it = sas_.find(sa.uniqueId); it != sas_.end()) sa.children = std::move(it->second.children);
+    };
     if (event == "ike-updown") {
       IkeSa sa = ikeSaOf(name, section, now);
       if (!up) return void(sas_.erase(sa.uniqueId));
+      keepChildren(sa);
       sas_[sa.uniqueId] = std::move(sa);
     } else if (event == "ike-rekey") {
       const vici::Message* oldSa = section.section("old");
@@ -129,6 +136,7 @@ void SaTable::apply(std::string_view event, const vici::Message& message, std::c
       if (!newSa) return;
       IkeSa sa = ikeSaOf(name, *newSa, now);
       if (sa.children.empty()) sa.children = std::move(children);  // charon moved them over
+      keepChildren(sa);
       sas_[sa.uniqueId] = std::move(sa);
     } else if (event == "child-updown" || event == "child-rekey") {
       // The IKE SA's own fields are current; its CHILD_SAs are the others'.

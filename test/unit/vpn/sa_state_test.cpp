@@ -148,6 +148,23 @@ TEST_CASE("events add, rekey and remove the SAs they are about", "[ipsec]") {
   CHECK(table.all().empty());
 }
 
+TEST_CASE("an IKE event applied again over a list that has its result keeps the listed CHILD_SAs", "[ipsec]") {
+  SaTable table;
+  // The list already has the rekeyed IKE SA 5 with its tunnel ...
+  table.replace({ikeSaOf("MAIv1", ike("5", "ESTABLISHED", Message{}.addSection("MAIv2-2", child("MAIv2", "2", "INSTALLED"))),
+                         10s)});
+  // ... and the rekey and an up event that came during the listing are applied again.
+  table.apply("ike-rekey",
+              Message{}.addSection("MAIv1", Message{}
+                                                .addSection("old", ike("1", "REKEYED"))
+                                                .addSection("new", ike("5", "ESTABLISHED"))),
+              20s);
+  table.apply("ike-updown", event("MAIv1", ike("5", "ESTABLISHED"), true), 20s);
+  REQUIRE(table.of("MAIv1").size() == 1);
+  REQUIRE(table.of("MAIv1")[0]->children.size() == 1);
+  CHECK(table.of("MAIv1")[0]->children[0].uniqueId == 2);
+}
+
 TEST_CASE("list-sas replaces everything, and established IKE SAs come first", "[ipsec]") {
   SaTable table;
   table.apply("ike-updown", event("MAIv9", ike("1", "ESTABLISHED"), true), 0s);
