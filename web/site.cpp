@@ -139,7 +139,9 @@ void ManagementSite::admit(const Request& head, std::function<void(Admission)> d
   }
   const std::string* cookies = head.header("cookie");
   auto id = cookies ? cookieValue(*cookies, kCookie) : std::nullopt;
-  const auth::Session* session = id && !cgi ? sessions_.use(*id) : nullptr;
+  // The LED stream reconnects by itself: it does not keep the session from its idle timeout.
+  bool byItself = head.method == "GET" && head.path() == "/api/v1/leds" && head.query() == "follow=1";
+  const auth::Session* session = !id || cgi ? nullptr : byItself ? sessions_.peek(*id) : sessions_.use(*id);
   if (!session) {
     open.answer = unauthorized(cgi, cgi || !id ? "Authentication required." : "The session has ended; log in again.");
     return done(open);

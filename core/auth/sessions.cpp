@@ -45,9 +45,9 @@ const Session* SessionStore::use(const std::string& id) {
   return &it->second;
 }
 
-bool SessionStore::live(const std::string& id) const {
+const Session* SessionStore::peek(const std::string& id) const {
   auto it = sessions_.find(id);
-  return it != sessions_.end() && !expired(it->second);
+  return it != sessions_.end() && !expired(it->second) ? &it->second : nullptr;
 }
 
 std::optional<Session> SessionStore::remove(const std::string& id) {

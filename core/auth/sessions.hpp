@@ -41,8 +41,10 @@ class SessionStore {
   const Session& create(const Identity& identity, const std::string& source);
   // The live session with this id, its idle time restarted; null when none.
   const Session* use(const std::string& id);
-  // Whether the session is live, without restarting its idle time.
-  bool live(const std::string& id) const;
+  // The live session with this id without restarting its idle time (a
+  // request no user made, such as a stream reconnecting); null when none.
+  const Session* peek(const std::string& id) const;
+  bool live(const std::string& id) const { return peek(id) != nullptr; }
   // Removes it; the removed session, when there was one.
   std::optional<Session> remove(const std::string& id);
   // Removes every expired session and returns them (for the log).

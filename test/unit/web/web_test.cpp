@@ -225,6 +225,13 @@ TEST_CASE("Web sessions end after the idle timeout and after 12 hours", "[web][a
   CHECK_FALSE(store.use(first));
   CHECK(store.remove(first));
   CHECK_FALSE(store.remove(first));
+  // Looked at without being used (the LED stream reconnecting): its idle time runs on.
+  std::string third = store.create(admin, "10.0.0.1").id;
+  clock.advance(seconds(50));
+  CHECK(store.peek(third));
+  clock.advance(seconds(20));
+  CHECK_FALSE(store.peek(third));
+  CHECK_FALSE(store.live(third));
 }
 
 TEST_CASE("The snapshot archive is a tar.gz that tar reads", "[web][support]") {
