@@ -467,8 +467,10 @@ class Loader {
       // a profile (or a stored configuration) of then keeps its meaning, and
       // is told so. Rows with the column, or with %any, get the reference's
       // default, wait.
+      // (A mode configuration server only waits.)
       if (var.name == "VPN_CONNECTION" && !fieldsSeen.contains("CONNECTION_STARTUP") &&
-          fieldsSeen.contains("REMOTE_GATEWAY") && row.fields["REMOTE_GATEWAY"].text != "%any") {
+          fieldsSeen.contains("REMOTE_GATEWAY") && row.fields["REMOTE_GATEWAY"].text != "%any" &&
+          row.fields["MODECFG"].text != "server") {
         row.fields["CONNECTION_STARTUP"] = Value::scalar("initiate");
         note(fmt::format("{}.CONNECTION_STARTUP set to initiate: before the variable existed, a peer address meant "
                          "that.",

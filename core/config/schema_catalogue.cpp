@@ -59,8 +59,9 @@ constexpr Variable rowRef(SV name, SV def, SV table, std::span<const SV> special
           .module = m.module, .choices = specials, .refTable = table};
 }
 constexpr Variable crl(SV name, Meta m) {
-  // 64 KiB of DER (pki::kMaxCrlDer) in PEM: 4/3 of it, a newline per 64 characters, the two lines around.
-  return {.name = name, .kind = Kind::Crl, .help = m.help, .menu = m.menu, .module = m.module, .max = 90000,
+  // 64 KiB of DER (pki::kMaxCrlDer) in PEM: 4/3 of it, a line end (CRLF at worst) per 64 characters, the two
+  // lines around.
+  return {.name = name, .kind = Kind::Crl, .help = m.help, .menu = m.menu, .module = m.module, .max = 92000,
           .optional = true};
 }
 constexpr Variable certificate(SV name, Meta m) {

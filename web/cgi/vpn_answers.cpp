@@ -72,7 +72,10 @@ void tunnelBlocks(std::string& out, const ConnectionStatus& c, const TunnelStatu
   }
   if (peers.empty()) return tunnelBlock(out, c, t, owner ? owner : c.ike, now);
   for (auto [ike, child] : peers) {
-    tunnelBlock(out, c, TunnelStatus{t.id, joined(child->localTs), joined(child->remoteTs), *child}, *ike, now);
+    std::string local = joined(child->localTs), remote = joined(child->remoteTs);
+    tunnelBlock(out, c,
+                TunnelStatus{t.id, local.empty() ? t.localNet : local, remote.empty() ? t.remoteNet : remote, *child},
+                *ike, now);
   }
 }
 
