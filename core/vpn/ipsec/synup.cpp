@@ -396,7 +396,10 @@ void SynupSteps::initiate(Synups& s, Synups::Run& run) {
     Synups::Run& r = *it->second;
     if (!reply) return fail(*self, r, "EBUSY", fmt::format("charon did not answer: {}.", reply.error()));
     std::string error = responseError(*reply);
-    if (error.empty() && ++r.tunnel < r.tunnels.size()) return initiate(*self, r);
+    if (error.empty() && ++r.tunnel < r.tunnels.size()) {
+      r.diagnosis.nextTunnel();
+      return initiate(*self, r);
+    }
     if (error.empty()) {
       say(r, fmt::format("R OKVUP uptime={} msg=The connection is established on this side.", up(*self)), true);
       return self->finish(r);

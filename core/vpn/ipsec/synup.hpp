@@ -86,6 +86,8 @@ class SynupDiagnosis {
   // The fields of the "P IKEv2" line for one log message (after uptime=),
   // or nullopt when the message is not one the reference reports.
   std::optional<std::string> feed(std::string_view message);
+  // The next tunnel's initiate begins: its Quick Mode starts at quick-i1 again.
+  void nextTunnel() { ikev1Modes_.erase("QUICK_MODE"); }
 
   struct Verdict {
     std::string code;  // "" when established

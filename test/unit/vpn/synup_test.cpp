@@ -224,6 +224,25 @@ TEST_CASE("IKEv1 Main Mode and Quick Mode give the reference's IKEv1 states", "[
   CHECK(p.verdict.code.empty());
 }
 
+TEST_CASE("each tunnel's IKEv1 Quick Mode starts at quick-i1", "[ipsec][synup]") {
+  SynupDiagnosis d;
+  std::vector<std::string> mainMode = kMainModeSent + kMainModeDone;
+  mainMode.pop_back();  // its Quick Mode request: below
+  for (const std::string& m : mainMode) d.feed(m);
+  auto quickMode = [&d] {
+    std::vector<std::string> lines;
+    for (const char* m : {"generating QUICK_MODE request 1 [ HASH SA No ID ID ]",
+                          "parsed QUICK_MODE response 1 [ HASH SA No ID ID ]"}) {
+      if (auto fields = d.feed(m)) lines.push_back(*fields);
+    }
+    return lines;
+  };
+  std::vector<std::string> expected{"newstate=quick-i1 send=QUICK_MODE", "newstate=quick-i2 rcvd=QUICK_MODE"};
+  CHECK(quickMode() == expected);
+  d.nextTunnel();
+  CHECK(quickMode() == expected);
+}
+
 TEST_CASE("IKEv1's NO_PROPOSAL_CHOSEN error notify is EVDIFFALG1 in Main Mode and EVDIFFALG2 in Quick Mode",
           "[ipsec][synup]") {
   auto phase1 = play(kMainModeSent + std::vector<std::string>{
