@@ -46,6 +46,7 @@ struct ViciClient::Impl : std::enable_shared_from_this<ViciClient::Impl> {
     StreamEvent onEvent;
     Reply reply;
     bool registering = false;  // in flight: the EVENT_REGISTER, not the command
+    std::string frame;         // the command, encoded when it was queued
   };
 
   Impl(asio::io_context& io, runtime::Timers& timers, log::Log& log, Options options, Callbacks callbacks)
@@ -196,11 +197,7 @@ struct ViciClient::Impl : std::enable_shared_from_this<ViciClient::Impl> {
       return;
     }
     op.registering = false;
-    // A request that cannot be encoded (a value over VICI's 64 KiB) fails
-    // alone; the connection and the requests after it go on.
-    auto frame = vici::encodeFrame({PacketType::CmdRequest, op.name, op.args});
-    if (!frame) return finish(Error{fmt::format("'{}' cannot be sent to charon: {}", op.name, frame.error())});
-    write(Which::Commands, std::move(*frame));
+    write(Which::Commands, std::move(op.frame));
     armDeadline(Which::Commands, fmt::format("'{}'", op.name));
   }
 
@@ -306,13 +303,22 @@ struct ViciClient::Impl : std::enable_shared_from_this<ViciClient::Impl> {
     delay = std::min(delay * 2, options.maxReconnectDelay);
   }
 
+  // `reply` gets `error` later, on the loop, never from inside request().
+  void failLater(Reply reply, std::string error) {
+    asio::post(io, [weak = weak_from_this(), reply = std::move(reply), error = std::move(error)] {
+      if (weak.lock()) reply(Error{error});
+    });
+  }
+
   void enqueue(Op op) {
-    if (!isUp) {
-      asio::post(io, [weak = weak_from_this(), reply = std::move(op.reply)] {
-        if (weak.lock()) reply(Error{"not connected to charon"});
-      });
-      return;
+    if (!isUp) return failLater(std::move(op.reply), "not connected to charon");
+    // A request that cannot be encoded (a value over VICI's 64 KiB) fails
+    // alone; the connection and the requests after it go on.
+    auto frame = vici::encodeFrame({PacketType::CmdRequest, op.name, op.args});
+    if (!frame) {
+      return failLater(std::move(op.reply), fmt::format("'{}' cannot be sent to charon: {}", op.name, frame.error()));
     }
+    op.frame = std::move(*frame);
     queue.push_back(std::move(op));
     pump();
   }
